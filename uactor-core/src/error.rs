@@ -1,0 +1,240 @@
+//! The one error type of uactor.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// `Result<T, uactor::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong between a caller and an actor.
+///
+/// The variants are stable names a caller can match on. The type is
+/// serializable so that it can travel inside a method's result.
+/// A method's own `Result<T, E>` is not folded into this type: it comes back
+/// as `uactor::Result<Result<T, E>>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Error {
+    /// The actor process could not be started, or its constructor failed or
+    /// panicked.
+    Spawn {
+        /// What went wrong.
+        message: String,
+    },
+    /// The operating system or the connection failed (socket, pipe, I/O).
+    Transport {
+        /// What went wrong.
+        message: String,
+        /// The underlying I/O error, when there is one in this process.
+        #[serde(skip)]
+        source: Option<Arc<std::io::Error>>,
+    },
+    /// The actor process died: every pending and later call on its proxies
+    /// fails with this error.
+    ActorDied {
+        /// How the process ended, when it is known.
+        status: Exit,
+    },
+    /// The actor's method panicked. The actor keeps serving.
+    Remote {
+        /// The panic message.
+        message: String,
+    },
+    /// A proxy could not be made, or was used where it cannot work.
+    Proxy {
+        /// What went wrong.
+        message: String,
+    },
+    /// A call did not complete within its bound.
+    Timeout {
+        /// The bound that passed.
+        after: Duration,
+    },
+    /// Authentication failed: a wrong authkey on either side, or a peer that
+    /// does not speak the handshake.
+    Auth {
+        /// What went wrong.
+        message: String,
+    },
+    /// The peer broke the wire protocol (bad magic, version, frame kind...).
+    Protocol {
+        /// What went wrong.
+        message: String,
+    },
+    /// A value could not be encoded or decoded.
+    Codec {
+        /// What went wrong.
+        message: String,
+    },
+    /// A frame declared a length above the connection's limit. Nothing was
+    /// allocated for it.
+    FrameTooLarge {
+        /// The declared length in bytes.
+        size: u64,
+        /// The limit in bytes.
+        max: u64,
+    },
+    /// The actor was shut down (by `shutdown()` or by dropping its owner).
+    Closed,
+}
+
+impl Error {
+    /// An [`Error::Spawn`] with this message.
+    pub fn spawn(message: impl Into<String>) -> Self {
+        Error::Spawn { message: message.into() }
+    }
+
+    /// An [`Error::Protocol`] with this message.
+    pub fn protocol(message: impl Into<String>) -> Self {
+        Error::Protocol { message: message.into() }
+    }
+
+    /// An [`Error::Proxy`] with this message.
+    pub fn proxy(message: impl Into<String>) -> Self {
+        Error::Proxy { message: message.into() }
+    }
+
+    /// An [`Error::Auth`] with this message.
+    pub fn auth(message: impl Into<String>) -> Self {
+        Error::Auth { message: message.into() }
+    }
+
+    /// An [`Error::Codec`] with this message.
+    pub fn codec(message: impl Into<String>) -> Self {
+        Error::Codec { message: message.into() }
+    }
+
+    /// An [`Error::Transport`] that says what was being done when `source`
+    /// happened.
+    pub fn io(context: impl fmt::Display, source: std::io::Error) -> Self {
+        Error::Transport {
+            message: format!("{context}: {source}"),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// Whether this error means the actor can no longer be reached at all
+    /// (as opposed to one call failing).
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            Error::ActorDied { .. } | Error::Closed | Error::Transport { .. } | Error::Protocol { .. }
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Spawn { message } => write!(f, "could not spawn the actor: {message}"),
+            Error::Transport { message, .. } => write!(f, "transport failure: {message}"),
+            Error::ActorDied { status } => write!(
+                f,
+                "the actor process died ({status}); spawn a new one to go on"
+            ),
+            Error::Remote { message } => write!(
+                f,
+                "the actor's method panicked: {message} (the actor keeps serving)"
+            ),
+            Error::Proxy { message } => write!(f, "proxy error: {message}"),
+            Error::Timeout { after } => write!(
+                f,
+                "the call did not complete within {after:?}; a late reply will be dropped"
+            ),
+            Error::Auth { message } => write!(
+                f,
+                "authentication failed: {message} (check that both sides use the same authkey)"
+            ),
+            Error::Protocol { message } => write!(f, "protocol error: {message}"),
+            Error::Codec { message } => write!(f, "could not encode or decode a value: {message}"),
+            Error::FrameTooLarge { size, max } => write!(
+                f,
+                "a frame of {size} bytes exceeds the limit of {max} bytes; \
+                 raise Options::max_frame_size or send less per call"
+            ),
+            Error::Closed => write!(f, "the actor was shut down"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source: Some(source), .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for Error {
+    /// Errors compare by variant and fields; an I/O source is not compared.
+    fn eq(&self, other: &Self) -> bool {
+        use Error::*;
+        match (self, other) {
+            (Spawn { message: a }, Spawn { message: b })
+            | (Transport { message: a, .. }, Transport { message: b, .. })
+            | (Remote { message: a }, Remote { message: b })
+            | (Proxy { message: a }, Proxy { message: b })
+            | (Auth { message: a }, Auth { message: b })
+            | (Protocol { message: a }, Protocol { message: b })
+            | (Codec { message: a }, Codec { message: b }) => a == b,
+            (ActorDied { status: a }, ActorDied { status: b }) => a == b,
+            (Timeout { after: a }, Timeout { after: b }) => a == b,
+            (FrameTooLarge { size: a, max: m }, FrameTooLarge { size: b, max: n }) => {
+                a == b && m == n
+            }
+            (Closed, Closed) => true,
+            _ => false,
+        }
+    }
+}
+
+/// How an actor process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Exit {
+    /// It exited with this code.
+    Code(i32),
+    /// It was killed by this signal.
+    Signal(i32),
+    /// It is gone, but this process cannot know how (it does not own the
+    /// actor, or the status was not reported in time).
+    Unknown,
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(code) => write!(f, "exit code {code}"),
+            Exit::Signal(signal) => match signal_name(*signal) {
+                Some(name) => write!(f, "killed by signal {signal}, {name}"),
+                None => write!(f, "killed by signal {signal}"),
+            },
+            Exit::Unknown => write!(f, "connection lost, exit status unknown"),
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> Option<&'static str> {
+    Some(match signal {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,248 @@
+//! Frames: the unit every transport carries.
+//!
+//! On a byte stream a frame is laid out as follows (little endian):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | length of everything after this field (header rest + payload) |
+//! | 4 | 1 | [`Kind`] |
+//! | 5 | 1 | flags |
+//! | 6 | 2 | method index |
+//! | 8 | 8 | request id |
+//! | 16 | 8 | object id |
+//! | 24 | … | payload, encoded by the connection's codec |
+//!
+//! Message transports carry the same bytes, length field included, so one
+//! parser serves all. A reader checks the length field against its limit
+//! ([`check_length`]) before it allocates anything for the frame.
+
+use crate::{Error, Result};
+
+/// Bytes before the payload, length field included.
+pub const HEADER_LEN: usize = 24;
+
+/// Bytes of the length field.
+pub const LENGTH_LEN: usize = 4;
+
+/// The default largest frame a connection accepts: 64 MiB.
+pub const DEFAULT_MAX_FRAME: u32 = 64 * 1024 * 1024;
+
+/// The largest frame accepted before a peer has authenticated.
+pub const HANDSHAKE_MAX_FRAME: u32 = 256;
+
+/// The object id of the actor itself; other ids name objects it handed out.
+pub const ACTOR_OBJECT: u64 = 0;
+
+/// What a frame is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+#[non_exhaustive]
+pub enum Kind {
+    /// Client → server: protocol magic, version and codec.
+    Hello = 1,
+    /// Server → client: the server's nonce.
+    Challenge = 2,
+    /// Client → server: the client's proof and its own nonce.
+    Response = 3,
+    /// Server → client: the server's proof; the connection is open.
+    Welcome = 4,
+    /// Server → client: authentication failed. Carries nothing else.
+    Refused = 5,
+    /// A method call on an object.
+    Request = 16,
+    /// A method's result.
+    Reply = 17,
+    /// A call failed; the payload is an [`Error`].
+    Failure = 18,
+    /// Client → server: run the shutdown hook and end the process.
+    Shutdown = 19,
+    /// Server → client: the actor is shutting down; no more replies come.
+    Goodbye = 20,
+}
+
+impl Kind {
+    /// The kind a header byte names.
+    pub fn from_byte(byte: u8) -> Result<Self> {
+        Ok(match byte {
+            1 => Kind::Hello,
+            2 => Kind::Challenge,
+            3 => Kind::Response,
+            4 => Kind::Welcome,
+            5 => Kind::Refused,
+            16 => Kind::Request,
+            17 => Kind::Reply,
+            18 => Kind::Failure,
+            19 => Kind::Shutdown,
+            20 => Kind::Goodbye,
+            other => return Err(Error::protocol(format!("unknown frame kind {other}"))),
+        })
+    }
+}
+
+/// The fixed part of a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// What the frame is for.
+    pub kind: Kind,
+    /// Bits whose meaning depends on the kind; zero unless stated.
+    pub flags: u8,
+    /// The method index of a request.
+    pub method: u16,
+    /// The id that pairs a reply with its request.
+    pub request: u64,
+    /// The object a request addresses ([`ACTOR_OBJECT`] for the actor).
+    pub object: u64,
+}
+
+impl Header {
+    /// A header of `kind` for request `request`, other fields zero.
+    pub fn new(kind: Kind, request: u64) -> Self {
+        Header { kind, flags: 0, method: 0, request, object: ACTOR_OBJECT }
+    }
+
+    /// The same header with this method index.
+    pub fn method(mut self, method: u16) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// The same header with this object id.
+    pub fn object(mut self, object: u64) -> Self {
+        self.object = object;
+        self
+    }
+
+    /// Splits a whole frame (length field included) into its header and
+    /// payload, checking that the length field matches.
+    pub fn parse(frame: &[u8]) -> Result<(Header, &[u8])> {
+        if frame.len() < HEADER_LEN {
+            return Err(Error::protocol(format!(
+                "a frame of {} bytes is shorter than its {HEADER_LEN}-byte header",
+                frame.len()
+            )));
+        }
+        let declared = read_u32(frame, 0) as usize;
+        if declared != frame.len() - LENGTH_LEN {
+            return Err(Error::protocol(format!(
+                "a frame declares {declared} bytes but carries {}",
+                frame.len() - LENGTH_LEN
+            )));
+        }
+        let header = Header {
+            kind: Kind::from_byte(frame[4])?,
+            flags: frame[5],
+            method: u16::from_le_bytes([frame[6], frame[7]]),
+            request: read_u64(frame, 8),
+            object: read_u64(frame, 16),
+        };
+        Ok((header, &frame[HEADER_LEN..]))
+    }
+
+    fn write(&self, out: &mut [u8], length: u32) {
+        out[0..4].copy_from_slice(&length.to_le_bytes());
+        out[4] = self.kind as u8;
+        out[5] = self.flags;
+        out[6..8].copy_from_slice(&self.method.to_le_bytes());
+        out[8..16].copy_from_slice(&self.request.to_le_bytes());
+        out[16..24].copy_from_slice(&self.object.to_le_bytes());
+    }
+}
+
+/// Checks a length field against `max` before anything is allocated for the
+/// frame. `length` counts the bytes after the length field.
+#[inline]
+pub fn check_length(length: u32, max: u32) -> Result<()> {
+    if (length as usize) < HEADER_LEN - LENGTH_LEN {
+        return Err(Error::protocol(format!(
+            "a frame declares {length} bytes, fewer than its header"
+        )));
+    }
+    if length > max {
+        return Err(Error::FrameTooLarge { size: u64::from(length), max: u64::from(max) });
+    }
+    Ok(())
+}
+
+/// A reusable buffer that builds one frame at a time: the header space is
+/// reserved first, the payload is encoded straight after it, and the header
+/// is written last, so a frame is one contiguous slice (one write).
+#[derive(Debug, Default)]
+pub struct FrameBuffer {
+    bytes: Vec<u8>,
+}
+
+impl FrameBuffer {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        FrameBuffer { bytes: Vec::with_capacity(256) }
+    }
+
+    /// Starts a new frame, dropping the previous one but keeping capacity.
+    #[inline]
+    pub fn start(&mut self) {
+        self.bytes.clear();
+        self.bytes.resize(HEADER_LEN, 0);
+    }
+
+    /// The payload so far, to append to.
+    #[inline]
+    pub fn payload(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    /// Writes the header and returns the whole frame.
+    ///
+    /// # Panics
+    ///
+    /// If [`start`](Self::start) was not called first, or the frame exceeds
+    /// 4 GiB; callers check the size against their limit first with
+    /// [`FrameBuffer::len`].
+    #[inline]
+    pub fn finish(&mut self, header: Header) -> &[u8] {
+        let length = u32::try_from(self.bytes.len() - LENGTH_LEN)
+            .expect("frame length checked against the limit by the caller");
+        header.write(&mut self.bytes[..HEADER_LEN], length);
+        &self.bytes
+    }
+
+    /// The frame's size so far, header included.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the buffer holds nothing (not even a started header).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Gives memory back after an unusually large frame.
+    pub fn shrink(&mut self) {
+        if self.bytes.capacity() > 1 << 20 {
+            self.bytes = Vec::with_capacity(256);
+        }
+    }
+}
+
+/// Builds a frame in a fresh buffer; for rare frames off the hot path.
+pub fn encode(header: Header, payload: &[u8]) -> Vec<u8> {
+    let mut buffer = FrameBuffer::new();
+    buffer.start();
+    buffer.payload().extend_from_slice(payload);
+    buffer.finish(header);
+    buffer.bytes
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(word)
+}
+
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+#[cfg(test)]
+mod tests;

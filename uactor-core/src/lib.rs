@@ -1,0 +1,44 @@
+//! The core of [uactor](https://docs.rs/uactor-rs): what every other crate agrees on.
+//!
+//! This crate owns the vocabulary of the system and nothing that touches the
+//! operating system:
+//!
+//! - the [`Actor`], [`Proxy`] and [`Manager`] traits that generated code
+//!   implements and the host loop drives;
+//! - the one [`Error`] type, which is serializable so it can travel inside a
+//!   method's result;
+//! - the wire protocol: [`frame`] headers and kinds, the [`protocol`] magic and
+//!   version, and bounded decoding ([`frame::DEFAULT_MAX_FRAME`]);
+//! - the [`Codec`] trait with [`Postcard`] as the default implementation;
+//! - the [`Transport`] trait that every backend implements, the [`Address`]
+//!   type that names an endpoint, and an in-memory transport
+//!   ([`transport::memory`]) used by unit tests.
+//!
+//! It knows nothing of processes, sockets or async runtimes.
+//!
+//! ```
+//! use uactor_core::frame::{FrameBuffer, Header, Kind};
+//!
+//! let mut frame = FrameBuffer::new();
+//! frame.start();
+//! frame.payload().extend_from_slice(b"hi");
+//! let bytes = frame.finish(Header::new(Kind::Request, 7).method(3));
+//! let (header, payload) = Header::parse(bytes).unwrap();
+//! assert_eq!((header.kind, header.request, header.method), (Kind::Request, 7, 3));
+//! assert_eq!(payload, b"hi");
+//! ```
+#![forbid(unsafe_code)]
+
+mod actor;
+mod address;
+mod codec;
+mod error;
+pub mod frame;
+pub mod protocol;
+pub mod transport;
+
+pub use actor::{Actor, Call, Manager, Proxy};
+pub use address::Address;
+pub use codec::{Codec, CodecId, Postcard};
+pub use error::{Error, Exit, Result};
+pub use transport::{Connection, FrameRead, FrameWrite, Listener, Transport};

@@ -1,0 +1,84 @@
+//! Constants and payload layouts of the connection hello and handshake.
+//!
+//! A connection opens with these frames, all of fixed size, so a server
+//! reads at most a few hundred bytes from a peer that has not proven it
+//! knows the authkey:
+//!
+//! 1. client → server [`Kind::Hello`](crate::frame::Kind::Hello):
+//!    [`MAGIC`], [`VERSION`] (u16 LE), codec byte, a reserved zero byte;
+//! 2. server → client `Challenge`: a nonce of [`NONCE_LEN`] random bytes;
+//! 3. client → server `Response`: its MAC over both nonces, then its own nonce;
+//! 4. server → client `Welcome`: its MAC over both nonces, then its pid
+//!    (u32 LE); or `Refused` with an empty payload, and the connection closes.
+
+use crate::{CodecId, Error, Result};
+
+/// The first bytes of every uactor connection.
+pub const MAGIC: [u8; 4] = *b"uACT";
+
+/// The wire protocol version. Peers with another version are refused.
+pub const VERSION: u16 = 1;
+
+/// Random bytes in each side's challenge.
+pub const NONCE_LEN: usize = 32;
+
+/// Bytes of an HMAC-SHA256 tag.
+pub const MAC_LEN: usize = 32;
+
+/// Bytes of a hello payload.
+pub const HELLO_LEN: usize = 8;
+
+/// The hello a client opens with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hello {
+    /// The protocol version the client speaks.
+    pub version: u16,
+    /// The codec the client will encode with.
+    pub codec: CodecId,
+}
+
+impl Hello {
+    /// This build's hello for `codec`.
+    pub fn new(codec: CodecId) -> Self {
+        Hello { version: VERSION, codec }
+    }
+
+    /// The payload bytes.
+    pub fn to_bytes(self) -> [u8; HELLO_LEN] {
+        let version = self.version.to_le_bytes();
+        [MAGIC[0], MAGIC[1], MAGIC[2], MAGIC[3], version[0], version[1], self.codec.to_byte(), 0]
+    }
+
+    /// Parses and checks a hello payload: magic, version and codec.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != HELLO_LEN || bytes[..4] != MAGIC {
+            return Err(Error::protocol(
+                "the peer does not speak the uactor protocol (bad magic)",
+            ));
+        }
+        let version = u16::from_le_bytes([bytes[4], bytes[5]]);
+        if version != VERSION {
+            return Err(Error::protocol(format!(
+                "the peer speaks protocol version {version}, this build speaks {VERSION}; \
+                 build both sides with the same uactor"
+            )));
+        }
+        Ok(Hello { version, codec: CodecId::from_byte(bytes[6])? })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hello_round_trips_and_refuses_strangers() {
+        let hello = Hello::new(CodecId::Postcard);
+        assert_eq!(Hello::parse(&hello.to_bytes()).unwrap(), hello);
+        assert!(Hello::parse(b"GET / HT").is_err());
+        let mut newer = hello.to_bytes();
+        newer[4] = 9;
+        let error = Hello::parse(&newer).unwrap_err().to_string();
+        assert!(error.contains("version 9"), "{error}");
+    }
+}

@@ -1,0 +1,179 @@
+//! Frames over a byte stream.
+//!
+//! [`StreamReader`] keeps its own receive buffer: one `read` system call
+//! usually brings a whole frame (or several), the length field is checked
+//! against the limit before the buffer grows, and a read that times out in
+//! the middle of a frame keeps what it has, so the stream never loses its
+//! place. [`StreamWriter`] sends each frame with one `write_all`.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use uactor_core::frame::{self, DEFAULT_MAX_FRAME, LENGTH_LEN};
+use uactor_core::{Connection, Error, FrameRead, FrameWrite, Result};
+
+/// A byte stream that can be read and written through a shared reference
+/// (as sockets can), so one half reads while the other writes.
+pub trait Socket: Send + Sync + 'static {
+    /// Reads some bytes; `Ok(0)` is end of stream.
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Writes all of `buf`.
+    fn write_all(&self, buf: &[u8]) -> io::Result<()>;
+    /// Bounds later reads.
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Bounds later writes.
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+}
+
+/// Splits `socket` into the two halves of a [`Connection`].
+pub fn connection<S: Socket>(socket: S) -> Connection {
+    let socket = Arc::new(socket);
+    Connection::new(
+        Box::new(StreamReader::new(Arc::clone(&socket))),
+        Box::new(StreamWriter { socket, timeout: None }),
+    )
+}
+
+const INITIAL_BUFFER: usize = 64 * 1024;
+
+/// The reading half: frames out of a byte stream.
+#[derive(Debug)]
+pub struct StreamReader<S> {
+    socket: Arc<S>,
+    buffer: Vec<u8>,
+    /// Start of unconsumed bytes in `buffer`.
+    start: usize,
+    /// End of received bytes in `buffer`.
+    end: usize,
+    max: u32,
+    timeout: Option<Duration>,
+}
+
+impl<S: Socket> StreamReader<S> {
+    /// A reader over `socket` with the default frame limit.
+    pub fn new(socket: Arc<S>) -> Self {
+        StreamReader {
+            socket,
+            buffer: vec![0; INITIAL_BUFFER],
+            start: 0,
+            end: 0,
+            max: DEFAULT_MAX_FRAME,
+            timeout: None,
+        }
+    }
+
+    /// Makes room for a frame of `total` bytes starting at `start`.
+    fn make_room(&mut self, total: usize) {
+        if self.start > 0 && self.buffer.len() - self.start < total.max(4096) {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.buffer.len() < total {
+            self.buffer.resize(total, 0);
+        }
+    }
+
+    fn fill(&mut self) -> Result<()> {
+        if self.end == self.buffer.len() {
+            self.make_room(self.buffer.len() + 1);
+        }
+        match self.socket.read(&mut self.buffer[self.end..]) {
+            Ok(0) if self.start == self.end => Err(Error::Closed),
+            Ok(0) => Err(Error::io(
+                "reading a frame",
+                io::Error::new(io::ErrorKind::UnexpectedEof, "the peer closed the connection mid-frame"),
+            )),
+            Ok(read) => {
+                self.end += read;
+                Ok(())
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
+            Err(error)
+                if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
+            {
+                Err(Error::Timeout { after: self.timeout.unwrap_or_default() })
+            }
+            Err(error) => Err(Error::io("reading a frame", error)),
+        }
+    }
+}
+
+impl<S: Socket> FrameRead for StreamReader<S> {
+    fn read_frame(&mut self) -> Result<&[u8]> {
+        if self.start == self.end {
+            // Nothing pending: reuse the buffer from its start, and give back
+            // memory a large frame took.
+            self.start = 0;
+            self.end = 0;
+            if self.buffer.len() > 4 * INITIAL_BUFFER {
+                self.buffer = vec![0; INITIAL_BUFFER];
+            }
+        }
+        loop {
+            let available = self.end - self.start;
+            if available >= LENGTH_LEN {
+                let field = &self.buffer[self.start..self.start + LENGTH_LEN];
+                let length = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
+                frame::check_length(length, self.max)?;
+                let total = LENGTH_LEN + length as usize;
+                if available >= total {
+                    let at = self.start;
+                    self.start += total;
+                    return Ok(&self.buffer[at..at + total]);
+                }
+                if self.buffer.len() - self.start < total {
+                    self.make_room(total);
+                }
+            }
+            self.fill()?;
+        }
+    }
+
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        if timeout != self.timeout {
+            self.socket
+                .set_read_timeout(timeout)
+                .map_err(|error| Error::io("setting a read timeout", error))?;
+            self.timeout = timeout;
+        }
+        Ok(())
+    }
+
+    fn set_max_frame(&mut self, max: u32) {
+        self.max = max;
+    }
+}
+
+/// The writing half: one `write_all` per frame.
+#[derive(Debug)]
+pub struct StreamWriter<S> {
+    socket: Arc<S>,
+    timeout: Option<Duration>,
+}
+
+impl<S: Socket> FrameWrite for StreamWriter<S> {
+    #[inline]
+    fn write_frame(&mut self, frame: &[u8]) -> Result<()> {
+        self.socket.write_all(frame).map_err(|error| match error.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+                Error::Timeout { after: self.timeout.unwrap_or_default() }
+            }
+            _ => Error::io("writing a frame", error),
+        })
+    }
+
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        if timeout != self.timeout {
+            self.socket
+                .set_write_timeout(timeout)
+                .map_err(|error| Error::io("setting a write timeout", error))?;
+            self.timeout = timeout;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

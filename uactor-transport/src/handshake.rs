@@ -1,0 +1,207 @@
+//! The mutual HMAC-SHA256 challenge-response every connection runs first.
+//!
+//! It follows Python multiprocessing's `deliver_challenge` /
+//! `answer_challenge`, made mutual in one exchange and bound to both
+//! nonces (layouts in [`uactor_core::protocol`]):
+//!
+//! - the server sends a random nonce `s`;
+//! - the client answers `HMAC(key, "uactor/1 client" ‖ s ‖ c)` and its own
+//!   random nonce `c`;
+//! - the server checks the tag in constant time and answers
+//!   `HMAC(key, "uactor/1 server" ‖ s ‖ c)`, which the client checks.
+//!
+//! Every frame read here is bounded by
+//! [`HANDSHAKE_MAX_FRAME`](uactor_core::frame::HANDSHAKE_MAX_FRAME) and by a
+//! deadline, so a silent or hostile peer cannot hold a server thread. A
+//! failed peer gets one fixed `Refused` frame and nothing else.
+
+use std::time::Duration;
+
+use hmac::{KeyInit, Mac};
+use uactor_core::frame::{self, HANDSHAKE_MAX_FRAME, Header, Kind};
+use uactor_core::protocol::{Hello, MAC_LEN, NONCE_LEN};
+use uactor_core::{CodecId, Connection, Error, Result};
+
+use crate::Authkey;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+/// How long a handshake may take unless told otherwise.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5);
+
+const CLIENT_LABEL: &[u8] = b"uactor/1 client";
+const SERVER_LABEL: &[u8] = b"uactor/1 server";
+
+/// What the client learns from a successful handshake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Welcome {
+    /// The serving process's id.
+    pub pid: u32,
+}
+
+/// Runs the client side over `connection`, then lifts the handshake limits:
+/// later frames may be up to `max_frame` bytes and reads wait for ever.
+pub fn client(
+    connection: &mut Connection,
+    authkey: &Authkey,
+    codec: CodecId,
+    deadline: Duration,
+    max_frame: u32,
+) -> Result<Welcome> {
+    begin(connection, deadline)?;
+    send(connection, Kind::Hello, &Hello::new(codec).to_bytes())?;
+
+    let server_nonce: [u8; NONCE_LEN] = match expect(connection, Kind::Challenge, NONCE_LEN)? {
+        Some(nonce) => nonce.try_into().map_err(|_| Error::protocol("bad challenge"))?,
+        None => return Err(refused()),
+    };
+    let client_nonce = nonce()?;
+    let mut response = [0u8; MAC_LEN + NONCE_LEN];
+    response[..MAC_LEN].copy_from_slice(&tag(authkey, CLIENT_LABEL, &server_nonce, &client_nonce)?);
+    response[MAC_LEN..].copy_from_slice(&client_nonce);
+    send(connection, Kind::Response, &response)?;
+
+    let Some(welcome) = expect(connection, Kind::Welcome, MAC_LEN + 4)? else {
+        return Err(refused());
+    };
+    verify(authkey, SERVER_LABEL, &server_nonce, &client_nonce, &welcome[..MAC_LEN])
+        .map_err(|_| Error::auth("the actor could not prove it knows the authkey"))?;
+    let pid = u32::from_le_bytes([welcome[MAC_LEN], welcome[MAC_LEN + 1], welcome[MAC_LEN + 2], welcome[MAC_LEN + 3]]);
+    end(connection, max_frame)?;
+    Ok(Welcome { pid })
+}
+
+/// Runs the server side over `connection`: checks the hello and the client's
+/// proof, proves the server's own knowledge of the key, and tells the client
+/// `pid`. Returns the codec the client speaks. On failure the client has
+/// been sent one `Refused` frame.
+pub fn server(
+    connection: &mut Connection,
+    authkey: &Authkey,
+    accepted: CodecId,
+    pid: u32,
+    deadline: Duration,
+    max_frame: u32,
+) -> Result<CodecId> {
+    begin(connection, deadline)?;
+    let result = serve(connection, authkey, accepted, pid);
+    if let Err(error) = &result {
+        if !matches!(error, Error::Timeout { .. } | Error::Closed | Error::Transport { .. }) {
+            // One fixed answer, whatever went wrong; the peer learns nothing else.
+            let _ = send(connection, Kind::Refused, &[]);
+        }
+        return result;
+    }
+    end(connection, max_frame)?;
+    result
+}
+
+fn serve(connection: &mut Connection, authkey: &Authkey, accepted: CodecId, pid: u32) -> Result<CodecId> {
+    let hello = read(connection, Kind::Hello)?;
+    let hello = Hello::parse(&hello)?;
+    if hello.codec != accepted {
+        return Err(Error::protocol(format!(
+            "the client encodes with {:?}, this actor with {accepted:?}",
+            hello.codec
+        )));
+    }
+    let server_nonce = nonce()?;
+    send(connection, Kind::Challenge, &server_nonce)?;
+
+    let response = read(connection, Kind::Response)?;
+    if response.len() != MAC_LEN + NONCE_LEN {
+        return Err(Error::auth("a malformed response to the challenge"));
+    }
+    let client_nonce: [u8; NONCE_LEN] =
+        response[MAC_LEN..].try_into().map_err(|_| Error::auth("a malformed response"))?;
+    verify(authkey, CLIENT_LABEL, &server_nonce, &client_nonce, &response[..MAC_LEN])
+        .map_err(|_| Error::auth("a client presented a wrong authkey"))?;
+
+    let mut welcome = [0u8; MAC_LEN + 4];
+    welcome[..MAC_LEN].copy_from_slice(&tag(authkey, SERVER_LABEL, &server_nonce, &client_nonce)?);
+    welcome[MAC_LEN..].copy_from_slice(&pid.to_le_bytes());
+    send(connection, Kind::Welcome, &welcome)?;
+    Ok(hello.codec)
+}
+
+fn begin(connection: &mut Connection, deadline: Duration) -> Result<()> {
+    connection.set_timeout(Some(deadline))?;
+    connection.reader.set_max_frame(HANDSHAKE_MAX_FRAME);
+    Ok(())
+}
+
+fn end(connection: &mut Connection, max_frame: u32) -> Result<()> {
+    connection.set_timeout(None)?;
+    connection.reader.set_max_frame(max_frame);
+    Ok(())
+}
+
+fn refused() -> Error {
+    Error::auth("the actor refused the connection (wrong authkey, or another protocol version or codec)")
+}
+
+fn send(connection: &mut Connection, kind: Kind, payload: &[u8]) -> Result<()> {
+    connection.writer.write_frame(&frame::encode(Header::new(kind, 0), payload))
+}
+
+/// Reads one frame of `kind`; anything else is a protocol error.
+fn read(connection: &mut Connection, kind: Kind) -> Result<Vec<u8>> {
+    let bytes = connection.reader.read_frame()?;
+    let (header, payload) = Header::parse(bytes)?;
+    if header.kind != kind {
+        return Err(Error::protocol(format!("expected {kind:?} during the handshake, got {:?}", header.kind)));
+    }
+    Ok(payload.to_vec())
+}
+
+/// Reads a frame of `kind` and `len` bytes, or `None` for `Refused`.
+fn expect(connection: &mut Connection, kind: Kind, len: usize) -> Result<Option<Vec<u8>>> {
+    let bytes = match connection.reader.read_frame() {
+        Ok(bytes) => bytes,
+        // A server that refuses closes right after; a closed connection here
+        // most likely means it refused too.
+        Err(Error::Closed) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let (header, payload) = Header::parse(bytes)?;
+    match header.kind {
+        Kind::Refused => Ok(None),
+        found if found == kind && payload.len() == len => Ok(Some(payload.to_vec())),
+        found => Err(Error::protocol(format!(
+            "expected {kind:?} of {len} bytes during the handshake, got {found:?} of {}",
+            payload.len()
+        ))),
+    }
+}
+
+fn nonce() -> Result<[u8; NONCE_LEN]> {
+    let mut nonce = [0; NONCE_LEN];
+    getrandom::fill(&mut nonce).map_err(|error| Error::auth(format!("the OS gave no random bytes: {error}")))?;
+    Ok(nonce)
+}
+
+fn mac(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8]) -> Result<HmacSha256> {
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(authkey.as_bytes())
+        .map_err(|_| Error::auth("the authkey cannot key HMAC-SHA256"))?;
+    mac.update(label);
+    mac.update(server);
+    mac.update(client);
+    Ok(mac)
+}
+
+fn tag(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8]) -> Result<[u8; MAC_LEN]> {
+    let bytes = mac(authkey, label, server, client)?.finalize().into_bytes();
+    let mut tag = [0; MAC_LEN];
+    tag.copy_from_slice(&bytes);
+    Ok(tag)
+}
+
+/// Checks `presented` in constant time.
+fn verify(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8], presented: &[u8]) -> Result<()> {
+    mac(authkey, label, server, client)?
+        .verify_slice(presented)
+        .map_err(|_| Error::auth("wrong tag"))
+}
+
+#[cfg(test)]
+mod tests;
