@@ -177,3 +177,25 @@ impl<S: Socket> FrameWrite for StreamWriter<S> {
 
 #[cfg(test)]
 mod tests;
+
+/// Unix stream sockets frame like any other stream (the bootstrap channel
+/// of a spawned actor is one).
+impl Socket for std::os::unix::net::UnixStream {
+    #[inline]
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        io::Read::read(&mut &*self, buf)
+    }
+
+    #[inline]
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        io::Write::write_all(&mut &*self, buf)
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        std::os::unix::net::UnixStream::set_write_timeout(self, timeout)
+    }
+}

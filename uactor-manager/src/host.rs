@@ -1,0 +1,359 @@
+//! The actor host: accepts connections, authenticates them, and serves
+//! their requests one at a time.
+//!
+//! Each connection has one thread that reads a request, runs it on the
+//! [`Manager`] under a lock (so `&mut self` methods run one at a time, in the
+//! order their requests were read), and writes the reply itself: no hop to
+//! another thread on the call path.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::os::unix::net::UnixStream;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
+use std::thread;
+use std::time::Duration;
+
+use uactor_core::frame::{FrameBuffer, Header, Kind};
+use uactor_core::{Actor, Call, CodecId, Connection, Error, FrameWrite, Listener, Manager, Result};
+use uactor_transport::{Authkey, framing, handshake};
+
+use crate::bootstrap::{self, Bootstrap, Report};
+use crate::context;
+
+/// Serves one actor and nothing else (objects it hands out come later).
+#[derive(Debug)]
+pub struct ActorManager<A> {
+    actor: A,
+}
+
+impl<A: Actor> ActorManager<A> {
+    /// A manager serving `actor` as object 0.
+    pub fn new(actor: A) -> Self {
+        ActorManager { actor }
+    }
+}
+
+impl<A: Actor> Manager for ActorManager<A> {
+    #[inline]
+    fn serve(&mut self, object: u64, method: u16, call: &mut Call<'_>) -> Result<()> {
+        if object != uactor_core::frame::ACTOR_OBJECT {
+            return Err(Error::proxy(format!("{} holds no object {object}", A::NAME)));
+        }
+        self.actor.dispatch(method, call)
+    }
+
+    fn shutdown(&mut self) {
+        self.actor.on_shutdown();
+    }
+}
+
+/// What a host needs to know besides its manager.
+#[derive(Debug, Clone)]
+pub struct HostSettings {
+    /// The key clients must prove they know.
+    pub authkey: Authkey,
+    /// The codec clients must speak.
+    pub codec: CodecId,
+    /// The largest frame accepted after the handshake.
+    pub max_frame_size: u32,
+    /// How long a connection may take to authenticate.
+    pub handshake_timeout: Duration,
+}
+
+/// Serves a [`Manager`] to every connection a [`Listener`] accepts.
+#[derive(Debug)]
+pub struct Host<M> {
+    shared: Arc<Shared<M>>,
+}
+
+#[derive(Debug)]
+struct Shared<M> {
+    manager: Mutex<Option<M>>,
+    settings: HostSettings,
+    pid: u32,
+    /// Writers of open connections, to say goodbye on shutdown.
+    writers: Mutex<Vec<Weak<Mutex<Box<dyn FrameWrite>>>>>,
+    finished: Mutex<bool>,
+    finished_signal: Condvar,
+}
+
+impl<M: Manager> Host<M> {
+    /// A host serving `manager`.
+    pub fn new(manager: M, settings: HostSettings) -> Self {
+        Host {
+            shared: Arc::new(Shared {
+                manager: Mutex::new(Some(manager)),
+                settings,
+                pid: std::process::id(),
+                writers: Mutex::new(Vec::new()),
+                finished: Mutex::new(false),
+                finished_signal: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Accepts and serves connections until a client asks for shutdown and
+    /// the manager's shutdown hooks have run.
+    pub fn run(self, mut listener: Box<dyn Listener>) {
+        let shared = Arc::clone(&self.shared);
+        let accepting = thread::Builder::new().name("uactor-accept".into()).spawn(move || {
+            loop {
+                match listener.accept() {
+                    Ok(connection) => {
+                        let shared = Arc::clone(&shared);
+                        let spawned = thread::Builder::new()
+                            .name("uactor-connection".into())
+                            .spawn(move || shared.serve_connection(connection));
+                        if spawned.is_err() {
+                            // Out of threads: the connection is dropped, the
+                            // client sees it closed; keep serving the others.
+                            thread::sleep(Duration::from_millis(10));
+                        }
+                    }
+                    Err(Error::Closed) => return,
+                    // A failed accept (descriptors exhausted, a peer that
+                    // vanished) must not end the actor, nor spin.
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        if accepting.is_err() {
+            return;
+        }
+        let mut finished = self.shared.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        while !*finished {
+            finished = self
+                .shared
+                .finished_signal
+                .wait(finished)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+impl<M: Manager> Shared<M> {
+    fn serve_connection(&self, mut connection: Connection) {
+        let settings = &self.settings;
+        let codec = match handshake::server(
+            &mut connection,
+            &settings.authkey,
+            settings.codec,
+            self.pid,
+            settings.handshake_timeout,
+            settings.max_frame_size,
+        ) {
+            Ok(codec) => codec,
+            Err(_) => return,
+        };
+        let Connection { mut reader, writer } = connection;
+        let writer = Arc::new(Mutex::new(writer));
+        self.writers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(&writer));
+        let mut reply = FrameBuffer::new();
+        loop {
+            let frame = match reader.read_frame() {
+                Ok(frame) => frame,
+                // Closed, broken, oversized or hostile: drop this connection
+                // only; the actor serves the others.
+                Err(_) => break,
+            };
+            let Ok((header, payload)) = Header::parse(frame) else { break };
+            match header.kind {
+                Kind::Request => {
+                    let frame = self.call(codec, header, payload, &mut reply);
+                    let sent = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
+                    reply.shrink();
+                    if sent.is_err() {
+                        break;
+                    }
+                }
+                Kind::Shutdown => {
+                    self.shutdown(header.request, &writer);
+                    break;
+                }
+                _ => break,
+            }
+        }
+        self.writers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|weak| weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&writer)));
+    }
+
+    /// Runs one request and returns its reply frame.
+    fn call<'b>(&self, codec: CodecId, header: Header, payload: &[u8], reply: &'b mut FrameBuffer) -> &'b [u8] {
+        reply.start();
+        let outcome = {
+            let mut manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner);
+            match manager.as_mut() {
+                None => Err(Error::Closed),
+                Some(manager) => {
+                    let mut call = Call::new(codec, payload, reply.payload());
+                    panic::catch_unwind(AssertUnwindSafe(|| manager.serve(header.object, header.method, &mut call)))
+                        .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }))
+                }
+            }
+        };
+        let result = match outcome {
+            Ok(()) if reply.len() - uactor_core::frame::HEADER_LEN > self.settings.max_frame_size as usize => {
+                Err(Error::FrameTooLarge {
+                    size: reply.len() as u64,
+                    max: u64::from(self.settings.max_frame_size),
+                })
+            }
+            other => other,
+        };
+        match result {
+            Ok(()) => reply.finish(Header::new(Kind::Reply, header.request)),
+            Err(error) => {
+                reply.start();
+                if codec.encode(&error, reply.payload()).is_err() {
+                    reply.start();
+                    let _ = codec.encode(&Error::codec("the error could not be encoded"), reply.payload());
+                }
+                reply.finish(Header::new(Kind::Failure, header.request))
+            }
+        }
+    }
+
+    /// Runs the shutdown hooks, answers the caller, tells every other
+    /// connection goodbye, and lets `run` return.
+    fn shutdown(&self, request: u64, caller: &Arc<Mutex<Box<dyn FrameWrite>>>) {
+        let manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(mut manager) = manager {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| manager.shutdown()));
+        }
+        let goodbye = uactor_core::frame::encode(Header::new(Kind::Goodbye, 0), &[]);
+        let writers = std::mem::take(&mut *self.writers.lock().unwrap_or_else(PoisonError::into_inner));
+        for writer in writers.iter().filter_map(Weak::upgrade) {
+            if !Arc::ptr_eq(&writer, caller) {
+                let mut writer = writer.lock().unwrap_or_else(PoisonError::into_inner);
+                let _ = writer.set_timeout(Some(Duration::from_millis(100)));
+                let _ = writer.write_frame(&goodbye);
+            }
+        }
+        let mut done = Vec::new();
+        let _ = CodecId::Postcard.encode(&(), &mut done);
+        let reply = uactor_core::frame::encode(Header::new(Kind::Reply, request), &done);
+        let _ = caller.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&reply);
+        *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.finished_signal.notify_all();
+    }
+}
+
+thread_local! {
+    /// The message and location of the last panic on this thread, recorded
+    /// by the hook so the caller learns where its call went wrong.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Records each panic's message and location for [`panic_message`], then
+/// lets the previous hook print it as usual (on the actor's stderr).
+fn record_panics() {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let recorded = match info.location() {
+            Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
+            None => message.to_owned(),
+        };
+        LAST_PANIC.with(|last| *last.borrow_mut() = Some(recorded));
+        previous(info);
+    }));
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    LAST_PANIC.with(|last| last.borrow_mut().take()).unwrap_or_else(|| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned())
+    })
+}
+
+/// The life of a spawned actor process, from its bootstrap to its exit.
+pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream) -> ! {
+    let Ok(report_end) = channel.try_clone() else {
+        std::process::exit(bootstrap::BOOTSTRAP_FAILED);
+    };
+    let mut report = framing::connection(report_end);
+    let fail = |report: &mut Connection, error: Error| -> ! {
+        let _ = bootstrap::send(report, &Report::Failed { error });
+        std::process::exit(1);
+    };
+    let authkey = match Authkey::new(&bootstrap.authkey) {
+        Ok(key) => key,
+        Err(error) => fail(&mut report, error),
+    };
+    context::inherit_authkey(authkey.clone());
+    record_panics();
+
+    let constructed = panic::catch_unwind(|| {
+        let args: A::Args = bootstrap.codec.decode(&bootstrap.args)?;
+        A::construct(args)
+    });
+    let actor = match constructed {
+        Ok(Ok(actor)) => actor,
+        Ok(Err(Error::Spawn { message })) => fail(&mut report, Error::spawn(message)),
+        Ok(Err(error)) => fail(&mut report, Error::spawn(format!("the constructor of {} failed: {error}", A::NAME))),
+        Err(panic) => fail(
+            &mut report,
+            Error::spawn(format!("the constructor of {} panicked: {}", A::NAME, panic_message(&*panic))),
+        ),
+    };
+
+    let (listener, dir) = match crate::spawn::listen() {
+        Ok(listening) => listening,
+        Err(error) => fail(&mut report, error),
+    };
+    let address = listener.address();
+    if bootstrap::send(&mut report, &Report::Ready { address, pid: std::process::id() }).is_err() {
+        dir.remove();
+        std::process::exit(bootstrap::BOOTSTRAP_FAILED);
+    }
+    watch_parent(channel, dir.path().to_owned());
+
+    let settings = HostSettings {
+        authkey,
+        codec: bootstrap.codec,
+        max_frame_size: bootstrap.max_frame_size,
+        handshake_timeout: bootstrap.handshake_timeout,
+    };
+    Host::new(ActorManager::new(actor), settings).run(listener);
+    dir.remove();
+    exit(0)
+}
+
+/// Ends this process when the bootstrap channel reports end-of-file: the
+/// parent is gone (or dropped its owner), and an actor outlives neither.
+fn watch_parent(channel: UnixStream, dir: std::path::PathBuf) {
+    let watching = thread::Builder::new().name("uactor-parent".into()).stack_size(64 * 1024).spawn(move || {
+        let mut byte = [0u8; 64];
+        loop {
+            match std::io::Read::read(&mut &channel, &mut byte) {
+                Ok(0) => break,
+                Ok(_) => continue,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        exit(0);
+    });
+    if watching.is_err() {
+        std::process::exit(bootstrap::BOOTSTRAP_FAILED);
+    }
+}
+
+/// Exits after flushing what the actor printed.
+fn exit(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(code)
+}

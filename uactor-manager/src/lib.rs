@@ -1,0 +1,34 @@
+//! Process management of [uactor](https://docs.rs/uactor-rs): spawning
+//! actor processes, serving them, and watching them end.
+//!
+//! - [`spawn`] re-executes the current binary as the host of one actor,
+//!   hands it the process tree's authkey over a private bootstrap channel
+//!   and returns the owning proxy once the actor listens;
+//! - [`Host`] is the actor side: it accepts, authenticates and serves
+//!   connections, one call at a time, on the thread that read it;
+//! - [`Client`] is the caller side that every proxy wraps: pipelined calls,
+//!   the caller reads its own reply, death is reported as
+//!   [`Error::ActorDied`](uactor_core::Error::ActorDied) with the exit status;
+//! - the before-main hook ([`serve_if_spawned`]) turns a spawned process into
+//!   its actor, in test binaries and doc tests too.
+//!
+//! It knows nothing of the macro syntax: generated code reaches it through
+//! the facade's `__private` module.
+
+mod bootstrap;
+mod client;
+mod context;
+mod host;
+mod link;
+mod options;
+mod process;
+mod registry;
+mod spawn;
+
+pub use bootstrap::serve_if_spawned;
+pub use client::{Client, ProxyClient};
+pub use host::{ActorManager, Host, HostSettings};
+pub use linkme;
+pub use options::{Options, Transport};
+pub use registry::{ACTORS, Registration};
+pub use spawn::spawn;

@@ -1,0 +1,70 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+pub use uactor_core::{Actor, Address, Error, Exit, Proxy, Result};
+pub use uactor_macros::actor;
+pub use uactor_manager::{Options, Transport};
+
+pub mod transport;
+
+/// Starts uactor in this process: the first line of `main` in every binary
+/// that spawns actors.
+///
+/// In a normal start it returns at once. In a process that uactor started
+/// as an actor host it never returns: it builds the actor, serves it until
+/// shutdown, then exits. On Linux, the BSDs and macOS a hook that runs
+/// before `main` already does this, which is why actors can also be spawned
+/// from `#[test]` functions and doc tests with no extra line; calling
+/// `init()` first keeps a binary correct on any platform.
+///
+/// ```
+/// fn main() -> uactor::Result<()> {
+///     uactor::init();
+///     Ok(())
+/// }
+/// ```
+pub fn init() {
+    uactor_manager::serve_if_spawned();
+}
+
+/// The names most programs use: `use uactor::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Actor, Address, Error, Options, Proxy, Result};
+}
+
+/// What `#[uactor::actor]` expands to calls; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use uactor_core::{Actor, Call};
+    pub use uactor_manager::{ACTORS, Client, ProxyClient, Registration, linkme, spawn};
+
+    use crate::Error;
+
+    /// The error for a method index the actor does not have (a caller built
+    /// against another version of the actor).
+    pub fn unknown_method(actor: &'static str, method: u16) -> Error {
+        Error::protocol(format!(
+            "{actor} has no method {method}; are both sides built from the same code?"
+        ))
+    }
+
+    /// The error for a constructor that returned `Err`.
+    pub fn constructor_error<E: core::fmt::Display>(error: E) -> Error {
+        Error::spawn(format!("the constructor failed: {error}"))
+    }
+
+    /// What may cross a process boundary as an argument or a result.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot cross a process boundary",
+        label = "arguments and results of actor methods must be serializable",
+        note = "derive `serde::Serialize` and `serde::Deserialize` for `{Self}`, or pass a type that has them"
+    )]
+    pub trait Wire: serde::Serialize + serde::de::DeserializeOwned + Send + 'static {}
+
+    impl<T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static> Wire for T {}
+
+    /// Fails to compile, at the caller's span, unless `T` is [`Wire`].
+    pub const fn assert_wire<T: Wire>() {}
+}
