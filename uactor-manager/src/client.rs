@@ -78,10 +78,7 @@ impl Client {
         options: &Options,
         owner: Option<Owner>,
     ) -> Result<Client> {
-        let mut connection = match &address {
-            Address::Local(path) => uactor_transport::local_socket::connect(path)?,
-            other => return Err(Error::proxy(format!("no transport in this build reaches {other}"))),
-        };
+        let mut connection = open(&address)?;
         let welcome = handshake::client(
             &mut connection,
             authkey,
@@ -143,6 +140,18 @@ impl Client {
     /// not an error; later calls fail with [`Error::Closed`].
     pub fn shutdown(&self) -> Result<()> {
         self.inner.shutdown()
+    }
+}
+
+/// Opens a connection to `address` with the transport its scheme names.
+fn open(address: &Address) -> Result<uactor_core::Connection> {
+    match address {
+        #[cfg(feature = "local-socket")]
+        Address::Local(path) => uactor_transport::local_socket::connect(path),
+        Address::Memory(_) => uactor_core::Transport::connect(&uactor_core::transport::memory::Memory, address),
+        other => Err(Error::proxy(format!(
+            "no transport in this build reaches {other}; enable the uactor feature for it"
+        ))),
     }
 }
 

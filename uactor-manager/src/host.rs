@@ -357,3 +357,6 @@ fn exit(code: i32) -> ! {
     let _ = std::io::stderr().flush();
     std::process::exit(code)
 }
+
+#[cfg(test)]
+mod tests;

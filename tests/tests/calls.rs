@@ -1,0 +1,92 @@
+//! Calls: state, values, user errors, panics, concurrency, timeouts.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use tests::Counter;
+use uactor::{Error, Options};
+
+#[test]
+fn state_survives_a_hundred_calls_and_the_actor_runs_elsewhere() {
+    let counter = Counter::spawn(10).unwrap();
+    assert_ne!(counter.pid(), std::process::id());
+    for i in 1..=100 {
+        assert_eq!(counter.add(1).unwrap(), 10 + i);
+    }
+    assert_eq!(counter.get().unwrap(), 110);
+}
+
+#[test]
+fn user_errors_come_back_as_values() {
+    let counter = Counter::spawn(10).unwrap();
+    assert_eq!(counter.checked_div(2).unwrap(), Ok(5));
+    assert_eq!(counter.checked_div(0).unwrap(), Err("division by zero".to_string()));
+}
+
+#[test]
+fn a_panic_is_an_error_and_the_actor_keeps_serving() {
+    let counter = Counter::spawn(1).unwrap();
+    let pid = counter.pid();
+    match counter.explode("kaboom".into()) {
+        Err(Error::Remote { message }) => {
+            assert!(message.contains("kaboom"), "{message}");
+            assert!(message.contains(".rs:"), "the location is reported: {message}");
+        }
+        other => panic!("expected Error::Remote, got {other:?}"),
+    }
+    assert_eq!(counter.add(1).unwrap(), 2, "the state survived the panic");
+    assert_eq!(counter.pid(), pid);
+}
+
+#[test]
+fn eight_threads_two_thousand_calls_each_nothing_lost_or_doubled() {
+    const THREADS: u32 = 8;
+    const CALLS: u32 = 2000;
+    let counter = Counter::spawn(0).unwrap();
+    std::thread::scope(|scope| {
+        for thread in 0..THREADS {
+            let counter = &counter;
+            scope.spawn(move || {
+                for call in 0..CALLS {
+                    counter.record(thread, call).unwrap();
+                }
+            });
+        }
+    });
+    let log = counter.log().unwrap();
+    assert_eq!(log.len(), (THREADS * CALLS) as usize);
+    let mut next: HashMap<u32, u32> = HashMap::new();
+    for (thread, call) in log {
+        let expected = next.entry(thread).or_default();
+        assert_eq!(call, *expected, "thread {thread}'s calls arrived out of order or twice");
+        *expected += 1;
+    }
+    assert!(next.values().all(|&count| count == CALLS));
+}
+
+#[test]
+fn a_call_past_its_timeout_fails_and_its_late_reply_is_dropped() {
+    let options = Options::new().call_timeout(Duration::from_millis(200));
+    let counter = Counter::spawn_with(&options, 0).unwrap();
+    let started = Instant::now();
+    assert!(matches!(counter.nap(600), Err(Error::Timeout { .. })));
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(200) && waited < Duration::from_millis(550), "{waited:?}");
+    // The nap's reply arrives while this call waits: it must not be taken
+    // for this call's reply.
+    assert_eq!(counter.add(7).unwrap(), 7);
+    assert_eq!(counter.nap(1).unwrap(), 1);
+}
+
+#[test]
+fn large_values_cross_whole() {
+    let counter = Counter::spawn(0).unwrap();
+    for (thread, call) in [(1, 2), (3, 4)] {
+        counter.record(thread, call).unwrap();
+    }
+    let big: Vec<(u32, u32)> = (0..200_000).map(|i| (i, i)).collect();
+    for &(thread, call) in &big[..1000] {
+        counter.record(thread, call).unwrap();
+    }
+    assert_eq!(counter.log().unwrap().len(), 1002);
+}

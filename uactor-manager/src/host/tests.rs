@@ -1,0 +1,156 @@
+//! The host and the client over the in-memory transport: the call path
+//! without processes.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use uactor_core::transport::memory::Memory;
+use uactor_core::{Address, Proxy, Transport};
+
+use super::*;
+use crate::client::Client;
+use crate::options::Options;
+
+/// A hand-written actor: what the macro generates, reduced.
+struct Echo {
+    calls: u64,
+    hook: std::sync::mpsc::Sender<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+struct EchoProxy;
+
+impl Proxy for EchoProxy {
+    fn pid(&self) -> u32 {
+        0
+    }
+    fn address(&self) -> Address {
+        Address::Memory(String::new())
+    }
+    fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Actor for Echo {
+    type Proxy = EchoProxy;
+    type Args = ();
+    const NAME: &'static str = "tests::Echo";
+
+    fn construct(_: ()) -> Result<Self> {
+        unreachable!("built by the test")
+    }
+
+    fn dispatch(&mut self, method: u16, call: &mut Call<'_>) -> Result<()> {
+        self.calls += 1;
+        match method {
+            0 => {
+                let text: String = call.args()?;
+                call.reply(&text)
+            }
+            1 => {
+                let ms: u64 = call.args()?;
+                thread::sleep(Duration::from_millis(ms));
+                call.reply(&ms)
+            }
+            2 => panic!("echo exploded"),
+            3 => call.reply(&self.calls),
+            _ => Err(Error::protocol("no such method")),
+        }
+    }
+
+    fn on_shutdown(&mut self) {
+        let _ = self.hook.send("hook ran");
+    }
+
+    fn method_name(_: u16) -> Option<&'static str> {
+        None
+    }
+}
+
+fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
+    let authkey = Authkey::new(b"test key").unwrap();
+    let (hook, hooked) = std::sync::mpsc::channel();
+    let listener = Memory.listen().unwrap();
+    let address = listener.address();
+    let settings = HostSettings {
+        authkey: authkey.clone(),
+        codec: CodecId::Postcard,
+        max_frame_size: 1 << 20,
+        handshake_timeout: Duration::from_secs(2),
+    };
+    thread::spawn(move || Host::new(ActorManager::new(Echo { calls: 0, hook }), settings).run(listener));
+    (address, authkey, hooked)
+}
+
+fn connect(address: &Address, authkey: &Authkey, options: &Options) -> Client {
+    Client::connect("tests::Echo", address.clone(), authkey, options, None).unwrap()
+}
+
+#[test]
+fn calls_panics_and_shutdown_over_memory() {
+    let (address, authkey, hooked) = serve();
+    let client = connect(&address, &authkey, &Options::new());
+    let other = connect(&address, &authkey, &Options::new());
+    assert_eq!(client.call::<_, String>(0, "hello").unwrap(), "hello");
+    match client.call::<_, ()>(2, &()) {
+        Err(Error::Remote { message }) => assert!(message.contains("echo exploded"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.call::<_, u64>(3, &()).unwrap(), 3, "the actor kept serving");
+    assert!(matches!(client.call::<_, String>(0, &42u64), Err(Error::Codec { .. })));
+
+    client.shutdown().unwrap();
+    assert_eq!(hooked.recv_timeout(Duration::from_secs(1)).unwrap(), "hook ran");
+    assert_eq!(client.call::<_, u64>(3, &()), Err(Error::Closed));
+    assert_eq!(other.call::<_, u64>(3, &()), Err(Error::Closed), "others are told goodbye");
+}
+
+#[test]
+fn a_wrong_key_is_refused() {
+    let (address, _, _) = serve();
+    let wrong = Authkey::new(b"wrong").unwrap();
+    let refused = Client::connect("tests::Echo", address, &wrong, &Options::new(), None);
+    assert!(matches!(refused, Err(Error::Auth { .. })), "{refused:?}");
+}
+
+#[test]
+fn replies_reach_their_callers_across_threads() {
+    let (address, authkey, _) = serve();
+    let client = connect(&address, &authkey, &Options::new());
+    thread::scope(|scope| {
+        for thread in 0..8 {
+            let client = &client;
+            scope.spawn(move || {
+                for call in 0..200 {
+                    let text = format!("{thread}-{call}");
+                    assert_eq!(client.call::<_, String>(0, &text).unwrap(), text);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_late_reply_is_never_handed_to_a_later_call() {
+    let (address, authkey, _) = serve();
+    let client = connect(&address, &authkey, &Options::new().call_timeout(Duration::from_millis(50)));
+    let started = Instant::now();
+    assert!(matches!(client.call::<_, u64>(1, &300u64), Err(Error::Timeout { .. })));
+    assert!(started.elapsed() < Duration::from_millis(250));
+    // The host is still asleep on the first call; this one waits behind it
+    // and must get its own reply, not the late one.
+    let options = Options::new().call_timeout(Duration::from_secs(2));
+    let patient = connect(&address, &authkey, &options);
+    assert_eq!(patient.call::<_, String>(0, "mine").unwrap(), "mine");
+    assert_eq!(client.call::<_, u64>(1, &1u64).unwrap(), 1);
+}
+
+#[test]
+fn an_oversized_argument_is_refused_before_it_is_sent() {
+    let (address, authkey, _) = serve();
+    let client = connect(&address, &authkey, &Options::new().max_frame_size(1024));
+    let big = "x".repeat(4096);
+    assert!(matches!(client.call::<_, String>(0, &big), Err(Error::FrameTooLarge { .. })));
+    assert_eq!(client.call::<_, String>(0, "small").unwrap(), "small");
+}
