@@ -81,7 +81,8 @@ fn actors_end_within_a_second_of_their_parents_death() {
         let _ = parent.kill();
         panic!("the parent never reported its actors");
     });
-    let pids: Vec<u32> = line.strip_prefix("PIDS ").unwrap().split(' ').map(|pid| pid.parse().unwrap()).collect();
+    let pids: Vec<u32> =
+        line.strip_prefix("PIDS ").unwrap().split(' ').map(|pid| pid.parse().unwrap()).collect();
     assert_eq!(pids.len(), 3);
     assert!(pids.iter().all(|&pid| alive(pid)));
 

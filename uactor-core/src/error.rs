@@ -110,10 +110,7 @@ impl Error {
     /// An [`Error::Transport`] that says what was being done when `source`
     /// happened.
     pub fn io(context: impl fmt::Display, source: std::io::Error) -> Self {
-        Error::Transport {
-            message: format!("{context}: {source}"),
-            source: Some(Arc::new(source)),
-        }
+        Error::Transport { message: format!("{context}: {source}"), source: Some(Arc::new(source)) }
     }
 
     /// Whether this error means the actor can no longer be reached at all
@@ -131,23 +128,19 @@ impl fmt::Display for Error {
         match self {
             Error::Spawn { message } => write!(f, "could not spawn the actor: {message}"),
             Error::Transport { message, .. } => write!(f, "transport failure: {message}"),
-            Error::ActorDied { status } => write!(
-                f,
-                "the actor process died ({status}); spawn a new one to go on"
-            ),
-            Error::Remote { message } => write!(
-                f,
-                "the actor's method panicked: {message} (the actor keeps serving)"
-            ),
+            Error::ActorDied { status } => {
+                write!(f, "the actor process died ({status}); spawn a new one to go on")
+            }
+            Error::Remote { message } => {
+                write!(f, "the actor's method panicked: {message} (the actor keeps serving)")
+            }
             Error::Proxy { message } => write!(f, "proxy error: {message}"),
-            Error::Timeout { after } => write!(
-                f,
-                "the call did not complete within {after:?}; a late reply will be dropped"
-            ),
-            Error::Auth { message } => write!(
-                f,
-                "authentication failed: {message} (check that both sides use the same authkey)"
-            ),
+            Error::Timeout { after } => {
+                write!(f, "the call did not complete within {after:?}; a late reply will be dropped")
+            }
+            Error::Auth { message } => {
+                write!(f, "authentication failed: {message} (check that both sides use the same authkey)")
+            }
             Error::Protocol { message } => write!(f, "protocol error: {message}"),
             Error::Codec { message } => write!(f, "could not encode or decode a value: {message}"),
             Error::FrameTooLarge { size, max } => write!(
@@ -183,9 +176,7 @@ impl PartialEq for Error {
             | (Codec { message: a }, Codec { message: b }) => a == b,
             (ActorDied { status: a }, ActorDied { status: b }) => a == b,
             (Timeout { after: a }, Timeout { after: b }) => a == b,
-            (FrameTooLarge { size: a, max: m }, FrameTooLarge { size: b, max: n }) => {
-                a == b && m == n
-            }
+            (FrameTooLarge { size: a, max: m }, FrameTooLarge { size: b, max: n }) => a == b && m == n,
             (Closed, Closed) => true,
             _ => false,
         }

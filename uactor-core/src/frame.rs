@@ -153,9 +153,7 @@ impl Header {
 #[inline]
 pub fn check_length(length: u32, max: u32) -> Result<()> {
     if (length as usize) < HEADER_LEN - LENGTH_LEN {
-        return Err(Error::protocol(format!(
-            "a frame declares {length} bytes, fewer than its header"
-        )));
+        return Err(Error::protocol(format!("a frame declares {length} bytes, fewer than its header")));
     }
     if length > max {
         return Err(Error::FrameTooLarge { size: u64::from(length), max: u64::from(max) });

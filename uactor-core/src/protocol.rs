@@ -52,9 +52,7 @@ impl Hello {
     /// Parses and checks a hello payload: magic, version and codec.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != HELLO_LEN || bytes[..4] != MAGIC {
-            return Err(Error::protocol(
-                "the peer does not speak the uactor protocol (bad magic)",
-            ));
+            return Err(Error::protocol("the peer does not speak the uactor protocol (bad magic)"));
         }
         let version = u16::from_le_bytes([bytes[4], bytes[5]]);
         if version != VERSION {

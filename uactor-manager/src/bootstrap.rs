@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use uactor_core::frame::{self, Header, Kind};
 use uactor_core::{Address, CodecId, Connection, Error, Result};
 use uactor_transport::framing;

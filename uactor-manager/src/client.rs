@@ -148,7 +148,9 @@ fn open(address: &Address) -> Result<uactor_core::Connection> {
     match address {
         #[cfg(feature = "local-socket")]
         Address::Local(path) => uactor_transport::local_socket::connect(path),
-        Address::Memory(_) => uactor_core::Transport::connect(&uactor_core::transport::memory::Memory, address),
+        Address::Memory(_) => {
+            uactor_core::Transport::connect(&uactor_core::transport::memory::Memory, address)
+        }
         other => Err(Error::proxy(format!(
             "no transport in this build reaches {other}; enable the uactor feature for it"
         ))),

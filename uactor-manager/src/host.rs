@@ -123,11 +123,7 @@ impl<M: Manager> Host<M> {
         }
         let mut finished = self.shared.finished.lock().unwrap_or_else(PoisonError::into_inner);
         while !*finished {
-            finished = self
-                .shared
-                .finished_signal
-                .wait(finished)
-                .unwrap_or_else(PoisonError::into_inner);
+            finished = self.shared.finished_signal.wait(finished).unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
@@ -148,10 +144,7 @@ impl<M: Manager> Shared<M> {
         };
         let Connection { mut reader, writer } = connection;
         let writer = Arc::new(Mutex::new(writer));
-        self.writers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::downgrade(&writer));
+        self.writers.lock().unwrap_or_else(PoisonError::into_inner).push(Arc::downgrade(&writer));
         let mut reply = FrameBuffer::new();
         loop {
             let frame = match reader.read_frame() {
@@ -184,7 +177,13 @@ impl<M: Manager> Shared<M> {
     }
 
     /// Runs one request and returns its reply frame.
-    fn call<'b>(&self, codec: CodecId, header: Header, payload: &[u8], reply: &'b mut FrameBuffer) -> &'b [u8] {
+    fn call<'b>(
+        &self,
+        codec: CodecId,
+        header: Header,
+        payload: &[u8],
+        reply: &'b mut FrameBuffer,
+    ) -> &'b [u8] {
         reply.start();
         let outcome = {
             let mut manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner);
@@ -192,13 +191,17 @@ impl<M: Manager> Shared<M> {
                 None => Err(Error::Closed),
                 Some(manager) => {
                     let mut call = Call::new(codec, payload, reply.payload());
-                    panic::catch_unwind(AssertUnwindSafe(|| manager.serve(header.object, header.method, &mut call)))
-                        .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }))
+                    panic::catch_unwind(AssertUnwindSafe(|| {
+                        manager.serve(header.object, header.method, &mut call)
+                    }))
+                    .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }))
                 }
             }
         };
         let result = match outcome {
-            Ok(()) if reply.len() - uactor_core::frame::HEADER_LEN > self.settings.max_frame_size as usize => {
+            Ok(())
+                if reply.len() - uactor_core::frame::HEADER_LEN > self.settings.max_frame_size as usize =>
+            {
                 Err(Error::FrameTooLarge {
                     size: reply.len() as u64,
                     max: u64::from(self.settings.max_frame_size),
@@ -300,7 +303,9 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
     let actor = match constructed {
         Ok(Ok(actor)) => actor,
         Ok(Err(Error::Spawn { message })) => fail(&mut report, Error::spawn(message)),
-        Ok(Err(error)) => fail(&mut report, Error::spawn(format!("the constructor of {} failed: {error}", A::NAME))),
+        Ok(Err(error)) => {
+            fail(&mut report, Error::spawn(format!("the constructor of {} failed: {error}", A::NAME)))
+        }
         Err(panic) => fail(
             &mut report,
             Error::spawn(format!("the constructor of {} panicked: {}", A::NAME, panic_message(&*panic))),
@@ -332,19 +337,20 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
 /// Ends this process when the bootstrap channel reports end-of-file: the
 /// parent is gone (or dropped its owner), and an actor outlives neither.
 fn watch_parent(channel: UnixStream, dir: std::path::PathBuf) {
-    let watching = thread::Builder::new().name("uactor-parent".into()).stack_size(64 * 1024).spawn(move || {
-        let mut byte = [0u8; 64];
-        loop {
-            match std::io::Read::read(&mut &channel, &mut byte) {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
+    let watching =
+        thread::Builder::new().name("uactor-parent".into()).stack_size(64 * 1024).spawn(move || {
+            let mut byte = [0u8; 64];
+            loop {
+                match std::io::Read::read(&mut &channel, &mut byte) {
+                    Ok(0) => break,
+                    Ok(_) => continue,
+                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
             }
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        exit(0);
-    });
+            let _ = std::fs::remove_dir_all(&dir);
+            exit(0);
+        });
     if watching.is_err() {
         std::process::exit(bootstrap::BOOTSTRAP_FAILED);
     }

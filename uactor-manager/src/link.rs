@@ -52,7 +52,12 @@ struct State {
 }
 
 impl Link {
-    pub(crate) fn new(connection: Connection, codec: CodecId, max_frame_size: u32, process: Option<Arc<Process>>) -> Self {
+    pub(crate) fn new(
+        connection: Connection,
+        codec: CodecId,
+        max_frame_size: u32,
+        process: Option<Arc<Process>>,
+    ) -> Self {
         let Connection { reader, writer } = connection;
         Link {
             codec,
@@ -260,9 +265,9 @@ impl Link {
     }
 
     fn decode_failure(&self, payload: &[u8]) -> Error {
-        self.codec
-            .decode(payload)
-            .unwrap_or_else(|error| Error::protocol(format!("an undecodable failure from the actor: {error}")))
+        self.codec.decode(payload).unwrap_or_else(|error| {
+            Error::protocol(format!("an undecodable failure from the actor: {error}"))
+        })
     }
 
     /// Marks the connection unusable after `error` and tells every waiter.
@@ -292,9 +297,6 @@ impl Link {
     }
 
     fn exit_status(&self) -> Exit {
-        self.process
-            .as_ref()
-            .and_then(|process| process.wait_exit(STATUS_GRACE))
-            .unwrap_or(Exit::Unknown)
+        self.process.as_ref().and_then(|process| process.wait_exit(STATUS_GRACE)).unwrap_or(Exit::Unknown)
     }
 }

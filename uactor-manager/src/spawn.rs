@@ -42,20 +42,24 @@ where
         .env(CHANNEL_VARIABLE, child_end.as_raw_fd().to_string())
         .stdin(Stdio::null());
     crate::process::inherit(&mut command, &child_end);
-    let child = command
-        .spawn()
-        .map_err(|error| Error::io(format!("starting {}", program.display()), error))?;
+    let child =
+        command.spawn().map_err(|error| Error::io(format!("starting {}", program.display()), error))?;
     drop(child_end);
     let process = Process::watch(child)?;
 
-    let result = handshake_child(&process, &parent_end, options, Bootstrap {
-        actor: A::NAME.to_owned(),
-        authkey: authkey.as_bytes().to_vec(),
-        args: encoded,
-        codec: options.codec,
-        max_frame_size: options.max_frame_size,
-        handshake_timeout: options.handshake_timeout,
-    });
+    let result = handshake_child(
+        &process,
+        &parent_end,
+        options,
+        Bootstrap {
+            actor: A::NAME.to_owned(),
+            authkey: authkey.as_bytes().to_vec(),
+            args: encoded,
+            codec: options.codec,
+            max_frame_size: options.max_frame_size,
+            handshake_timeout: options.handshake_timeout,
+        },
+    );
     let address = match result {
         Ok(address) => address,
         Err(error) => {
@@ -79,9 +83,8 @@ fn handshake_child(
     message: Bootstrap,
 ) -> Result<uactor_core::Address> {
     let name = message.actor.clone();
-    let channel_end = parent_end
-        .try_clone()
-        .map_err(|error| Error::io("sharing the bootstrap channel", error))?;
+    let channel_end =
+        parent_end.try_clone().map_err(|error| Error::io("sharing the bootstrap channel", error))?;
     let mut channel = framing::connection(channel_end);
     let died_early = |process: &Process| {
         let status = process.wait_exit(Duration::from_secs(2)).unwrap_or(Exit::Unknown);

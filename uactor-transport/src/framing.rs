@@ -90,9 +90,7 @@ impl<S: Socket> StreamReader<S> {
                 Ok(())
             }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
-            Err(error)
-                if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
-            {
+            Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 Err(Error::Timeout { after: self.timeout.unwrap_or_default() })
             }
             Err(error) => Err(Error::io("reading a frame", error)),

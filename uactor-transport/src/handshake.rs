@@ -66,7 +66,12 @@ pub fn client(
     };
     verify(authkey, SERVER_LABEL, &server_nonce, &client_nonce, &welcome[..MAC_LEN])
         .map_err(|_| Error::auth("the actor could not prove it knows the authkey"))?;
-    let pid = u32::from_le_bytes([welcome[MAC_LEN], welcome[MAC_LEN + 1], welcome[MAC_LEN + 2], welcome[MAC_LEN + 3]]);
+    let pid = u32::from_le_bytes([
+        welcome[MAC_LEN],
+        welcome[MAC_LEN + 1],
+        welcome[MAC_LEN + 2],
+        welcome[MAC_LEN + 3],
+    ]);
     end(connection, max_frame)?;
     Ok(Welcome { pid })
 }
@@ -149,7 +154,10 @@ fn read(connection: &mut Connection, kind: Kind) -> Result<Vec<u8>> {
     let bytes = connection.reader.read_frame()?;
     let (header, payload) = Header::parse(bytes)?;
     if header.kind != kind {
-        return Err(Error::protocol(format!("expected {kind:?} during the handshake, got {:?}", header.kind)));
+        return Err(Error::protocol(format!(
+            "expected {kind:?} during the handshake, got {:?}",
+            header.kind
+        )));
     }
     Ok(payload.to_vec())
 }
@@ -176,7 +184,8 @@ fn expect(connection: &mut Connection, kind: Kind, len: usize) -> Result<Option<
 
 fn nonce() -> Result<[u8; NONCE_LEN]> {
     let mut nonce = [0; NONCE_LEN];
-    getrandom::fill(&mut nonce).map_err(|error| Error::auth(format!("the OS gave no random bytes: {error}")))?;
+    getrandom::fill(&mut nonce)
+        .map_err(|error| Error::auth(format!("the OS gave no random bytes: {error}")))?;
     Ok(nonce)
 }
 
@@ -198,9 +207,7 @@ fn tag(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8]) -> Result<
 
 /// Checks `presented` in constant time.
 fn verify(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8], presented: &[u8]) -> Result<()> {
-    mac(authkey, label, server, client)?
-        .verify_slice(presented)
-        .map_err(|_| Error::auth("wrong tag"))
+    mac(authkey, label, server, client)?.verify_slice(presented).map_err(|_| Error::auth("wrong tag"))
 }
 
 #[cfg(test)]

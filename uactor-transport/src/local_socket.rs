@@ -48,9 +48,8 @@ pub fn connect(path: &Path) -> Result<Connection> {
 impl Transport for LocalSocket {
     fn listen(&self) -> Result<Box<dyn Listener>> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let path = self
-            .dir
-            .join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let path =
+            self.dir.join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
         let name = path
             .as_path()
             .to_fs_name::<GenericFilePath>()

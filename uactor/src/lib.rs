@@ -45,9 +45,7 @@ pub mod __private {
     /// The error for a method index the actor does not have (a caller built
     /// against another version of the actor).
     pub fn unknown_method(actor: &'static str, method: u16) -> Error {
-        Error::protocol(format!(
-            "{actor} has no method {method}; are both sides built from the same code?"
-        ))
+        Error::protocol(format!("{actor} has no method {method}; are both sides built from the same code?"))
     }
 
     /// The error for a constructor that returned `Err`.

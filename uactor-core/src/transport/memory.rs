@@ -53,13 +53,13 @@ impl Transport for Memory {
             return Err(Error::proxy(format!("the memory transport cannot reach {address}")));
         };
         let registry = registry().lock().unwrap_or_else(|e| e.into_inner());
-        let listener = registry
-            .get(name)
-            .ok_or_else(|| Error::io(format!("connecting to {address}"), std::io::ErrorKind::ConnectionRefused.into()))?;
+        let listener = registry.get(name).ok_or_else(|| {
+            Error::io(format!("connecting to {address}"), std::io::ErrorKind::ConnectionRefused.into())
+        })?;
         let (client, server) = pair();
-        listener
-            .send(server)
-            .map_err(|_| Error::io(format!("connecting to {address}"), std::io::ErrorKind::ConnectionRefused.into()))?;
+        listener.send(server).map_err(|_| {
+            Error::io(format!("connecting to {address}"), std::io::ErrorKind::ConnectionRefused.into())
+        })?;
         Ok(client)
     }
 }

@@ -1,0 +1,417 @@
+//! The code `#[uactor::actor]` emits for a valid [`Actor`] model.
+//!
+//! Everything it names outside the user's own items is a fully qualified
+//! `::core::…` or `::uactor::…` path, so the output compiles in any module,
+//! even under `#![no_implicit_prelude]`. Only the names the user types are
+//! added to their module (`CounterProxy`, `Counter::spawn`,
+//! `Counter::spawn_with`); everything else sits inside
+//! `const _: () = { … };`, under `__uactor` names that cannot shadow a type
+//! the user's signatures mention.
+//!
+//! # Where a type that cannot travel is reported
+//!
+//! A method's argument and result types are proven to be `Wire` (serde, both
+//! ways) in exactly one place: the `const` holding the method's codec, whose
+//! generic arguments are the user's types with the user's spans. The proxy
+//! method and the dispatch arm only call the codec's function pointers, so
+//! they need no bound of their own. A type that is not serializable thus
+//! gives one error per missing trait, in the method's signature, instead of
+//! one more for each place the generated code uses it.
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+use super::model::{Actor, Constructor, Method, Param};
+
+/// The proxy's built-in methods, each forwarding to `::uactor::Proxy`, and
+/// its result type. One is generated only where no exposed method already
+/// takes its name.
+const BUILT_INS: [(&str, &str); 3] =
+    [("pid", "u32"), ("address", "::uactor::Address"), ("shutdown", "::uactor::Result<()>")];
+
+/// All the output: the user's impl block, the proxy struct, the spawn
+/// functions and everything else inside one `const _`.
+pub(crate) fn generate(actor: &Actor) -> TokenStream {
+    let Actor { item, self_ty, proxy, name, .. } = actor;
+    let doc = format!(
+        "A typed handle to a `{name}` actor, which lives in its own process.\n\n\
+         Made by `{name}::spawn`. Each method call is a message to the actor's process and \
+         returns `uactor::Result`: the method's value, or why the call failed. Clones \
+         share the connection.",
+    );
+    let spawn = spawn(actor);
+    let codecs = codecs(actor);
+    let proxy_impl = proxy_impl(actor);
+    let actor_impl = actor_impl(actor);
+    let proxy_name = proxy.unraw().to_string();
+    quote! {
+        #item
+
+        #[doc = #doc]
+        #[derive(::core::clone::Clone)]
+        pub struct #proxy {
+            client: ::uactor::__private::Client,
+        }
+
+        #spawn
+
+        const _: () = {
+            #codecs
+            #proxy_impl
+            #actor_impl
+
+            #[::uactor::__private::linkme::distributed_slice(::uactor::__private::ACTORS)]
+            #[linkme(crate = ::uactor::__private::linkme)]
+            static __UACTOR_REGISTRATION: ::uactor::__private::Registration =
+                ::uactor::__private::Registration::of::<#self_ty>();
+
+            #[automatically_derived]
+            impl ::uactor::__private::ProxyClient for #proxy {
+                fn from_client(client: ::uactor::__private::Client) -> Self {
+                    #proxy { client }
+                }
+
+                fn client(&self) -> &::uactor::__private::Client {
+                    &self.client
+                }
+            }
+
+            #[automatically_derived]
+            impl ::uactor::Proxy for #proxy {
+                fn pid(&self) -> u32 {
+                    self.client.pid()
+                }
+
+                fn address(&self) -> ::uactor::Address {
+                    self.client.address()
+                }
+
+                fn shutdown(&self) -> ::uactor::Result<()> {
+                    self.client.shutdown()
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #proxy {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(#proxy_name).field("client", &self.client).finish()
+                }
+            }
+        };
+    }
+}
+
+/// `Counter::spawn` and `Counter::spawn_with`, which take the constructor's
+/// parameters.
+fn spawn(actor: &Actor) -> TokenStream {
+    let Actor { self_ty, proxy, name, .. } = actor;
+    let params = actor.constructor.params();
+    let declarations: Vec<_> = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty)).collect();
+    let args = match params {
+        [] => quote!(()),
+        [param] => param.ident.to_token_stream(),
+        params => {
+            let idents = params.iter().map(|param| &param.ident);
+            quote!((#(#idents),*))
+        }
+    };
+    let built_by = match &actor.constructor {
+        Constructor::Default => format!("The actor is built with `{name}::default()` in the new process."),
+        Constructor::New { fallible: false, .. } => {
+            format!("The arguments go to `{name}::new`, which runs in the new process.")
+        }
+        Constructor::New { fallible: true, .. } => format!(
+            "The arguments go to `{name}::new`, which runs in the new process; its error is \
+             this function's error."
+        ),
+    };
+    let spawn_doc = format!(
+        "Starts a `{name}` in a new process with default options and returns its proxy.\n\n{built_by}",
+    );
+    let spawn_with_doc =
+        format!("Starts a `{name}` in a new process with `options` and returns its proxy.\n\n{built_by}");
+    // Hygienic, so a constructor parameter named `options` does not clash.
+    let options = Ident::new("options", Span::mixed_site());
+    quote! {
+        impl #self_ty {
+            #[doc = #spawn_doc]
+            pub fn spawn(#(#declarations),*) -> ::uactor::Result<#proxy> {
+                ::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)
+            }
+
+            #[doc = #spawn_with_doc]
+            pub fn spawn_with(
+                #options: &::uactor::Options,
+                #(#declarations),*
+            ) -> ::uactor::Result<#proxy> {
+                ::uactor::__private::spawn::<#self_ty>(#options, #args)
+            }
+        }
+    }
+}
+
+/// The name of the `const` holding method `index`'s codec.
+fn codec_const(method: &Method) -> Ident {
+    format_ident!("__UACTOR_METHOD_{}", method.index)
+}
+
+/// The name of the function making a codec for `arity` arguments.
+fn codec_fn(arity: usize) -> Ident {
+    format_ident!("__uactor_codec{}", arity)
+}
+
+/// The codec type, the generic helpers behind it, one codec-making function
+/// per number of arguments in use, and one codec `const` per method.
+///
+/// Each helper is generic over `Wire` types, so inside it the serde bounds
+/// hold by assumption; the only place they are proven for the user's types
+/// is the `const` of each method.
+fn codecs(actor: &Actor) -> TokenStream {
+    if actor.methods.is_empty() {
+        return TokenStream::new();
+    }
+    let mut arities: Vec<usize> = actor.methods.iter().map(|method| method.params.len()).collect();
+    arities.sort_unstable();
+    arities.dedup();
+    let makers = arities.iter().map(|&arity| {
+        let name = codec_fn(arity);
+        let args: Vec<_> = (0..arity).map(|position| format_ident!("A{}", position)).collect();
+        quote! {
+            const fn #name<#(#args: ::uactor::__private::Wire,)* R: ::uactor::__private::Wire>()
+                -> __UactorCodec<(#(#args,)*), R>
+            {
+                __UactorCodec {
+                    call: __uactor_call::<(#(#args,)*), R>,
+                    args: __uactor_args::<(#(#args,)*)>,
+                    reply: __uactor_reply::<R>,
+                }
+            }
+        }
+    });
+    let consts = actor.methods.iter().map(|method| {
+        let Method { cfgs, params, output, .. } = method;
+        let name = codec_const(method);
+        let maker = codec_fn(params.len());
+        let types: Vec<_> = params.iter().map(|param| &param.ty).collect();
+        quote! {
+            #(#cfgs)*
+            const #name: __UactorCodec<(#(#types,)*), #output> = #maker::<#(#types,)* #output>();
+        }
+    });
+    quote! {
+        /// How one method's arguments and result travel.
+        struct __UactorCodec<A, R> {
+            /// The proxy's side: send the arguments, wait for the result.
+            call: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::Result<R>,
+            /// The actor's side: decode the arguments.
+            args: fn(&::uactor::__private::Call<'_>) -> ::uactor::Result<A>,
+            /// The actor's side: encode the result.
+            reply: fn(&mut ::uactor::__private::Call<'_>, &R) -> ::uactor::Result<()>,
+        }
+
+        fn __uactor_call<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
+            client: &::uactor::__private::Client,
+            method: u16,
+            args: &A,
+        ) -> ::uactor::Result<R> {
+            client.call(method, args)
+        }
+
+        fn __uactor_args<A: ::uactor::__private::Wire>(
+            call: &::uactor::__private::Call<'_>,
+        ) -> ::uactor::Result<A> {
+            call.args()
+        }
+
+        fn __uactor_reply<R: ::uactor::__private::Wire>(
+            call: &mut ::uactor::__private::Call<'_>,
+            result: &R,
+        ) -> ::uactor::Result<()> {
+            call.reply(result)
+        }
+
+        #(#makers)*
+        #(#consts)*
+    }
+}
+
+/// The proxy's inherent methods: the actor's exposed methods as calls, then
+/// the built-ins whose names are free.
+fn proxy_impl(actor: &Actor) -> TokenStream {
+    let proxy = &actor.proxy;
+    let methods = actor.methods.iter().map(|method| proxy_method(actor, method));
+    let built_ins = BUILT_INS
+        .iter()
+        .filter(|(built_in, _)| !actor.methods.iter().any(|method| method.ident.unraw() == built_in))
+        .map(|(built_in, output)| {
+            let ident = Ident::new(built_in, Span::call_site());
+            let output: TokenStream = output.parse().unwrap_or_default();
+            let doc = format!("Same as `uactor::Proxy::{built_in}`.");
+            quote! {
+                #[doc = #doc]
+                pub fn #ident(&self) -> #output {
+                    ::uactor::Proxy::#ident(self)
+                }
+            }
+        });
+    quote! {
+        impl #proxy {
+            #(#methods)*
+            #(#built_ins)*
+        }
+    }
+}
+
+/// One method of the proxy: the actor's method, as a call.
+fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
+    let Method { ident, docs, cfgs, params, output, .. } = method;
+    let index = Literal::u16_suffixed(method.index);
+    let codec = codec_const(method);
+    let idents = params.iter().map(|param| &param.ident);
+    let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
+    let doc = docs.is_empty().then(|| {
+        let doc = format!("Calls `{}::{}` in the actor's process.", actor.name, ident.unraw());
+        quote!(#[doc = #doc])
+    });
+    quote! {
+        #(#docs)*
+        #doc
+        #(#cfgs)*
+        pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<#output> {
+            (#codec.call)(&self.client, #index, &(#(#idents,)*))
+        }
+    }
+}
+
+/// `impl Actor for Counter`: construction, dispatch and the shutdown hook.
+fn actor_impl(actor: &Actor) -> TokenStream {
+    let Actor { self_ty, proxy, name, .. } = actor;
+    let args_ty = match &actor.constructor {
+        Constructor::Default => quote!(()),
+        Constructor::New { ident, params, .. } => match params.as_slice() {
+            [] => quote!(()),
+            [param] => param.ty.to_token_stream(),
+            // At `new`: a tuple that cannot travel is reported on the constructor.
+            params => {
+                let types = params.iter().map(|param| &param.ty);
+                quote_spanned!(ident.span()=> (#(#types),*))
+            }
+        },
+    };
+    let construct = construct(actor);
+    let arms = actor.methods.iter().map(|method| dispatch_arm(actor, method));
+    // `call` goes unused by an actor without methods.
+    let call = if actor.methods.is_empty() { format_ident!("_call") } else { format_ident!("call") };
+    let names = actor.methods.iter().map(|method| {
+        let index = Literal::u16_suffixed(method.index);
+        let cfgs = &method.cfgs;
+        let name = method.ident.unraw().to_string();
+        quote!(#(#cfgs)* #index => ::core::option::Option::Some(#name),)
+    });
+    let on_shutdown = actor.shutdown_hook.as_ref().map(|hook| {
+        quote! {
+            fn on_shutdown(&mut self) {
+                #self_ty::#hook(self)
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::uactor::__private::Actor for #self_ty {
+            type Proxy = #proxy;
+            type Args = #args_ty;
+
+            const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
+
+            fn construct(args: Self::Args) -> ::uactor::Result<Self> {
+                #construct
+            }
+
+            fn dispatch(
+                &mut self,
+                method: u16,
+                #call: &mut ::uactor::__private::Call<'_>,
+            ) -> ::uactor::Result<()> {
+                match method {
+                    #(#arms)*
+                    _ => ::core::result::Result::Err(::uactor::__private::unknown_method(
+                        <Self as ::uactor::__private::Actor>::NAME,
+                        method,
+                    )),
+                }
+            }
+
+            #on_shutdown
+
+            fn method_name(method: u16) -> ::core::option::Option<&'static str> {
+                match method {
+                    #(#names)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    }
+}
+
+/// The body of `Actor::construct`: unpack `args`, call the constructor.
+fn construct(actor: &Actor) -> TokenStream {
+    let self_ty = &actor.self_ty;
+    match &actor.constructor {
+        Constructor::Default => {
+            // At the type's span: a type that is not `Default` is reported there.
+            let default = quote_spanned! {self_ty.span()=>
+                <#self_ty as ::core::default::Default>::default()
+            };
+            quote! {
+                let () = args;
+                ::core::result::Result::Ok(#default)
+            }
+        }
+        Constructor::New { ident, params, fallible } => {
+            let locals = locals(params.len());
+            let unpack = match locals.as_slice() {
+                [] => quote!(let () = args;),
+                [local] => quote!(let #local = args;),
+                locals => quote!(let (#(#locals),*) = args;),
+            };
+            let call = quote!(#self_ty::#ident(#(#locals),*));
+            let result = if *fallible {
+                quote! {
+                    ::core::result::Result::map_err(#call, ::uactor::__private::constructor_error)
+                }
+            } else {
+                quote!(::core::result::Result::Ok(#call))
+            };
+            quote! {
+                #unpack
+                #result
+            }
+        }
+    }
+}
+
+/// One arm of `Actor::dispatch`: decode the arguments, call the method,
+/// encode its result.
+fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
+    let self_ty = &actor.self_ty;
+    let Method { ident, cfgs, params, .. } = method;
+    let index = Literal::u16_suffixed(method.index);
+    let codec = codec_const(method);
+    let locals = locals(params.len());
+    quote! {
+        #(#cfgs)*
+        #index => {
+            let (#(#locals,)*) = (#codec.args)(call)?;
+            (#codec.reply)(call, &#self_ty::#ident(self, #(#locals),*))
+        }
+    }
+}
+
+/// Hygienic names for `count` decoded arguments: they cannot clash with
+/// anything the user names.
+fn locals(count: usize) -> Vec<Ident> {
+    (0..count).map(|position| format_ident!("arg{}", position, span = Span::mixed_site())).collect()
+}

@@ -1,0 +1,588 @@
+//! What an actor is, as the generated code needs it: its type, how it is
+//! constructed, which methods it exposes at which index, and whether it has
+//! a shutdown hook.
+//!
+//! Building the model is where the rules live: which items are exposed, and
+//! which signatures cannot work across a process boundary (each refused with
+//! an error at the user's span that says what to write instead). This module
+//! writes no output code.
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote};
+use syn::ext::IdentExt;
+use syn::{
+    Attribute, FnArg, GenericArgument, Ident, ImplItem, ImplItemFn, ItemImpl, Pat, PathArguments,
+    ReceiverKind, ReturnType, Signature, Type, TypePath, Visibility,
+};
+
+use super::parse::{self, Input, ItemOptions};
+use crate::errors::Errors;
+
+/// The most parameters an exposed method or a constructor may take: they
+/// travel as one tuple, and serde implements tuples up to this length.
+const MAX_PARAMS: usize = 16;
+
+/// Why a generic impl block or type cannot be an actor, and what to do.
+const GENERIC_ACTOR: &str = "an actor cannot be generic: a spawned process finds its type by \
+     name, so it must be one concrete type; wrap a concrete instance in a struct of its own \
+     (`pub struct MyActor(Inner<u32>);`) and put `#[uactor::actor]` on its impl";
+
+/// Names `#[uactor::actor]` defines on the actor's type itself.
+const GENERATED_NAMES: [&str; 2] = ["spawn", "spawn_with"];
+
+/// An actor, as `#[uactor::actor]` generates code for it.
+pub(crate) struct Actor {
+    /// The user's impl block, without its `#[uactor(...)]` options; it is
+    /// emitted as it is.
+    pub(crate) item: ItemImpl,
+    /// The actor's type as written after `impl`, e.g. `Counter`.
+    pub(crate) self_ty: TypePath,
+    /// The type's own name (the last segment of `self_ty`), without `r#`.
+    pub(crate) name: String,
+    /// The generated proxy's name: `CounterProxy`.
+    pub(crate) proxy: Ident,
+    /// How the actor process builds the actor.
+    pub(crate) constructor: Constructor,
+    /// The exposed methods, in index order.
+    pub(crate) methods: Vec<Method>,
+    /// The private `fn shutdown(&mut self)`, if there is one.
+    pub(crate) shutdown_hook: Option<Ident>,
+}
+
+/// How the actor process builds the actor from `spawn`'s arguments.
+pub(crate) enum Constructor {
+    /// No `new`: `Default::default()`, and `spawn()` takes no arguments.
+    Default,
+    /// `fn new(..)`, whose parameters are `spawn`'s.
+    New {
+        /// `new`, with the user's span.
+        ident: Ident,
+        /// The parameters, which `spawn` takes too.
+        params: Vec<Param>,
+        /// Whether `new` returns `Result<Self, E>` rather than `Self`.
+        fallible: bool,
+    },
+}
+
+impl Constructor {
+    /// The parameters `spawn` takes.
+    pub(crate) fn params(&self) -> &[Param] {
+        match self {
+            Constructor::Default => &[],
+            Constructor::New { params, .. } => params,
+        }
+    }
+}
+
+/// A method callable through the proxy.
+pub(crate) struct Method {
+    /// Its name, the same on the actor and on the proxy.
+    pub(crate) ident: Ident,
+    /// Its position among the exposed methods: its number on the wire.
+    pub(crate) index: u16,
+    /// The user's doc comments, copied to the proxy's method.
+    pub(crate) docs: Vec<Attribute>,
+    /// The user's `#[cfg(...)]` attributes, which every piece of code
+    /// generated for the method carries too.
+    pub(crate) cfgs: Vec<Attribute>,
+    /// The parameters after the receiver.
+    pub(crate) params: Vec<Param>,
+    /// What the method returns: `()` when it declares nothing.
+    pub(crate) output: Type,
+}
+
+/// One parameter of an exposed method or of the constructor.
+pub(crate) struct Param {
+    /// The user's name for it or, where the user wrote a pattern such as
+    /// `(a, b): (i32, i32)`, a generated hygienic name.
+    pub(crate) ident: Ident,
+    /// Its type, where `Self` is spelled as the actor's type so that it
+    /// means the same outside the impl block.
+    pub(crate) ty: Type,
+}
+
+/// What is checked of a type that crosses the process boundary.
+#[derive(Clone, Copy)]
+enum Crossing {
+    /// An argument of an exposed method or of the constructor.
+    Argument,
+    /// What an exposed method returns.
+    Result,
+}
+
+impl Actor {
+    /// Builds the model of the actor declared by `input`, recording in
+    /// `errors` everything that cannot be an actor. The returned model is
+    /// only meant for code generation when `errors` stays empty.
+    pub(crate) fn from_input(input: Input, errors: &mut Errors) -> Actor {
+        let Input { mut item, options } = input;
+        let generic = check_impl(&item, errors);
+        let self_ty = self_type(&item.self_ty, generic, errors);
+        let ident = self_ty
+            .path
+            .segments
+            .last()
+            .map_or_else(|| Ident::new("Actor", Span::call_site()), |segment| segment.ident.clone());
+        let name = ident.unraw().to_string();
+        let proxy = format_ident!("{}Proxy", name, span = ident.span());
+
+        let items = std::mem::take(&mut item.items);
+        let mut actor = Actor {
+            item,
+            self_ty,
+            name,
+            proxy,
+            constructor: Constructor::Default,
+            methods: Vec::new(),
+            shutdown_hook: None,
+        };
+        for (impl_item, options) in items.iter().zip(&options) {
+            if let ImplItem::Fn(function) = impl_item {
+                actor.add_function(function, options, errors);
+            }
+        }
+        actor.item.items = items;
+        actor
+    }
+
+    /// Sorts one associated function of the impl block into the model.
+    fn add_function(&mut self, function: &ImplItemFn, options: &ItemOptions, errors: &mut Errors) {
+        let sig = &function.sig;
+        if GENERATED_NAMES.iter().any(|name| sig.ident == name) {
+            errors.spanned(
+                &sig.ident,
+                format_args!(
+                    "`#[uactor::actor]` defines `{name}::{ident}` itself: rename this function",
+                    name = self.name,
+                    ident = sig.ident,
+                ),
+            );
+            return;
+        }
+        if options.skip.is_some() {
+            return;
+        }
+        match sig.receiver() {
+            None if sig.ident == "new" => self.constructor = self.constructor(sig, errors),
+            None => {}
+            Some(_) if matches!(function.vis, Visibility::Public(_)) => {
+                let index = match u16::try_from(self.methods.len()) {
+                    Ok(index) => index,
+                    Err(_) => {
+                        errors.spanned(&sig.ident, "an actor exposes at most 65536 methods");
+                        return;
+                    }
+                };
+                if let Some(method) = self.method(function, index, errors) {
+                    self.methods.push(method);
+                }
+            }
+            Some(_) if sig.ident == "shutdown" => {
+                check_shutdown_hook(sig, errors);
+                self.shutdown_hook = Some(sig.ident.clone());
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The model of `fn new`, the constructor.
+    fn constructor(&self, sig: &Signature, errors: &mut Errors) -> Constructor {
+        if let Some(asyncness) = &sig.asyncness {
+            errors.spanned(
+                asyncness,
+                "the constructor cannot be `async`: make `new` a blocking `fn` \
+                 (it runs in the new process before the actor serves calls)",
+            );
+        }
+        check_safe(sig, "the constructor", errors);
+        check_not_generic(
+            sig,
+            "a generic constructor cannot be spawned: `spawn` needs concrete argument types; \
+             make `new` take concrete types",
+            errors,
+        );
+        let params = self.params(sig, errors);
+        let fallible = match &sig.output {
+            ReturnType::Type(_, ty) if self.is_self(ty) => false,
+            ReturnType::Type(_, ty) if self.is_result_of_self(ty) => true,
+            ReturnType::Type(_, ty) => {
+                errors.spanned(
+                    ty,
+                    format_args!(
+                        "the constructor returns `Self` or `Result<Self, E>` (with `E: Display`), not `{}`",
+                        parse::display(ty),
+                    ),
+                );
+                false
+            }
+            ReturnType::Default => {
+                errors.spanned(
+                    &sig.ident,
+                    "the constructor returns the actor: write `-> Self` or `-> Result<Self, E>` (with `E: Display`)",
+                );
+                false
+            }
+        };
+        Constructor::New { ident: sig.ident.clone(), params, fallible }
+    }
+
+    /// The model of an exposed method, or `None` (with errors) where its
+    /// signature cannot be called through a proxy.
+    fn method(&self, function: &ImplItemFn, index: u16, errors: &mut Errors) -> Option<Method> {
+        let sig = &function.sig;
+        let mut refused = Errors::default();
+        if let Some(asyncness) = &sig.asyncness {
+            refused.spanned(
+                asyncness,
+                format_args!(
+                    "async actor methods are not supported yet: make `{}` a blocking `fn` that \
+                     returns its value, or mark it `#[uactor(skip)]` to keep it out of the proxy",
+                    sig.ident,
+                ),
+            );
+        }
+        check_safe(sig, "a method called through a proxy", &mut refused);
+        if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
+            match &receiver.kind {
+                ReceiverKind::Reference(..) => {}
+                ReceiverKind::Typed(_, ty) if is_reference_to_self(ty) => {}
+                ReceiverKind::Typed(_, ty) => refused.spanned(
+                    receiver,
+                    format_args!(
+                        "take `&self` or `&mut self`, not `self: {}`: the actor stays in its process",
+                        parse::display(ty),
+                    ),
+                ),
+                _ => refused.spanned(
+                    receiver,
+                    "take `&self` or `&mut self`: the actor stays in its process, \
+                     so a method cannot take it by value",
+                ),
+            }
+        }
+        check_not_generic(
+            sig,
+            "generic methods cannot be called through a proxy, which needs concrete types to \
+             send the arguments: take concrete types, or mark the method `#[uactor(skip)]` to \
+             keep it out of the proxy",
+            &mut refused,
+        );
+        let params = self.params(sig, &mut refused);
+        let output = match &sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => {
+                check_crossing(ty, Crossing::Result, &mut refused);
+                self.outside_impl(ty)
+            }
+        };
+        if let Err(error) = refused.finish() {
+            errors.push(error);
+            return None;
+        }
+        let attributes =
+            |name: &str| function.attrs.iter().filter(|attr| attr.path().is_ident(name)).cloned().collect();
+        Some(Method {
+            ident: sig.ident.clone(),
+            index,
+            docs: attributes("doc"),
+            cfgs: attributes("cfg"),
+            params,
+            output,
+        })
+    }
+
+    /// The parameters of a constructor or method after its receiver.
+    fn params(&self, sig: &Signature, errors: &mut Errors) -> Vec<Param> {
+        let mut params = Vec::new();
+        for (position, input) in sig.inputs.iter().enumerate() {
+            let FnArg::Typed(typed) = input else {
+                continue;
+            };
+            if params.len() == MAX_PARAMS {
+                errors.spanned(
+                    typed,
+                    format_args!(
+                        "`{}` takes more than {MAX_PARAMS} parameters, the most a call can carry: \
+                         group them in a struct that derives `Serialize` and `Deserialize`",
+                        sig.ident,
+                    ),
+                );
+                break;
+            }
+            check_crossing(&typed.ty, Crossing::Argument, errors);
+            let ident = match &*typed.pat {
+                Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+                // A pattern such as `(a, b)` is kept in the user's method; the
+                // generated code passes the value under a name of its own.
+                _ => format_ident!("arg{}", position, span = Span::mixed_site()),
+            };
+            params.push(Param { ident, ty: self.outside_impl(&typed.ty) });
+        }
+        params
+    }
+
+    /// Whether `ty` names the actor's type: `Self` or the type as written.
+    fn is_self(&self, ty: &Type) -> bool {
+        let Type::Path(path) = ty else {
+            return false;
+        };
+        path.qself.is_none()
+            && (path.path.is_ident("Self")
+                || path.path.to_token_stream().to_string() == self.self_ty.to_token_stream().to_string())
+    }
+
+    /// Whether `ty` is `Result<Self, E>` (any path whose last segment is
+    /// `Result`, so `io::Result<Self>` and `uactor::Result<Self>` count).
+    fn is_result_of_self(&self, ty: &Type) -> bool {
+        let Type::Path(path) = ty else {
+            return false;
+        };
+        let Some(last) = path.path.segments.last() else {
+            return false;
+        };
+        let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+            return false;
+        };
+        last.ident == "Result"
+            && matches!(arguments.args.first(), Some(GenericArgument::Type(ok)) if self.is_self(ok))
+    }
+
+    /// `ty` as it must be written outside the impl block: `Self` becomes the
+    /// actor's type.
+    fn outside_impl(&self, ty: &Type) -> Type {
+        let tokens = replace_self(ty.to_token_stream(), &self.self_ty);
+        syn::parse2(tokens).unwrap_or_else(|_| ty.clone())
+    }
+}
+
+/// Refuses impl blocks that are not a plain inherent impl of one type, and
+/// tells whether the impl is generic (already reported).
+fn check_impl(item: &ItemImpl, errors: &mut Errors) -> bool {
+    if let Err(error) = item.modifiers.require_empty() {
+        errors.push(error);
+    }
+    if let Some(unsafety) = &item.unsafety {
+        errors.spanned(unsafety, "an actor's impl block is not `unsafe`: remove `unsafe`");
+    }
+    if let Some((path, _)) = &item.trait_ {
+        errors.spanned(
+            path,
+            format_args!(
+                "interfaces (`#[uactor::actor] impl Trait for Type`) are not supported yet: \
+                 put the methods in an inherent impl block, `#[uactor::actor] impl {} {{ ... }}`",
+                parse::display(&item.self_ty),
+            ),
+        );
+    }
+    let generic = !item.generics.params.is_empty() || item.generics.where_clause.is_some();
+    if generic {
+        errors.spanned(&item.generics, GENERIC_ACTOR);
+    }
+    generic
+}
+
+/// The type after `impl`, which must be a path without generic arguments
+/// (not reported again when the impl block is `generic`).
+fn self_type(ty: &Type, generic: bool, errors: &mut Errors) -> TypePath {
+    let fallback = || syn::parse_quote!(Self);
+    let Type::Path(path) = ty else {
+        errors.spanned(
+            ty,
+            "`#[uactor::actor]` goes on the impl block of a named type: write `impl MyType { ... }`",
+        );
+        return fallback();
+    };
+    if path.qself.is_some() {
+        errors.spanned(path, "name the actor's type by its path: write `impl MyType { ... }`");
+        return fallback();
+    }
+    if let Some(arguments) =
+        path.path.segments.iter().find(|segment| !matches!(segment.arguments, PathArguments::None))
+    {
+        if !generic {
+            errors.spanned(arguments, GENERIC_ACTOR);
+        }
+        return fallback();
+    }
+    path.clone()
+}
+
+/// Refuses `unsafe fn` for `what`: a caller in another process cannot
+/// uphold its contract.
+fn check_safe(sig: &Signature, what: &str, errors: &mut Errors) {
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
+        errors.spanned(
+            unsafety,
+            format_args!(
+                "{what} cannot be `unsafe fn`: its caller is in another process; make it safe, \
+                 or mark it `#[uactor(skip)]`"
+            ),
+        );
+    }
+}
+
+/// Refuses type, lifetime and const parameters, and `impl Trait` arguments
+/// (which are generic too, reported by [`check_crossing`]).
+fn check_not_generic(sig: &Signature, message: &str, errors: &mut Errors) {
+    if !sig.generics.params.is_empty() {
+        errors.spanned(&sig.generics, message);
+    }
+}
+
+/// Checks the private `fn shutdown(&mut self)` hook's signature.
+fn check_shutdown_hook(sig: &Signature, errors: &mut Errors) {
+    const USAGE: &str = "the shutdown hook is `fn shutdown(&mut self)` with no other parameters \
+                         and no result; write that, or rename this method if it is not the hook";
+    if let Some(asyncness) = &sig.asyncness {
+        errors.spanned(asyncness, "the shutdown hook cannot be `async`: write `fn shutdown(&mut self)`");
+    }
+    check_safe(sig, "the shutdown hook", errors);
+    let by_reference = match sig.receiver().map(|receiver| &receiver.kind) {
+        Some(ReceiverKind::Reference(..)) => true,
+        Some(ReceiverKind::Typed(_, ty)) => is_reference_to_self(ty),
+        _ => false,
+    };
+    let unit = match &sig.output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()),
+    };
+    if !by_reference || sig.inputs.len() != 1 || !unit || !sig.generics.params.is_empty() {
+        let (fn_token, paren) = (&sig.fn_token, &sig.paren_token);
+        let mut header = quote!(#fn_token);
+        paren.surround(&mut header, |tokens| sig.inputs.to_tokens(tokens));
+        sig.output.to_tokens(&mut header);
+        errors.spanned(header, USAGE);
+    }
+}
+
+/// Whether a typed receiver's type is `&Self` or `&mut Self`.
+fn is_reference_to_self(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference)
+        if matches!(&*reference.elem, Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self")))
+}
+
+/// Refuses, in a type that crosses the process boundary, what cannot: a
+/// borrow (the first one found, with the owned type to use instead) and
+/// `impl Trait`. Whether the type is serializable is left to the compiler,
+/// with the check that codegen emits at the type's span.
+fn check_crossing(ty: &Type, crossing: Crossing, errors: &mut Errors) {
+    let (role, verb) = match crossing {
+        Crossing::Argument => ("arguments", "take"),
+        Crossing::Result => ("results", "return"),
+    };
+    let Some(problem) = find_borrow_or_impl(ty) else {
+        return;
+    };
+    let message = match (problem, crossing) {
+        (Problem::Reference(reference), _) => format!(
+            "{verb} `{}` instead of `{}`: {role} cross a process boundary, so they cannot borrow",
+            owned_alternative(&reference.elem),
+            parse::display(reference),
+        ),
+        (Problem::Lifetime(lifetime), _) => format!(
+            "{role} cross a process boundary, so they cannot borrow: use an owned type \
+             (no lifetime, or `'static`) instead of one borrowing for `{lifetime}`",
+        ),
+        (Problem::ImplTrait(_), Crossing::Argument) => "`impl Trait` arguments make the method \
+             generic, and a proxy needs concrete types: take a concrete type \
+             (e.g. `String` instead of `impl Into<String>`)"
+            .to_owned(),
+        (Problem::ImplTrait(_), Crossing::Result) => "an `impl Trait` result cannot be sent to \
+             the caller: return a concrete type that derives `Serialize` and `Deserialize`"
+            .to_owned(),
+    };
+    match problem {
+        Problem::Reference(reference) => errors.spanned(reference, message),
+        Problem::Lifetime(lifetime) => errors.spanned(lifetime, message),
+        Problem::ImplTrait(impl_trait) => errors.spanned(impl_trait, message),
+    }
+}
+
+/// What [`check_crossing`] refuses.
+#[derive(Clone, Copy)]
+enum Problem<'a> {
+    Reference(&'a syn::TypeReference),
+    Lifetime(&'a syn::Lifetime),
+    ImplTrait(&'a syn::TypeImplTrait),
+}
+
+/// The first borrow or `impl Trait` in `ty`, looking into tuples, arrays,
+/// slices and generic arguments.
+fn find_borrow_or_impl(ty: &Type) -> Option<Problem<'_>> {
+    match ty {
+        Type::Reference(reference) => Some(Problem::Reference(reference)),
+        Type::ImplTrait(impl_trait) => Some(Problem::ImplTrait(impl_trait)),
+        Type::Paren(paren) => find_borrow_or_impl(&paren.elem),
+        Type::Group(group) => find_borrow_or_impl(&group.elem),
+        Type::Array(array) => find_borrow_or_impl(&array.elem),
+        Type::Slice(slice) => find_borrow_or_impl(&slice.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(find_borrow_or_impl),
+        Type::Path(path) => {
+            let qself = path.qself.as_ref().and_then(|qself| find_borrow_or_impl(&qself.ty));
+            qself.or_else(|| {
+                path.path.segments.iter().find_map(|segment| match &segment.arguments {
+                    PathArguments::AngleBracketed(arguments) => {
+                        arguments.args.iter().find_map(|argument| match argument {
+                            GenericArgument::Type(ty) => find_borrow_or_impl(ty),
+                            GenericArgument::AssocType(assoc) => find_borrow_or_impl(&assoc.ty),
+                            GenericArgument::Lifetime(lifetime) if lifetime.ident != "static" => {
+                                Some(Problem::Lifetime(lifetime))
+                            }
+                            _ => None,
+                        })
+                    }
+                    _ => None,
+                })
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The owned type to suggest instead of a borrow of `borrowed`.
+fn owned_alternative(borrowed: &Type) -> String {
+    if let Type::Slice(slice) = borrowed {
+        return format!("Vec<{}>", parse::display(&slice.elem));
+    }
+    if let Type::Path(path) = borrowed
+        && let Some(ident) = path.path.get_ident()
+    {
+        let owned = match ident.to_string().as_str() {
+            "str" => Some("String"),
+            "Path" => Some("PathBuf"),
+            "OsStr" => Some("OsString"),
+            "CStr" => Some("CString"),
+            _ => None,
+        };
+        if let Some(owned) = owned {
+            return owned.to_owned();
+        }
+    }
+    parse::display(borrowed)
+}
+
+/// Replaces every `Self` in `tokens` with `self_ty`, at the span of that
+/// `Self`, so errors about it still point where the user wrote it.
+fn replace_self(tokens: TokenStream, self_ty: &TypePath) -> TokenStream {
+    tokens
+        .into_iter()
+        .flat_map(|token| -> Vec<TokenTree> {
+            match token {
+                TokenTree::Ident(ident) if ident == "Self" => self_ty
+                    .to_token_stream()
+                    .into_iter()
+                    .map(|mut token| {
+                        token.set_span(ident.span());
+                        token
+                    })
+                    .collect(),
+                TokenTree::Group(group) => {
+                    let mut replaced = Group::new(group.delimiter(), replace_self(group.stream(), self_ty));
+                    replaced.set_span(group.span());
+                    vec![TokenTree::Group(replaced)]
+                }
+                other => vec![other],
+            }
+        })
+        .collect()
+}

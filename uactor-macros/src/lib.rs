@@ -1,0 +1,81 @@
+//! Procedural macros of [uactor](https://docs.rs/uactor-rs).
+//!
+//! Use them through the `uactor` crate (`#[uactor::actor]`); this crate is
+//! an implementation detail and its output only names `::uactor::…` paths,
+//! so a user depends on `uactor` alone.
+//!
+//! # `#[uactor::actor]`
+//!
+//! Goes on an inherent impl block and turns the type into an actor, whose
+//! values live in their own process:
+//!
+//! ```ignore
+//! pub struct Counter { n: i64 }
+//!
+//! #[uactor::actor]
+//! impl Counter {
+//!     pub fn new(start: i64) -> Self { Counter { n: start } }        // the constructor
+//!     pub fn add(&mut self, by: i64) -> i64 { self.n += by; self.n }  // exposed
+//!     pub fn get(&self) -> i64 { self.n }                             // exposed
+//!     #[uactor(skip)] pub fn local(&self) {}                          // kept, not exposed
+//!     fn helper(&self) {}                                             // kept, not exposed
+//!     fn shutdown(&mut self) { println!("bye") }                      // the shutdown hook
+//! }
+//! ```
+//!
+//! The impl block is kept as written (minus its `#[uactor(...)]` options) and
+//! the macro adds:
+//!
+//! - `CounterProxy` (the type's name + `Proxy`): a `Clone + Debug` handle with
+//!   one method per exposed method, same name and parameters, returning
+//!   `uactor::Result<T>` where the actor's method returns `T`. It also has the
+//!   built-ins `pid()`, `address()` and `shutdown()`, as inherent methods and
+//!   through `uactor::Proxy`; an exposed method with a built-in's name takes
+//!   its place on the proxy, and the built-in stays reachable as
+//!   `uactor::Proxy::pid(&proxy)`.
+//! - `Counter::spawn(start)` and `Counter::spawn_with(&options, start)`,
+//!   taking the constructor's parameters, which start the actor in a new
+//!   process and return its proxy.
+//! - Inside `const _: () = { … };`: the `Actor` impl (construction, dispatch
+//!   of method indices, the shutdown hook), the actor's registration, so a
+//!   spawned process can find the type by name, and compile-time checks that
+//!   every argument and result can travel between processes.
+//!
+//! Which items do what:
+//!
+//! - **Constructor**: `fn new(..) -> Self` or `fn new(..) -> Result<Self, E>`
+//!   with `E: Display` (any path ending in `Result`); its parameters are
+//!   `spawn`'s, and an `Err` is `spawn`'s error. Without `new`, the type must
+//!   be `Default` and `spawn()` takes no arguments.
+//! - **Exposed methods**: `pub fn` taking `&self` or `&mut self`. A method's
+//!   index on the wire is its position among the exposed methods, in
+//!   declaration order.
+//! - **Shutdown hook**: a `fn shutdown(&mut self)` that is not `pub` runs in
+//!   the actor just before its process exits. A `pub fn shutdown` is an
+//!   ordinary exposed method.
+//! - **Kept, not exposed**: methods that are not `pub`, associated functions
+//!   without a receiver, and anything marked `#[uactor(skip)]` (on `new` or a
+//!   private `shutdown`, `skip` also stops them being the constructor or the
+//!   hook).
+//!
+//! Arguments and results cross a process boundary, so they must be owned
+//! (`String`, not `&str`) and implement `serde::Serialize` and
+//! `serde::de::DeserializeOwned`; the compiler says so at the offending type.
+//! Generic methods, `impl Trait` types, `self` by value, `async fn` and more
+//! than 16 parameters are refused with an error that says what to write
+//! instead.
+#![forbid(unsafe_code)]
+
+mod actor;
+mod errors;
+
+use proc_macro::TokenStream;
+
+/// Turns an inherent impl block into an actor with a typed proxy.
+///
+/// See the [crate documentation](crate) for what it generates and which
+/// items it exposes.
+#[proc_macro_attribute]
+pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
+    actor::expand(args.into(), input.into()).into()
+}
