@@ -48,6 +48,9 @@ impl<A: Actor> Manager for ActorManager<A> {
     }
 }
 
+/// A connection's writing half, shared by whoever replies on it.
+type SharedWriter = Mutex<Box<dyn FrameWrite>>;
+
 /// What a host needs to know besides its manager.
 #[derive(Debug, Clone)]
 pub struct HostSettings {
@@ -73,7 +76,7 @@ struct Shared<M> {
     settings: HostSettings,
     pid: u32,
     /// Writers of open connections, to say goodbye on shutdown.
-    writers: Mutex<Vec<Weak<Mutex<Box<dyn FrameWrite>>>>>,
+    writers: Mutex<Vec<Weak<SharedWriter>>>,
     finished: Mutex<bool>,
     finished_signal: Condvar,
 }
@@ -146,13 +149,9 @@ impl<M: Manager> Shared<M> {
         let writer = Arc::new(Mutex::new(writer));
         self.writers.lock().unwrap_or_else(PoisonError::into_inner).push(Arc::downgrade(&writer));
         let mut reply = FrameBuffer::new();
-        loop {
-            let frame = match reader.read_frame() {
-                Ok(frame) => frame,
-                // Closed, broken, oversized or hostile: drop this connection
-                // only; the actor serves the others.
-                Err(_) => break,
-            };
+        // Closed, broken, oversized or hostile: drop this connection only;
+        // the actor serves the others.
+        while let Ok(frame) = reader.read_frame() {
             let Ok((header, payload)) = Header::parse(frame) else { break };
             match header.kind {
                 Kind::Request => {
@@ -224,7 +223,7 @@ impl<M: Manager> Shared<M> {
 
     /// Runs the shutdown hooks, answers the caller, tells every other
     /// connection goodbye, and lets `run` return.
-    fn shutdown(&self, request: u64, caller: &Arc<Mutex<Box<dyn FrameWrite>>>) {
+    fn shutdown(&self, request: u64, caller: &Arc<SharedWriter>) {
         let manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner).take();
         if let Some(mut manager) = manager {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| manager.shutdown()));
@@ -258,7 +257,12 @@ thread_local! {
 fn record_panics() {
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("a panic without a message");
         let recorded = match info.location() {
             Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
             None => message.to_owned(),
