@@ -76,3 +76,19 @@ fn thirty_two_actors_spawn_and_shut_down_leaving_no_process() {
         assert!(!alive(pid), "actor {pid} outlived its shutdown");
     }
 }
+
+#[test]
+fn a_connected_proxy_is_a_reference_not_an_owner() {
+    let options = uactor::Options::new().authkey(b"shared secret");
+    let owner = Counter::spawn_with(&options, 1).unwrap();
+    let address = owner.address();
+    let reference = Counter::connect(&address, b"shared secret").unwrap();
+    assert_eq!(reference.pid(), owner.pid());
+    assert_eq!(reference.add(1).unwrap(), 2);
+    drop(reference);
+    assert!(alive(owner.pid()), "dropping a reference leaves the actor running");
+    assert_eq!(owner.get().unwrap(), 2);
+
+    assert!(matches!(Counter::connect(&address, b"wrong"), Err(Error::Auth { .. })));
+    assert!(matches!(tests::Marker::connect(&address, b"shared secret"), Err(Error::Proxy { .. })));
+}

@@ -78,7 +78,7 @@ impl Client {
         options: &Options,
         owner: Option<Owner>,
     ) -> Result<Client> {
-        let mut connection = open(&address)?;
+        let mut connection = crate::endpoint::open(&address)?;
         let welcome = handshake::client(
             &mut connection,
             authkey,
@@ -86,6 +86,9 @@ impl Client {
             options.handshake_timeout,
             options.max_frame_size,
         )?;
+        if welcome.kind != handshake::kind_tag(actor) {
+            return Err(Error::proxy(format!("the actor at {address} is not a {actor}")));
+        }
         let process = owner.as_ref().map(|owner| Arc::clone(&owner.process));
         let link = Link::new(connection, options.codec, options.max_frame_size, process);
         Ok(Client {
@@ -140,20 +143,6 @@ impl Client {
     /// not an error; later calls fail with [`Error::Closed`].
     pub fn shutdown(&self) -> Result<()> {
         self.inner.shutdown()
-    }
-}
-
-/// Opens a connection to `address` with the transport its scheme names.
-fn open(address: &Address) -> Result<uactor_core::Connection> {
-    match address {
-        #[cfg(feature = "local-socket")]
-        Address::Local(path) => uactor_transport::local_socket::connect(path),
-        Address::Memory(_) => {
-            uactor_core::Transport::connect(&uactor_core::transport::memory::Memory, address)
-        }
-        other => Err(Error::proxy(format!(
-            "no transport in this build reaches {other}; enable the uactor feature for it"
-        ))),
     }
 }
 

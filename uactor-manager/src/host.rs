@@ -62,6 +62,8 @@ pub struct HostSettings {
     pub max_frame_size: u32,
     /// How long a connection may take to authenticate.
     pub handshake_timeout: Duration,
+    /// The name of the served type, which clients check (`Actor::NAME`).
+    pub served: &'static str,
 }
 
 /// Serves a [`Manager`] to every connection a [`Listener`] accepts.
@@ -138,7 +140,7 @@ impl<M: Manager> Shared<M> {
             &mut connection,
             &settings.authkey,
             settings.codec,
-            self.pid,
+            handshake::Welcome { pid: self.pid, kind: handshake::kind_tag(settings.served) },
             settings.handshake_timeout,
             settings.max_frame_size,
         ) {
@@ -316,7 +318,7 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
         ),
     };
 
-    let (listener, dir) = match crate::spawn::listen() {
+    let (listener, dir) = match crate::endpoint::listen() {
         Ok(listening) => listening,
         Err(error) => fail(&mut report, error),
     };
@@ -332,6 +334,7 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
         codec: bootstrap.codec,
         max_frame_size: bootstrap.max_frame_size,
         handshake_timeout: bootstrap.handshake_timeout,
+        served: A::NAME,
     };
     Host::new(ActorManager::new(actor), settings).run(listener);
     dir.remove();

@@ -18,6 +18,7 @@
 mod bootstrap;
 mod client;
 mod context;
+mod endpoint;
 mod host;
 mod link;
 mod options;
@@ -27,6 +28,7 @@ mod spawn;
 
 pub use bootstrap::serve_if_spawned;
 pub use client::{Client, ProxyClient};
+pub use endpoint::connect;
 pub use host::{ActorManager, Host, HostSettings};
 pub use linkme;
 pub use options::{Options, Transport};

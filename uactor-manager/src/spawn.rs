@@ -14,9 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use uactor_core::{Actor, Error, Exit, Listener, Result, Transport as _};
+use uactor_core::{Actor, Error, Exit, Result};
 use uactor_transport::framing;
-use uactor_transport::local_socket::{LocalSocket, PrivateDir};
 
 use crate::bootstrap::{self, ACTOR_VARIABLE, Bootstrap, CHANNEL_VARIABLE, Report};
 use crate::client::{Client, Owner, ProxyClient};
@@ -102,13 +101,6 @@ fn handshake_child(
         ))),
         Err(_) => Err(died_early(process)),
     }
-}
-
-/// Listens on a fresh local socket in a fresh private directory.
-pub(crate) fn listen() -> Result<(Box<dyn Listener>, PrivateDir)> {
-    let dir = PrivateDir::create()?;
-    let listener = LocalSocket::new(dir.path()).listen()?;
-    Ok((listener, dir))
 }
 
 /// A child process this process spawned and will reap.

@@ -37,7 +37,19 @@ const SERVER_LABEL: &[u8] = b"uactor/1 server";
 pub struct Welcome {
     /// The serving process's id.
     pub pid: u32,
+    /// What the server serves, as [`kind_tag`] of its name, so a client
+    /// cannot mistake one actor type for another.
+    pub kind: u64,
 }
+
+/// A stable 64-bit tag of a served type's name (FNV-1a).
+pub fn kind_tag(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+const WELCOME_LEN: usize = MAC_LEN + 4 + 8;
 
 /// Runs the client side over `connection`, then lifts the handshake limits:
 /// later frames may be up to `max_frame` bytes and reads wait for ever.
@@ -61,35 +73,33 @@ pub fn client(
     response[MAC_LEN..].copy_from_slice(&client_nonce);
     send(connection, Kind::Response, &response)?;
 
-    let Some(welcome) = expect(connection, Kind::Welcome, MAC_LEN + 4)? else {
+    let Some(welcome) = expect(connection, Kind::Welcome, WELCOME_LEN)? else {
         return Err(refused());
     };
     verify(authkey, SERVER_LABEL, &server_nonce, &client_nonce, &welcome[..MAC_LEN])
         .map_err(|_| Error::auth("the actor could not prove it knows the authkey"))?;
-    let pid = u32::from_le_bytes([
-        welcome[MAC_LEN],
-        welcome[MAC_LEN + 1],
-        welcome[MAC_LEN + 2],
-        welcome[MAC_LEN + 3],
-    ]);
+    let mut pid = [0; 4];
+    pid.copy_from_slice(&welcome[MAC_LEN..MAC_LEN + 4]);
+    let mut kind = [0; 8];
+    kind.copy_from_slice(&welcome[MAC_LEN + 4..]);
     end(connection, max_frame)?;
-    Ok(Welcome { pid })
+    Ok(Welcome { pid: u32::from_le_bytes(pid), kind: u64::from_le_bytes(kind) })
 }
 
 /// Runs the server side over `connection`: checks the hello and the client's
 /// proof, proves the server's own knowledge of the key, and tells the client
-/// `pid`. Returns the codec the client speaks. On failure the client has
+/// what it serves (`welcome`). Returns the codec the client speaks. On failure the client has
 /// been sent one `Refused` frame.
 pub fn server(
     connection: &mut Connection,
     authkey: &Authkey,
     accepted: CodecId,
-    pid: u32,
+    welcome: Welcome,
     deadline: Duration,
     max_frame: u32,
 ) -> Result<CodecId> {
     begin(connection, deadline)?;
-    let result = serve(connection, authkey, accepted, pid);
+    let result = serve(connection, authkey, accepted, welcome);
     if let Err(error) = &result {
         if !matches!(error, Error::Timeout { .. } | Error::Closed | Error::Transport { .. }) {
             // One fixed answer, whatever went wrong; the peer learns nothing else.
@@ -101,7 +111,12 @@ pub fn server(
     result
 }
 
-fn serve(connection: &mut Connection, authkey: &Authkey, accepted: CodecId, pid: u32) -> Result<CodecId> {
+fn serve(
+    connection: &mut Connection,
+    authkey: &Authkey,
+    accepted: CodecId,
+    welcome: Welcome,
+) -> Result<CodecId> {
     let hello = read(connection, Kind::Hello)?;
     let hello = Hello::parse(&hello)?;
     if hello.codec != accepted {
@@ -122,10 +137,11 @@ fn serve(connection: &mut Connection, authkey: &Authkey, accepted: CodecId, pid:
     verify(authkey, CLIENT_LABEL, &server_nonce, &client_nonce, &response[..MAC_LEN])
         .map_err(|_| Error::auth("a client presented a wrong authkey"))?;
 
-    let mut welcome = [0u8; MAC_LEN + 4];
-    welcome[..MAC_LEN].copy_from_slice(&tag(authkey, SERVER_LABEL, &server_nonce, &client_nonce)?);
-    welcome[MAC_LEN..].copy_from_slice(&pid.to_le_bytes());
-    send(connection, Kind::Welcome, &welcome)?;
+    let mut answer = [0u8; WELCOME_LEN];
+    answer[..MAC_LEN].copy_from_slice(&tag(authkey, SERVER_LABEL, &server_nonce, &client_nonce)?);
+    answer[MAC_LEN..MAC_LEN + 4].copy_from_slice(&welcome.pid.to_le_bytes());
+    answer[MAC_LEN + 4..].copy_from_slice(&welcome.kind.to_le_bytes());
+    send(connection, Kind::Welcome, &answer)?;
     Ok(hello.codec)
 }
 

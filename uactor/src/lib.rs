@@ -38,7 +38,7 @@ pub mod prelude {
 pub mod __private {
     pub use serde;
     pub use uactor_core::{Actor, Call};
-    pub use uactor_manager::{ACTORS, Client, ProxyClient, Registration, linkme, spawn};
+    pub use uactor_manager::{ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn};
 
     use crate::Error;
 

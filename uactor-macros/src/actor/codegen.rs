@@ -133,6 +133,10 @@ fn spawn(actor: &Actor) -> TokenStream {
     );
     let spawn_with_doc =
         format!("Starts a `{name}` in a new process with `options` and returns its proxy.\n\n{built_by}");
+    let connect_doc = format!(
+        "Connects to a `{name}` served at `address`, proving knowledge of `authkey`.\n\n\
+         The proxy is a reference, not an owner: dropping it leaves the actor running."
+    );
     // Hygienic, so a constructor parameter named `options` does not clash.
     let options = Ident::new("options", Span::mixed_site());
     quote! {
@@ -148,6 +152,14 @@ fn spawn(actor: &Actor) -> TokenStream {
                 #(#declarations),*
             ) -> ::uactor::Result<#proxy> {
                 ::uactor::__private::spawn::<#self_ty>(#options, #args)
+            }
+
+            #[doc = #connect_doc]
+            pub fn connect(
+                address: &::uactor::Address,
+                authkey: impl ::core::convert::AsRef<[u8]>,
+            ) -> ::uactor::Result<#proxy> {
+                ::uactor::__private::connect::<#self_ty>(address, ::core::convert::AsRef::as_ref(&authkey))
             }
         }
     }

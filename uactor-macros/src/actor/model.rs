@@ -28,7 +28,7 @@ const GENERIC_ACTOR: &str = "an actor cannot be generic: a spawned process finds
      (`pub struct MyActor(Inner<u32>);`) and put `#[uactor::actor]` on its impl";
 
 /// Names `#[uactor::actor]` defines on the actor's type itself.
-const GENERATED_NAMES: [&str; 2] = ["spawn", "spawn_with"];
+const GENERATED_NAMES: [&str; 3] = ["spawn", "spawn_with", "connect"];
 
 /// An actor, as `#[uactor::actor]` generates code for it.
 pub(crate) struct Actor {

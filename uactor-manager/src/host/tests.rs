@@ -78,13 +78,14 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
         codec: CodecId::Postcard,
         max_frame_size: 1 << 20,
         handshake_timeout: Duration::from_secs(2),
+        served: Echo::NAME,
     };
     thread::spawn(move || Host::new(ActorManager::new(Echo { calls: 0, hook }), settings).run(listener));
     (address, authkey, hooked)
 }
 
 fn connect(address: &Address, authkey: &Authkey, options: &Options) -> Client {
-    Client::connect("tests::Echo", address.clone(), authkey, options, None).unwrap()
+    Client::connect(Echo::NAME, address.clone(), authkey, options, None).unwrap()
 }
 
 #[test]
@@ -110,8 +111,11 @@ fn calls_panics_and_shutdown_over_memory() {
 fn a_wrong_key_is_refused() {
     let (address, _, _) = serve();
     let wrong = Authkey::new(b"wrong").unwrap();
-    let refused = Client::connect("tests::Echo", address, &wrong, &Options::new(), None);
+    let refused = Client::connect(Echo::NAME, address.clone(), &wrong, &Options::new(), None);
     assert!(matches!(refused, Err(Error::Auth { .. })), "{refused:?}");
+    let right = Authkey::new(b"test key").unwrap();
+    let mistaken = Client::connect("tests::Other", address, &right, &Options::new(), None);
+    assert!(matches!(mistaken, Err(Error::Proxy { .. })), "{mistaken:?}");
 }
 
 #[test]

@@ -5,11 +5,12 @@ use uactor_core::transport::memory;
 use super::*;
 
 const LIMIT: Duration = Duration::from_secs(2);
+const WELCOME: Welcome = Welcome { pid: 77, kind: 5 };
 
 fn run(client_key: &[u8], server_key: &[u8]) -> (Result<Welcome>, Result<CodecId>) {
     let (mut a, mut b) = memory::pair();
     let server_key = Authkey::new(server_key).unwrap();
-    let server = thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, 77, LIMIT, 1024));
+    let server = thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, WELCOME, LIMIT, 1024));
     let client = client(&mut a, &Authkey::new(client_key).unwrap(), CodecId::Postcard, LIMIT, 1024);
     (client, server.join().unwrap())
 }
@@ -17,7 +18,7 @@ fn run(client_key: &[u8], server_key: &[u8]) -> (Result<Welcome>, Result<CodecId
 #[test]
 fn the_same_key_opens_the_connection() {
     let (client, server) = run(b"key", b"key");
-    assert_eq!(client.unwrap(), Welcome { pid: 77 });
+    assert_eq!(client.unwrap(), WELCOME);
     assert_eq!(server.unwrap(), CodecId::Postcard);
 }
 
@@ -33,7 +34,7 @@ fn a_silent_peer_is_dropped_at_the_deadline() {
     let (_silent, mut b) = memory::pair();
     let key = Authkey::new(b"key").unwrap();
     let started = std::time::Instant::now();
-    let result = server(&mut b, &key, CodecId::Postcard, 1, Duration::from_millis(50), 1024);
+    let result = server(&mut b, &key, CodecId::Postcard, WELCOME, Duration::from_millis(50), 1024);
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
     assert!(started.elapsed() < Duration::from_secs(1));
 }
@@ -43,7 +44,7 @@ fn a_stranger_gets_one_fixed_refusal() {
     let (mut a, mut b) = memory::pair();
     let key = Authkey::new(b"key").unwrap();
     a.writer.write_frame(&frame::encode(Header::new(Kind::Hello, 0), b"GET / HT")).unwrap();
-    let result = server(&mut b, &key, CodecId::Postcard, 1, LIMIT, 1024);
+    let result = server(&mut b, &key, CodecId::Postcard, WELCOME, LIMIT, 1024);
     assert!(matches!(result, Err(Error::Protocol { .. })));
     let (header, payload) = Header::parse(a.reader.read_frame().unwrap()).unwrap();
     assert_eq!((header.kind, payload.len()), (Kind::Refused, 0));
