@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+mod bounded;
+
 /// A serde data format used on the wire.
 pub trait Codec {
     /// The id carried in the hello so both sides agree.
@@ -17,6 +19,13 @@ pub trait Codec {
 
     /// Decodes one value that spans all of `bytes` (trailing bytes are an
     /// error, so a confused peer cannot go unnoticed).
+    ///
+    /// Decoding is bounded whatever the bytes say: values nest at most 256
+    /// levels deep (every sequence, map, struct, enum, option and newtype
+    /// counts), a declared length preallocates no more than the input could
+    /// fill, and elements that take no input (`()`) are capped, so a hostile
+    /// peer gets an [`Error::Codec`], never a stack overflow, a large
+    /// allocation or a hang.
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T>;
 }
 
@@ -81,15 +90,20 @@ impl Codec for Postcard {
 
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-        match postcard::take_from_bytes(bytes) {
+        let budget = bounded::Budget::new(bytes.len());
+        let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+        let decoded = T::deserialize(bounded::Bounded::new(&mut deserializer, &budget))
+            .and_then(|value| Ok((value, deserializer.finalize()?)));
+        match decoded {
             Ok((value, [])) => Ok(value),
             Ok((_, rest)) => Err(Error::codec(format!(
                 "{} trailing bytes after the value (do both sides use the same types?)",
                 rest.len()
             ))),
-            Err(error) => Err(Error::codec(format!(
-                "postcard could not decode: {error} (do both sides use the same types?)"
-            ))),
+            Err(error) => Err(Error::codec(match budget.exceeded() {
+                Some(bound) => bound.to_string(),
+                None => format!("postcard could not decode: {error} (do both sides use the same types?)"),
+            })),
         }
     }
 }
