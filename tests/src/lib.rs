@@ -150,3 +150,46 @@ pub fn scratch(name: &str) -> std::path::PathBuf {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// An actor with methods that run concurrently.
+#[derive(Debug, Default)]
+pub struct Sleeper {
+    total: u64,
+}
+
+#[uactor::actor]
+impl Sleeper {
+    /// Sleeps `ms` on the actor's runtime, then answers `ms`.
+    pub async fn nap(&self, ms: u64) -> u64 {
+        uactor::sleep(Duration::from_millis(ms)).await;
+        ms
+    }
+
+    /// Adds after a pause; `&mut self`, so such calls run one at a time.
+    pub async fn add_slowly(&mut self, by: u64, ms: u64) -> u64 {
+        uactor::sleep(Duration::from_millis(ms)).await;
+        self.total += by;
+        self.total
+    }
+
+    /// Sums squares on a thread of its own.
+    pub fn crunch(&self, n: u64) -> uactor::AsyncResult<u64> {
+        uactor::spawn_blocking(move || (0..n).map(|x| x * x).sum())
+    }
+
+    /// A task on the actor's runtime that panics.
+    pub fn fail_later(&self) -> uactor::AsyncResult<u64> {
+        uactor::spawn(async { panic!("the task failed") })
+    }
+
+    /// A plain blocking method.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Dies in a while.
+    pub async fn die_after(&self, ms: u64) -> u64 {
+        uactor::sleep(Duration::from_millis(ms)).await;
+        std::process::abort();
+    }
+}

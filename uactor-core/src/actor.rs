@@ -1,5 +1,10 @@
 //! The traits generated code implements and the host drives.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +16,10 @@ use crate::{Address, CodecId, Result};
 pub trait Actor: Sized + Send + 'static {
     /// The typed handle callers hold.
     type Proxy: Proxy;
+
+    /// How the host keeps the actor: a `Mutex` when every method blocks, an
+    /// async `RwLock` when `async fn` methods share it while they wait.
+    type Cell: Cell<Self>;
 
     /// What `spawn` takes: `()` for a `Default` actor or a `new()` without
     /// parameters, the parameter's type for one parameter, a tuple for more.
@@ -24,8 +33,10 @@ pub trait Actor: Sized + Send + 'static {
     /// panic here is `spawn`'s error.
     fn construct(args: Self::Args) -> Result<Self>;
 
-    /// Runs method `method` with the arguments and reply buffer in `call`.
-    fn dispatch(&mut self, method: u16, call: &mut Call<'_>) -> Result<()>;
+    /// Runs method `method` of the actor in `cell` with the arguments and
+    /// reply buffer in `call`. A method whose result comes later
+    /// ([`Call::defer`]) returns at once.
+    fn dispatch(cell: &Arc<Self::Cell>, method: u16, call: &mut Call<'_>) -> Result<()>;
 
     /// The shutdown hook: runs in the actor just before its process exits.
     fn on_shutdown(&mut self) {}
@@ -41,6 +52,12 @@ pub trait Actor: Sized + Send + 'static {
 /// exposes a method with the same name, the actor's method wins on the proxy
 /// and the built-in stays reachable as `uactor::Proxy::pid(&proxy)`.
 pub trait Proxy: Clone + Send + Sync + std::fmt::Debug + 'static {
+    /// The async twin: the same methods as futures.
+    type Async;
+
+    /// The async twin of this proxy, sharing its connection.
+    fn to_async(&self) -> Self::Async;
+
     /// The actor's process id.
     fn pid(&self) -> u32;
 
@@ -62,19 +79,78 @@ pub trait Manager: Send + 'static {
     fn shutdown(&mut self);
 }
 
+/// Where the host keeps an actor between calls.
+pub trait Cell<A>: Send + Sync + 'static {
+    /// A cell holding `actor`.
+    fn new(actor: A) -> Self;
+
+    /// Runs `f` with the actor, alone: no other method runs meanwhile.
+    fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R;
+}
+
+impl<A: Send + 'static> Cell<A> for Mutex<A> {
+    fn new(actor: A) -> Self {
+        Mutex::new(actor)
+    }
+
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
+        // A method that panicked is reported to its caller; the actor goes on
+        // serving, as the seed does.
+        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl<A: Send + Sync + 'static> Cell<A> for async_lock::RwLock<A> {
+    fn new(actor: A) -> Self {
+        async_lock::RwLock::new(actor)
+    }
+
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
+        f(&mut self.write_blocking())
+    }
+}
+
+/// A result that comes later: made on the thread that read the call, run
+/// on the actor's runtime, and resolving to the encoded reply.
+pub type Deferred = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Result<Vec<u8>>>>> + Send>;
+
 /// One call as the actor sees it: the encoded arguments and the buffer the
 /// reply is encoded into.
-#[derive(Debug)]
 pub struct Call<'a> {
     codec: CodecId,
     args: &'a [u8],
     reply: &'a mut Vec<u8>,
+    deferred: Option<Deferred>,
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call")
+            .field("codec", &self.codec)
+            .field("args", &self.args.len())
+            .field("deferred", &self.deferred.is_some())
+            .finish()
+    }
 }
 
 impl<'a> Call<'a> {
     /// A call whose arguments are `args`, replying into `reply`.
     pub fn new(codec: CodecId, args: &'a [u8], reply: &'a mut Vec<u8>) -> Self {
-        Call { codec, args, reply }
+        Call { codec, args, reply, deferred: None }
+    }
+
+    /// Replies later: `make` runs on the actor's runtime, and the encoded
+    /// value its future resolves to is the reply. The caller is not kept
+    /// waiting meanwhile, and other calls are served.
+    pub fn defer(&mut self, make: Deferred) {
+        self.deferred = Some(make);
+    }
+
+    /// The deferred reply, if the method chose one.
+    pub fn take_deferred(&mut self) -> Option<Deferred> {
+        self.deferred.take()
     }
 
     /// Decodes the arguments.

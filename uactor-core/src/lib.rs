@@ -37,7 +37,7 @@ pub mod frame;
 pub mod protocol;
 pub mod transport;
 
-pub use actor::{Actor, Call, Manager, Proxy};
+pub use actor::{Actor, Call, Cell, Deferred, Manager, Proxy};
 pub use address::Address;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};

@@ -52,6 +52,11 @@ pub trait FrameWrite: Send {
     /// Bounds each later [`write_frame`](Self::write_frame); `None` waits
     /// for ever.
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()>;
+
+    /// Shuts the connection down in both directions, so a thread blocked
+    /// reading the other half wakes with end-of-file. The default does
+    /// nothing, for transports whose halves close when dropped.
+    fn close(&mut self) {}
 }
 
 /// One open connection, split into its two halves so a reader and a writer

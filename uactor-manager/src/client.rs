@@ -11,8 +11,9 @@ use uactor_core::frame::{ACTOR_OBJECT, Kind};
 use uactor_core::{Address, Error, Result};
 use uactor_transport::{Authkey, handshake};
 
-use crate::Options;
+use crate::async_result::{AsyncResult, CallFuture};
 use crate::link::Link;
+use crate::Options;
 use crate::spawn::Process;
 
 /// How long a shutdown waits for the process to end after the actor
@@ -123,6 +124,34 @@ impl Client {
         )
     }
 
+    /// Sends a call to method `method` of an actor method that runs
+    /// concurrently, and returns at once with the handle on its result.
+    pub fn start<A, R>(&self, method: u16, args: &A) -> Result<AsyncResult<R>>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let link = &self.inner.link;
+        let codec = link.codec();
+        let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out))?;
+        Ok(AsyncResult::remote(link.clone(), request))
+    }
+
+    /// Sends a call to method `method` now and returns the future of its
+    /// result: what the async twin's methods return.
+    pub fn call_async<A, R>(&self, method: u16, args: &A) -> CallFuture<R>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let link = &self.inner.link;
+        let codec = link.codec();
+        CallFuture::new(
+            link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out))
+                .map(|request| (link.clone(), request)),
+        )
+    }
+
     /// The actor's process id.
     pub fn pid(&self) -> u32 {
         self.inner.pid
@@ -183,6 +212,8 @@ impl Drop for Inner {
         if self.owner.is_some() {
             let _ = self.shutdown();
         }
+        // Ends a reader thread blocked on the connection, if one runs.
+        self.link.shut_transport();
     }
 }
 

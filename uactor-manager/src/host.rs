@@ -15,22 +15,30 @@ use std::thread;
 use std::time::Duration;
 
 use uactor_core::frame::{FrameBuffer, Header, Kind};
-use uactor_core::{Actor, Call, CodecId, Connection, Error, FrameWrite, Listener, Manager, Result};
+use futures::FutureExt;
+use uactor_core::{
+    Actor, Call, Cell, CodecId, Connection, Deferred, Error, FrameWrite, Listener, Manager, Result,
+};
 use uactor_transport::{Authkey, framing, handshake};
 
 use crate::bootstrap::{self, Bootstrap, Report};
-use crate::context;
+use crate::{context, runtime};
 
 /// Serves one actor and nothing else (objects it hands out come later).
-#[derive(Debug)]
-pub struct ActorManager<A> {
-    actor: A,
+pub struct ActorManager<A: Actor> {
+    cell: Arc<A::Cell>,
 }
 
 impl<A: Actor> ActorManager<A> {
     /// A manager serving `actor` as object 0.
     pub fn new(actor: A) -> Self {
-        ActorManager { actor }
+        ActorManager { cell: Arc::new(<A::Cell as Cell<A>>::new(actor)) }
+    }
+}
+
+impl<A: Actor> std::fmt::Debug for ActorManager<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorManager").field("actor", &A::NAME).finish()
     }
 }
 
@@ -40,12 +48,20 @@ impl<A: Actor> Manager for ActorManager<A> {
         if object != uactor_core::frame::ACTOR_OBJECT {
             return Err(Error::proxy(format!("{} holds no object {object}", A::NAME)));
         }
-        self.actor.dispatch(method, call)
+        A::dispatch(&self.cell, method, call)
     }
 
     fn shutdown(&mut self) {
-        self.actor.on_shutdown();
+        self.cell.with(A::on_shutdown);
     }
+}
+
+/// When a call's reply goes out.
+enum Reply<'b> {
+    /// Now: this frame.
+    Now(&'b [u8]),
+    /// When this future, run on the actor's runtime, resolves.
+    Later(Deferred),
 }
 
 /// A connection's writing half, shared by whoever replies on it.
@@ -156,14 +172,16 @@ impl<M: Manager> Shared<M> {
         while let Ok(frame) = reader.read_frame() {
             let Ok((header, payload)) = Header::parse(frame) else { break };
             match header.kind {
-                Kind::Request => {
-                    let frame = self.call(codec, header, payload, &mut reply);
-                    let sent = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
-                    reply.shrink();
-                    if sent.is_err() {
-                        break;
+                Kind::Request => match self.call(codec, header, payload, &mut reply) {
+                    Reply::Now(frame) => {
+                        let sent = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
+                        reply.shrink();
+                        if sent.is_err() {
+                            break;
+                        }
                     }
-                }
+                    Reply::Later(deferred) => self.defer(codec, header.request, deferred, Arc::clone(&writer)),
+                },
                 Kind::Shutdown => {
                     self.shutdown(header.request, &writer);
                     break;
@@ -177,25 +195,28 @@ impl<M: Manager> Shared<M> {
             .retain(|weak| weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&writer)));
     }
 
-    /// Runs one request and returns its reply frame.
+    /// Runs one request and returns its reply frame, or the future of it.
     fn call<'b>(
         &self,
         codec: CodecId,
         header: Header,
         payload: &[u8],
         reply: &'b mut FrameBuffer,
-    ) -> &'b [u8] {
+    ) -> Reply<'b> {
         reply.start();
+        let mut deferred = None;
         let outcome = {
             let mut manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner);
             match manager.as_mut() {
                 None => Err(Error::Closed),
                 Some(manager) => {
                     let mut call = Call::new(codec, payload, reply.payload());
-                    panic::catch_unwind(AssertUnwindSafe(|| {
+                    let served = panic::catch_unwind(AssertUnwindSafe(|| {
                         manager.serve(header.object, header.method, &mut call)
                     }))
-                    .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }))
+                    .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
+                    deferred = call.take_deferred();
+                    served
                 }
             }
         };
@@ -210,16 +231,47 @@ impl<M: Manager> Shared<M> {
             }
             other => other,
         };
-        match result {
-            Ok(()) => reply.finish(Header::new(Kind::Reply, header.request)),
-            Err(error) => {
-                reply.start();
-                if codec.encode(&error, reply.payload()).is_err() {
-                    reply.start();
-                    let _ = codec.encode(&Error::codec("the error could not be encoded"), reply.payload());
+        match (result, deferred) {
+            (Ok(()), Some(deferred)) => Reply::Later(deferred),
+            (Ok(()), None) => Reply::Now(reply.finish(Header::new(Kind::Reply, header.request))),
+            (Err(error), _) => Reply::Now(failure(codec, header.request, &error, reply)),
+        }
+    }
+
+    /// Runs a deferred reply on the actor's runtime; its frame is written
+    /// when it resolves, from the runtime's thread.
+    fn defer(&self, codec: CodecId, request: u64, deferred: Deferred, writer: Arc<SharedWriter>) {
+        let max = self.settings.max_frame_size as usize;
+        let fallback = Arc::clone(&writer);
+        let reply = move |result: Result<Vec<u8>>| {
+            let mut frame = FrameBuffer::new();
+            let frame = match result {
+                Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => {
+                    frame.start();
+                    frame.payload().extend_from_slice(&bytes);
+                    frame.finish(Header::new(Kind::Reply, request)).to_vec()
                 }
-                reply.finish(Header::new(Kind::Failure, header.request))
-            }
+                Ok(bytes) => {
+                    let error = Error::FrameTooLarge { size: bytes.len() as u64, max: max as u64 };
+                    failure(codec, request, &error, &mut frame).to_vec()
+                }
+                Err(error) => failure(codec, request, &error, &mut frame).to_vec(),
+            };
+            let _ = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&frame);
+        };
+        let job: runtime::Job = Box::new(move || {
+            Box::pin(async move {
+                let result = AssertUnwindSafe(async move { deferred().await })
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
+                reply(result);
+            })
+        });
+        if let Err(error) = runtime::submit(job) {
+            let mut frame = FrameBuffer::new();
+            let frame = failure(codec, request, &error, &mut frame);
+            let _ = fallback.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
         }
     }
 
@@ -246,6 +298,16 @@ impl<M: Manager> Shared<M> {
         *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.finished_signal.notify_all();
     }
+}
+
+/// Builds a failure frame carrying `error` for `request`.
+fn failure<'b>(codec: CodecId, request: u64, error: &Error, frame: &'b mut FrameBuffer) -> &'b [u8] {
+    frame.start();
+    if codec.encode(error, frame.payload()).is_err() {
+        frame.start();
+        let _ = codec.encode(&Error::codec("the error could not be encoded"), frame.payload());
+    }
+    frame.finish(Header::new(Kind::Failure, request))
 }
 
 thread_local! {

@@ -15,6 +15,7 @@
 //! It knows nothing of the macro syntax: generated code reaches it through
 //! the facade's `__private` module.
 
+mod async_result;
 mod bootstrap;
 mod client;
 mod context;
@@ -24,8 +25,10 @@ mod link;
 mod options;
 mod process;
 mod registry;
+mod runtime;
 mod spawn;
 
+pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
 pub use bootstrap::serve_if_spawned;
 pub use client::{Client, ProxyClient};
 pub use endpoint::connect;
@@ -33,4 +36,5 @@ pub use host::{ActorManager, Host, HostSettings};
 pub use linkme;
 pub use options::{Options, Transport};
 pub use registry::{ACTORS, Registration};
-pub use spawn::spawn;
+pub use runtime::{sleep, spawn_blocking, spawn_task};
+pub use spawn::spawn_actor;

@@ -1,17 +1,24 @@
 //! One authenticated connection from a caller to an actor, shared by every
-//! thread that calls through it.
+//! thread and future that calls through it.
 //!
 //! Calls are pipelined: each gets a request id, is written whole under the
-//! writer lock, and waits for the reply with that id. Whoever waits first
-//! reads the connection itself (the leader); it hands replies that belong to
-//! others to their slots and wakes them, and gives the role up when its own
-//! reply arrives. A caller alone on a connection therefore reads its own
-//! reply on its own thread, with no hop through another thread, and decodes
-//! it straight from the receive buffer.
+//! writer lock, and its reply is matched by id, so replies may come back in
+//! any order. Who reads the connection:
+//!
+//! - while only blocking callers use it, whoever waits first reads it (the
+//!   leader): it hands replies that belong to others to their slots, wakes
+//!   them, and gives the role up when its own reply arrives. A lone caller
+//!   thus reads its own reply on its own thread and decodes it straight from
+//!   the receive buffer: no hop through another thread;
+//! - once a future or an [`AsyncResult`](crate::AsyncResult) waits on it, a
+//!   reader thread takes the role for good and wakes wakers and blocked
+//!   callers alike, so futures need no particular async runtime.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use uactor_core::frame::{FrameBuffer, Header, Kind};
@@ -23,7 +30,13 @@ use crate::spawn::Process;
 /// reaper to report the exit status.
 const STATUS_GRACE: Duration = Duration::from_millis(100);
 
+/// A handle on a connection; clones share it.
+#[derive(Clone)]
 pub(crate) struct Link {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     codec: CodecId,
     max_frame_size: u32,
     next_request: AtomicU64,
@@ -43,12 +56,29 @@ struct Writer {
 
 #[derive(Default)]
 struct State {
-    /// Calls waiting for their reply; `Some` once it arrived.
-    waiting: HashMap<u64, Option<Result<Vec<u8>>>>,
-    /// Whether a caller is reading the connection.
+    /// Calls waiting for their reply.
+    waiting: HashMap<u64, Slot>,
+    /// Whether someone (a leader or the reader thread) reads the connection.
     reading: bool,
+    /// Whether the reader thread runs (it then reads for good).
+    background: bool,
     /// Why the connection can no longer be used.
     broken: Option<Error>,
+}
+
+#[derive(Default)]
+struct Slot {
+    reply: Option<Result<Vec<u8>>>,
+    waker: Option<Waker>,
+}
+
+/// What a wait that runs out of time does with the call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnTimeout {
+    /// Forget it: a late reply is dropped.
+    Forget,
+    /// Keep waiting for it later.
+    Keep,
 }
 
 impl Link {
@@ -60,27 +90,24 @@ impl Link {
     ) -> Self {
         let Connection { reader, writer } = connection;
         Link {
-            codec,
-            max_frame_size,
-            next_request: AtomicU64::new(1),
-            writer: Mutex::new(Writer { writer, buffer: FrameBuffer::new() }),
-            reader: Mutex::new(reader),
-            state: Mutex::new(State::default()),
-            wake: Condvar::new(),
-            process,
+            shared: Arc::new(Shared {
+                codec,
+                max_frame_size,
+                next_request: AtomicU64::new(1),
+                writer: Mutex::new(Writer { writer, buffer: FrameBuffer::new() }),
+                reader: Mutex::new(reader),
+                state: Mutex::new(State::default()),
+                wake: Condvar::new(),
+                process,
+            }),
         }
     }
 
     pub(crate) fn codec(&self) -> CodecId {
-        self.codec
+        self.shared.codec
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Sends a frame of `kind` to `object`, its payload written by `encode`,
-    /// and returns the reply decoded by `decode`, or an error.
+    /// Sends a request and waits for its reply.
     pub(crate) fn call<R>(
         &self,
         kind: Kind,
@@ -90,29 +117,195 @@ impl Link {
         decode: impl FnOnce(&[u8]) -> Result<R>,
         timeout: Option<Duration>,
     ) -> Result<R> {
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
-        let request = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let request = self.send(kind, object, method, encode)?;
+        self.wait(request, timeout, OnTimeout::Forget, decode)
+    }
+
+    /// Sends a frame of `kind` to `object`, its payload written by `encode`;
+    /// returns the request id its reply will carry.
+    pub(crate) fn send(
+        &self,
+        kind: Kind,
+        object: u64,
+        method: u16,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<u64> {
+        let shared = &*self.shared;
+        let request = shared.next_request.fetch_add(1, Ordering::Relaxed);
         {
-            let mut state = self.state();
+            let mut state = shared.state();
             if let Some(error) = &state.broken {
                 return Err(error.clone());
             }
-            state.waiting.insert(request, None);
+            state.waiting.insert(request, Slot::default());
         }
         let header = Header { kind, flags: 0, method, request, object };
-        if let Err(error) = self.send(header, encode) {
-            let mut state = self.state();
-            state.waiting.remove(&request);
-            if error.is_fatal() {
-                drop(state);
-                return Err(self.break_with(error));
-            }
-            return Err(error);
+        if let Err(error) = shared.write(header, encode) {
+            shared.state().waiting.remove(&request);
+            return Err(if error.is_fatal() { shared.break_with(error) } else { error });
         }
-        self.wait(request, deadline, timeout, decode)
+        Ok(request)
     }
 
-    fn send(&self, header: Header, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
+    /// Waits for the reply to `request`, at most `timeout`, and decodes it.
+    pub(crate) fn wait<R>(
+        &self,
+        request: u64,
+        timeout: Option<Duration>,
+        on_timeout: OnTimeout,
+        decode: impl FnOnce(&[u8]) -> Result<R>,
+    ) -> Result<R> {
+        let shared = &*self.shared;
+        let deadline = timeout.map(|timeout| Instant::now() + timeout);
+        let mut state = shared.state();
+        loop {
+            if let Some(reply) = state.take(request) {
+                drop(state);
+                return reply.and_then(|bytes| decode(&bytes));
+            }
+            if let Some(error) = &state.broken {
+                let error = error.clone();
+                state.waiting.remove(&request);
+                return Err(error);
+            }
+            let remaining = match remaining(deadline) {
+                Ok(remaining) => remaining,
+                Err(()) => {
+                    if on_timeout == OnTimeout::Forget {
+                        state.waiting.remove(&request);
+                    }
+                    return Err(Error::Timeout { after: timeout.unwrap_or_default() });
+                }
+            };
+            if !state.reading {
+                state.reading = true;
+                drop(state);
+                return shared.lead(request, deadline, timeout, on_timeout, decode);
+            }
+            state = match remaining {
+                Some(remaining) => {
+                    shared.wake.wait_timeout(state, remaining).unwrap_or_else(PoisonError::into_inner).0
+                }
+                None => shared.wake.wait(state).unwrap_or_else(PoisonError::into_inner),
+            };
+        }
+    }
+
+    /// Polls for the reply to `request` from a future: never blocks.
+    pub(crate) fn poll<R>(
+        &self,
+        request: u64,
+        context: &mut Context<'_>,
+        decode: impl FnOnce(&[u8]) -> Result<R>,
+    ) -> Poll<Result<R>> {
+        self.read_in_background();
+        let mut state = self.shared.state();
+        if let Some(reply) = state.take(request) {
+            drop(state);
+            return Poll::Ready(reply.and_then(|bytes| decode(&bytes)));
+        }
+        if let Some(error) = &state.broken {
+            let error = error.clone();
+            state.waiting.remove(&request);
+            return Poll::Ready(Err(error));
+        }
+        match state.waiting.get_mut(&request) {
+            Some(slot) => {
+                match &mut slot.waker {
+                    Some(waker) if waker.will_wake(context.waker()) => {}
+                    waker => *waker = Some(context.waker().clone()),
+                }
+                Poll::Pending
+            }
+            None => Poll::Ready(Err(Error::protocol("a reply was waited for twice"))),
+        }
+    }
+
+    /// Whether the reply to `request` has arrived (or never will): never
+    /// blocks.
+    pub(crate) fn is_ready(&self, request: u64) -> bool {
+        self.read_in_background();
+        let state = self.shared.state();
+        state.broken.is_some() || state.waiting.get(&request).is_none_or(|slot| slot.reply.is_some())
+    }
+
+    /// Gives up on `request`: its reply, if it comes, is dropped.
+    pub(crate) fn forget(&self, request: u64) {
+        self.shared.state().waiting.remove(&request);
+    }
+
+    /// Closes the connection for later calls with `error`, unless it is
+    /// already broken, and returns the error that stands.
+    pub(crate) fn close(&self, error: Error) -> Error {
+        self.shared.close(error)
+    }
+
+    /// Why the connection is unusable, if it is.
+    pub(crate) fn broken(&self) -> Option<Error> {
+        self.shared.state().broken.clone()
+    }
+
+    /// Shuts the socket down so a reader thread blocked on it ends.
+    pub(crate) fn shut_transport(&self) {
+        self.shared.writer.lock().unwrap_or_else(PoisonError::into_inner).writer.close();
+    }
+
+    /// Starts the reader thread, once.
+    fn read_in_background(&self) {
+        {
+            let mut state = self.shared.state();
+            if state.background || state.broken.is_some() {
+                return;
+            }
+            state.background = true;
+        }
+        let shared = Arc::clone(&self.shared);
+        let started = thread::Builder::new()
+            .name("uactor-reader".into())
+            .stack_size(256 * 1024)
+            .spawn(move || shared.read_for_good());
+        if let Err(error) = started {
+            self.shared.break_with(Error::io("starting a reader thread", error));
+        }
+    }
+}
+
+impl State {
+    /// Takes the reply to `request` if it has arrived.
+    fn take(&mut self, request: u64) -> Option<Result<Vec<u8>>> {
+        let slot = self.waiting.get_mut(&request)?;
+        let reply = slot.reply.take()?;
+        self.waiting.remove(&request);
+        Some(reply)
+    }
+
+    /// Stores a reply for its waiter, if it still waits; a reply nobody waits
+    /// for belongs to a call that timed out or was dropped, and is dropped
+    /// too, never handed to a later call.
+    fn deliver(&mut self, request: u64, reply: Result<Vec<u8>>) -> Option<Waker> {
+        let slot = self.waiting.get_mut(&request)?;
+        slot.reply = Some(reply);
+        slot.waker.take()
+    }
+}
+
+/// The time left before `deadline`: `Ok(None)` without one, `Err` once past.
+fn remaining(deadline: Option<Instant>) -> std::result::Result<Option<Duration>, ()> {
+    match deadline {
+        None => Ok(None),
+        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+            Some(remaining) if !remaining.is_zero() => Ok(Some(remaining)),
+            _ => Err(()),
+        },
+    }
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self, header: Header, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let Writer { writer, buffer } = &mut *writer;
         buffer.start();
@@ -127,53 +320,6 @@ impl Link {
         sent
     }
 
-    fn wait<R>(
-        &self,
-        request: u64,
-        deadline: Option<Instant>,
-        timeout: Option<Duration>,
-        decode: impl FnOnce(&[u8]) -> Result<R>,
-    ) -> Result<R> {
-        let mut state = self.state();
-        loop {
-            if let Some(Some(_)) = state.waiting.get(&request) {
-                let reply = state.waiting.remove(&request).flatten();
-                drop(state);
-                return match reply {
-                    Some(Ok(bytes)) => decode(&bytes),
-                    Some(Err(error)) => Err(error),
-                    None => Err(Error::protocol("a reply vanished")),
-                };
-            }
-            if let Some(error) = &state.broken {
-                let error = error.clone();
-                state.waiting.remove(&request);
-                return Err(error);
-            }
-            let remaining = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(remaining) if !remaining.is_zero() => Some(remaining),
-                    _ => {
-                        state.waiting.remove(&request);
-                        return Err(Error::Timeout { after: timeout.unwrap_or_default() });
-                    }
-                },
-                None => None,
-            };
-            if !state.reading {
-                state.reading = true;
-                drop(state);
-                return self.lead(request, deadline, timeout, decode);
-            }
-            state = match remaining {
-                Some(remaining) => {
-                    self.wake.wait_timeout(state, remaining).unwrap_or_else(PoisonError::into_inner).0
-                }
-                None => self.wake.wait(state).unwrap_or_else(PoisonError::into_inner),
-            };
-        }
-    }
-
     /// Reads the connection until `request`'s reply arrives, delivering
     /// the others' on the way.
     fn lead<R>(
@@ -181,22 +327,19 @@ impl Link {
         request: u64,
         deadline: Option<Instant>,
         timeout: Option<Duration>,
+        on_timeout: OnTimeout,
         decode: impl FnOnce(&[u8]) -> Result<R>,
     ) -> Result<R> {
         let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            let remaining = match deadline {
-                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-                    Some(remaining) if !remaining.is_zero() => Some(remaining),
-                    _ => {
-                        drop(reader);
-                        let mut state = self.state();
-                        state.waiting.remove(&request);
-                        self.resign(&mut state);
-                        return Err(Error::Timeout { after: timeout.unwrap_or_default() });
-                    }
-                },
-                None => None,
+            let Ok(remaining) = remaining(deadline) else {
+                drop(reader);
+                let mut state = self.state();
+                if on_timeout == OnTimeout::Forget {
+                    state.waiting.remove(&request);
+                }
+                self.resign(&mut state);
+                return Err(Error::Timeout { after: timeout.unwrap_or_default() });
             };
             if let Err(error) = reader.set_timeout(remaining) {
                 drop(reader);
@@ -229,45 +372,91 @@ impl Link {
                     self.resign(&mut state);
                     return result;
                 }
-                Kind::Reply | Kind::Failure => {
-                    let reply = match header.kind {
-                        Kind::Reply => Ok(payload.to_vec()),
-                        _ => Err(self.decode_failure(payload)),
-                    };
-                    let mut state = self.state();
-                    // A reply nobody waits for belongs to a call that timed
-                    // out: it is dropped, never handed to a later call.
-                    if let Some(slot) = state.waiting.get_mut(&header.request) {
-                        *slot = Some(reply);
-                        self.wake.notify_all();
-                    }
-                }
+                Kind::Reply | Kind::Failure => self.deliver(header, payload),
                 Kind::Goodbye => {
                     drop(reader);
                     return Err(self.close(Error::Closed));
                 }
                 other => {
                     drop(reader);
-                    return Err(self.break_with(Error::protocol(format!(
-                        "the actor sent a {other:?} frame where replies were expected"
-                    ))));
+                    return Err(self.break_with(unexpected(other)));
                 }
             }
+        }
+    }
+
+    /// The reader thread: reads every frame until the connection ends.
+    fn read_for_good(&self) {
+        {
+            let mut state = self.state();
+            // A leader may be reading: it hands over when its reply arrives.
+            while state.reading && state.broken.is_none() {
+                state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+            }
+            if state.broken.is_some() {
+                return;
+            }
+            state.reading = true;
+        }
+        let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = reader.set_timeout(None) {
+            self.break_with(error);
+            return;
+        }
+        loop {
+            let frame = match reader.read_frame() {
+                Ok(frame) => frame,
+                Err(error) => {
+                    self.break_with(error);
+                    return;
+                }
+            };
+            let (header, payload) = match Header::parse(frame) {
+                Ok(parsed) => parsed,
+                Err(error) => {
+                    self.break_with(error);
+                    return;
+                }
+            };
+            match header.kind {
+                Kind::Reply | Kind::Failure => self.deliver(header, payload),
+                Kind::Goodbye => {
+                    self.close(Error::Closed);
+                    return;
+                }
+                other => {
+                    self.break_with(unexpected(other));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Hands a reply that is not the reader's own to its waiter.
+    fn deliver(&self, header: Header, payload: &[u8]) {
+        let reply = match header.kind {
+            Kind::Reply => Ok(payload.to_vec()),
+            _ => Err(self.decode_failure(payload)),
+        };
+        let waker = self.state().deliver(header.request, reply);
+        self.wake.notify_all();
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 
     /// Gives up reading; another waiter, if any, takes over.
     fn resign(&self, state: &mut State) {
         state.reading = false;
-        if !state.waiting.is_empty() {
+        if !state.waiting.is_empty() || state.background {
             self.wake.notify_all();
         }
     }
 
     fn decode_failure(&self, payload: &[u8]) -> Error {
-        self.codec.decode(payload).unwrap_or_else(|error| {
-            Error::protocol(format!("an undecodable failure from the actor: {error}"))
-        })
+        self.codec
+            .decode(payload)
+            .unwrap_or_else(|error| Error::protocol(format!("an undecodable failure from the actor: {error}")))
     }
 
     /// Marks the connection unusable after `error` and tells every waiter.
@@ -282,21 +471,26 @@ impl Link {
         self.close(error)
     }
 
-    /// Closes the connection for later calls with `error`, unless it is
-    /// already broken, and returns the error that stands.
-    pub(crate) fn close(&self, error: Error) -> Error {
-        let mut state = self.state();
-        let error = state.broken.get_or_insert(error).clone();
-        state.reading = false;
+    fn close(&self, error: Error) -> Error {
+        let (error, wakers) = {
+            let mut state = self.state();
+            let error = state.broken.get_or_insert(error).clone();
+            state.reading = false;
+            let wakers: Vec<Waker> = state.waiting.values_mut().filter_map(|slot| slot.waker.take()).collect();
+            (error, wakers)
+        };
         self.wake.notify_all();
+        for waker in wakers {
+            waker.wake();
+        }
         error
-    }
-
-    pub(crate) fn broken(&self) -> Option<Error> {
-        self.state().broken.clone()
     }
 
     fn exit_status(&self) -> Exit {
         self.process.as_ref().and_then(|process| process.wait_exit(STATUS_GRACE)).unwrap_or(Exit::Unknown)
     }
+}
+
+fn unexpected(kind: Kind) -> Error {
+    Error::protocol(format!("the actor sent a {kind:?} frame where replies were expected"))
 }

@@ -23,7 +23,7 @@ use crate::{Options, context};
 
 /// Starts `A` in a new process with `args` for its constructor, and returns
 /// its owning proxy once the actor listens.
-pub fn spawn<A: Actor>(options: &Options, args: A::Args) -> Result<A::Proxy>
+pub fn spawn_actor<A: Actor>(options: &Options, args: A::Args) -> Result<A::Proxy>
 where
     A::Proxy: ProxyClient,
 {

@@ -24,6 +24,8 @@ pub trait Socket: Send + Sync + 'static {
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Bounds later writes.
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Shuts both directions down, waking a blocked reader with end-of-file.
+    fn shutdown(&self) {}
 }
 
 /// Splits `socket` into the two halves of a [`Connection`].
@@ -162,6 +164,10 @@ impl<S: Socket> FrameWrite for StreamWriter<S> {
         })
     }
 
+    fn close(&mut self) {
+        self.socket.shutdown();
+    }
+
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
         if timeout != self.timeout {
             self.socket
@@ -195,5 +201,9 @@ impl Socket for std::os::unix::net::UnixStream {
 
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         std::os::unix::net::UnixStream::set_write_timeout(self, timeout)
+    }
+
+    fn shutdown(&self) {
+        let _ = std::os::unix::net::UnixStream::shutdown(self, std::net::Shutdown::Both);
     }
 }

@@ -115,6 +115,14 @@ impl Socket for LocalStream {
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.0.set_send_timeout(timeout)
     }
+
+    fn shutdown(&self) {
+        match &self.0 {
+            Stream::UdSocket(stream) => {
+                let _ = stream.inner().shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
 }
 
 /// A directory only this user can enter, removed when dropped.

@@ -4,7 +4,10 @@
 
 pub use uactor_core::{Actor, Address, Error, Exit, Proxy, Result};
 pub use uactor_macros::actor;
-pub use uactor_manager::{Options, Transport};
+pub use uactor_manager::{
+    AsyncResult, AsyncResultFuture, CallFuture, Options, Transport, sleep, spawn_blocking,
+    spawn_task as spawn,
+};
 
 pub mod transport;
 
@@ -36,11 +39,40 @@ pub mod prelude {
 /// What `#[uactor::actor]` expands to calls; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use async_lock::RwLock;
     pub use serde;
-    pub use uactor_core::{Actor, Call};
-    pub use uactor_manager::{ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn};
+    pub use std::boxed::Box;
+    pub use std::sync::{Arc, Mutex};
+    pub use std::vec::Vec;
+    pub use uactor_core::{Actor, Call, Cell, CodecId};
+    pub use uactor_manager::{
+        ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
+    };
 
-    use crate::Error;
+    use crate::{Error, Result};
+    use core::future::Future;
+
+    /// Replies to `call` later, with the value `make`'s future resolves to,
+    /// encoded by `encode`; the future runs on the actor's runtime.
+    pub fn defer<R: 'static, F, Fut>(
+        call: &mut Call<'_>,
+        encode: fn(CodecId, &R, &mut Vec<u8>) -> Result<()>,
+        make: F,
+    ) where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<R>> + 'static,
+    {
+        let codec = call.codec();
+        call.defer(Box::new(move || -> core::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>>>>> {
+            let future = make();
+            Box::pin(async move {
+                let value = future.await?;
+                let mut out = Vec::new();
+                encode(codec, &value, &mut out)?;
+                Ok(out)
+            })
+        }));
+    }
 
     /// The error for a method index the actor does not have (a caller built
     /// against another version of the actor).

@@ -24,7 +24,7 @@ use syn::Ident;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
-use super::model::{Actor, Constructor, Method, Param};
+use super::model::{Actor, Constructor, Method, MethodKind, Param};
 
 /// The proxy's built-in methods, each forwarding to `::uactor::Proxy`, and
 /// its result type. One is generated only where no exposed method already
@@ -47,6 +47,14 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
     let proxy_impl = proxy_impl(actor);
     let actor_impl = actor_impl(actor);
     let proxy_name = proxy.unraw().to_string();
+    let twin = twin_name(actor);
+    let twin_name = twin.unraw().to_string();
+    let twin_doc = format!(
+        "The async twin of `{proxy_name}`: the same methods, as futures that need no \
+         particular async runtime (tokio, smol, `futures::executor::block_on`). Any number of \
+         calls may be in flight on its one connection. Made by `{proxy_name}::to_async`.",
+    );
+    let twin_impl = twin_impl(actor);
     quote! {
         #item
 
@@ -56,11 +64,18 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
             client: ::uactor::__private::Client,
         }
 
+        #[doc = #twin_doc]
+        #[derive(::core::clone::Clone)]
+        pub struct #twin {
+            client: ::uactor::__private::Client,
+        }
+
         #spawn
 
         const _: () = {
             #codecs
             #proxy_impl
+            #twin_impl
             #actor_impl
 
             #[::uactor::__private::linkme::distributed_slice(::uactor::__private::ACTORS)]
@@ -81,6 +96,12 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
 
             #[automatically_derived]
             impl ::uactor::Proxy for #proxy {
+                type Async = #twin;
+
+                fn to_async(&self) -> #twin {
+                    #twin { client: ::core::clone::Clone::clone(&self.client) }
+                }
+
                 fn pid(&self) -> u32 {
                     self.client.pid()
                 }
@@ -98,6 +119,13 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
             impl ::core::fmt::Debug for #proxy {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#proxy_name).field("client", &self.client).finish()
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #twin {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(#twin_name).field("client", &self.client).finish()
                 }
             }
         };
@@ -197,8 +225,11 @@ fn codecs(actor: &Actor) -> TokenStream {
             {
                 __UactorCodec {
                     call: __uactor_call::<(#(#args,)*), R>,
+                    start: __uactor_start::<(#(#args,)*), R>,
+                    call_async: __uactor_call_async::<(#(#args,)*), R>,
                     args: __uactor_args::<(#(#args,)*)>,
                     reply: __uactor_reply::<R>,
+                    encode: __uactor_encode::<R>,
                 }
             }
         }
@@ -218,10 +249,40 @@ fn codecs(actor: &Actor) -> TokenStream {
         struct __UactorCodec<A, R> {
             /// The proxy's side: send the arguments, wait for the result.
             call: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::Result<R>,
+            /// The proxy's side of a concurrent method: send, return a handle.
+            start: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::Result<::uactor::AsyncResult<R>>,
+            /// The async twin's side: send, return the future of the result.
+            call_async: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::CallFuture<R>,
             /// The actor's side: decode the arguments.
             args: fn(&::uactor::__private::Call<'_>) -> ::uactor::Result<A>,
             /// The actor's side: encode the result.
             reply: fn(&mut ::uactor::__private::Call<'_>, &R) -> ::uactor::Result<()>,
+            /// The actor's side: encode a result that came later.
+            encode: fn(::uactor::__private::CodecId, &R, &mut ::uactor::__private::Vec<u8>) -> ::uactor::Result<()>,
+        }
+
+        fn __uactor_start<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
+            client: &::uactor::__private::Client,
+            method: u16,
+            args: &A,
+        ) -> ::uactor::Result<::uactor::AsyncResult<R>> {
+            client.start(method, args)
+        }
+
+        fn __uactor_call_async<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
+            client: &::uactor::__private::Client,
+            method: u16,
+            args: &A,
+        ) -> ::uactor::CallFuture<R> {
+            client.call_async(method, args)
+        }
+
+        fn __uactor_encode<R: ::uactor::__private::Wire>(
+            codec: ::uactor::__private::CodecId,
+            value: &R,
+            out: &mut ::uactor::__private::Vec<u8>,
+        ) -> ::uactor::Result<()> {
+            codec.encode(value, out)
         }
 
         fn __uactor_call<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
@@ -269,8 +330,79 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
                 }
             }
         });
+    let twin = twin_name(actor);
+    let to_async = (!actor.methods.iter().any(|method| method.ident.unraw() == "to_async")).then(|| {
+        quote! {
+            /// The async twin of this proxy, sharing its connection: the same methods, as
+            /// futures. Same as `uactor::Proxy::to_async`.
+            pub fn to_async(&self) -> #twin {
+                ::uactor::Proxy::to_async(self)
+            }
+        }
+    });
     quote! {
         impl #proxy {
+            #(#methods)*
+            #(#built_ins)*
+            #to_async
+        }
+    }
+}
+
+/// `CounterAsyncProxy`.
+fn twin_name(actor: &Actor) -> Ident {
+    format_ident!("{}AsyncProxy", actor.name, span = actor.proxy.span())
+}
+
+/// The async twin's methods: every exposed method, as the future of its
+/// final value, and a way back to the blocking proxy.
+fn twin_impl(actor: &Actor) -> TokenStream {
+    let Actor { proxy, name, .. } = actor;
+    let twin = twin_name(actor);
+    let methods = actor.methods.iter().map(|method| {
+        let Method { ident, docs, cfgs, params, output, .. } = method;
+        let index = Literal::u16_suffixed(method.index);
+        let codec = codec_const(method);
+        let idents = params.iter().map(|param| &param.ident);
+        let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
+        let doc = docs.is_empty().then(|| {
+            let doc = format!("Calls `{name}::{}` in the actor's process; resolves to its value.", ident.unraw());
+            quote!(#[doc = #doc])
+        });
+        quote! {
+            #(#docs)*
+            #doc
+            #(#cfgs)*
+            pub fn #ident(&self, #(#declarations),*) -> ::uactor::CallFuture<#output> {
+                (#codec.call_async)(&self.client, #index, &(#(#idents,)*))
+            }
+        }
+    });
+    let built_ins = ["pid", "address", "to_sync"]
+        .into_iter()
+        .filter(|built_in| !actor.methods.iter().any(|method| method.ident.unraw() == built_in))
+        .map(|built_in| match built_in {
+            "pid" => quote! {
+                /// The actor's process id.
+                pub fn pid(&self) -> u32 {
+                    self.client.pid()
+                }
+            },
+            "address" => quote! {
+                /// Where the actor listens.
+                pub fn address(&self) -> ::uactor::Address {
+                    self.client.address()
+                }
+            },
+            _ => quote! {
+                /// The blocking proxy, sharing this connection.
+                pub fn to_sync(&self) -> #proxy {
+                    #proxy { client: ::core::clone::Clone::clone(&self.client) }
+                }
+            },
+        });
+    quote! {
+        impl #twin {
             #(#methods)*
             #(#built_ins)*
         }
@@ -288,13 +420,23 @@ fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
         let doc = format!("Calls `{}::{}` in the actor's process.", actor.name, ident.unraw());
         quote!(#[doc = #doc])
     });
-    quote! {
-        #(#docs)*
-        #doc
-        #(#cfgs)*
-        pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<#output> {
-            (#codec.call)(&self.client, #index, &(#(#idents,)*))
-        }
+    match method.kind {
+        MethodKind::Blocking => quote! {
+            #(#docs)*
+            #doc
+            #(#cfgs)*
+            pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<#output> {
+                (#codec.call)(&self.client, #index, &(#(#idents,)*))
+            }
+        },
+        MethodKind::Async | MethodKind::Deferred => quote! {
+            #(#docs)*
+            #doc
+            #(#cfgs)*
+            pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<::uactor::AsyncResult<#output>> {
+                (#codec.start)(&self.client, #index, &(#(#idents,)*))
+            }
+        },
     }
 }
 
@@ -330,10 +472,17 @@ fn actor_impl(actor: &Actor) -> TokenStream {
             }
         }
     });
+    let cell = if actor.methods.iter().any(|method| method.kind == MethodKind::Async) {
+        // `async fn` methods share the actor while they wait.
+        quote!(::uactor::__private::RwLock<Self>)
+    } else {
+        quote!(::uactor::__private::Mutex<Self>)
+    };
     quote! {
         #[automatically_derived]
         impl ::uactor::__private::Actor for #self_ty {
             type Proxy = #proxy;
+            type Cell = #cell;
             type Args = #args_ty;
 
             const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
@@ -343,7 +492,7 @@ fn actor_impl(actor: &Actor) -> TokenStream {
             }
 
             fn dispatch(
-                &mut self,
+                cell: &::uactor::__private::Arc<Self::Cell>,
                 method: u16,
                 #call: &mut ::uactor::__private::Call<'_>,
             ) -> ::uactor::Result<()> {
@@ -406,18 +555,44 @@ fn construct(actor: &Actor) -> TokenStream {
 }
 
 /// One arm of `Actor::dispatch`: decode the arguments, call the method,
-/// encode its result.
+/// encode its result now or hand the actor's runtime what will.
 fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
     let self_ty = &actor.self_ty;
     let Method { ident, cfgs, params, .. } = method;
     let index = Literal::u16_suffixed(method.index);
     let codec = codec_const(method);
     let locals = locals(params.len());
+    let run = match method.kind {
+        MethodKind::Blocking => quote! {
+            let result = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
+            (#codec.reply)(call, &result)
+        },
+        MethodKind::Deferred => quote! {
+            let handle = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
+            ::uactor::__private::defer(call, #codec.encode, move || ::core::future::IntoFuture::into_future(handle));
+            ::core::result::Result::Ok(())
+        },
+        MethodKind::Async => {
+            let guard = if method.mutable {
+                quote!(let mut this = shared.write().await; let this = &mut *this;)
+            } else {
+                quote!(let this = shared.read().await; let this = &*this;)
+            };
+            quote! {
+                let shared = ::uactor::__private::Arc::clone(cell);
+                ::uactor::__private::defer(call, #codec.encode, move || async move {
+                    #guard
+                    ::core::result::Result::Ok(#self_ty::#ident(this, #(#locals),*).await)
+                });
+                ::core::result::Result::Ok(())
+            }
+        }
+    };
     quote! {
         #(#cfgs)*
         #index => {
             let (#(#locals,)*) = (#codec.args)(call)?;
-            (#codec.reply)(call, &#self_ty::#ident(self, #(#locals),*))
+            #run
         }
     }
 }

@@ -87,8 +87,27 @@ pub(crate) struct Method {
     pub(crate) cfgs: Vec<Attribute>,
     /// The parameters after the receiver.
     pub(crate) params: Vec<Param>,
-    /// What the method returns: `()` when it declares nothing.
+    /// The value the caller eventually gets: what the method returns (`()`
+    /// when it declares nothing), or the `T` of an `async fn`'s output or of
+    /// a returned `AsyncResult<T>`.
     pub(crate) output: Type,
+    /// When the result comes.
+    pub(crate) kind: MethodKind,
+    /// Whether the receiver is `&mut self`.
+    pub(crate) mutable: bool,
+}
+
+/// When a method's result comes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MethodKind {
+    /// It returns its value: the actor serves nothing else meanwhile.
+    Blocking,
+    /// `async fn`: it runs on the actor's runtime, concurrently with other
+    /// calls, and the caller gets an `AsyncResult` at once.
+    Async,
+    /// It returns `AsyncResult<T>` (from `uactor::spawn_blocking` or
+    /// `uactor::spawn`): the caller gets an `AsyncResult<T>` at once.
+    Deferred,
 }
 
 /// One parameter of an exposed method or of the constructor.
@@ -231,21 +250,14 @@ impl Actor {
     fn method(&self, function: &ImplItemFn, index: u16, errors: &mut Errors) -> Option<Method> {
         let sig = &function.sig;
         let mut refused = Errors::default();
-        if let Some(asyncness) = &sig.asyncness {
-            refused.spanned(
-                asyncness,
-                format_args!(
-                    "async actor methods are not supported yet: make `{}` a blocking `fn` that \
-                     returns its value, or mark it `#[uactor(skip)]` to keep it out of the proxy",
-                    sig.ident,
-                ),
-            );
-        }
+        let mut mutable = false;
         check_safe(sig, "a method called through a proxy", &mut refused);
         if let Some(FnArg::Receiver(receiver)) = sig.inputs.first() {
             match &receiver.kind {
-                ReceiverKind::Reference(..) => {}
-                ReceiverKind::Typed(_, ty) if is_reference_to_self(ty) => {}
+                ReceiverKind::Reference(_, _, mutability) => mutable = mutability.is_some(),
+                ReceiverKind::Typed(_, ty) if is_reference_to_self(ty) => {
+                    mutable = matches!(&**ty, Type::Reference(reference) if reference.mutability.is_some());
+                }
                 ReceiverKind::Typed(_, ty) => refused.spanned(
                     receiver,
                     format_args!(
@@ -268,9 +280,17 @@ impl Actor {
             &mut refused,
         );
         let params = self.params(sig, &mut refused);
+        let mut kind = if sig.asyncness.is_some() { MethodKind::Async } else { MethodKind::Blocking };
         let output = match &sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => {
+                let ty = match (kind, async_result_of(ty)) {
+                    (MethodKind::Blocking, Some(inner)) => {
+                        kind = MethodKind::Deferred;
+                        inner
+                    }
+                    _ => ty,
+                };
                 check_crossing(ty, Crossing::Result, &mut refused);
                 self.outside_impl(ty)
             }
@@ -288,6 +308,8 @@ impl Actor {
             cfgs: attributes("cfg"),
             params,
             output,
+            kind,
+            mutable,
         })
     }
 
@@ -456,6 +478,24 @@ fn check_shutdown_hook(sig: &Signature, errors: &mut Errors) {
 }
 
 /// Whether a typed receiver's type is `&Self` or `&mut Self`.
+/// The `T` of a return type spelled `AsyncResult<T>` (any path ending so).
+fn async_result_of(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "AsyncResult" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.iter().collect::<Vec<_>>().as_slice() {
+        [GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
+    }
+}
+
 fn is_reference_to_self(ty: &Type) -> bool {
     matches!(ty, Type::Reference(reference)
         if matches!(&*reference.elem, Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self")))

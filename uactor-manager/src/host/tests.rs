@@ -21,6 +21,8 @@ struct Echo {
 struct EchoProxy;
 
 impl Proxy for EchoProxy {
+    type Async = ();
+    fn to_async(&self) {}
     fn pid(&self) -> u32 {
         0
     }
@@ -34,6 +36,7 @@ impl Proxy for EchoProxy {
 
 impl Actor for Echo {
     type Proxy = EchoProxy;
+    type Cell = std::sync::Mutex<Echo>;
     type Args = ();
     const NAME: &'static str = "tests::Echo";
 
@@ -41,7 +44,35 @@ impl Actor for Echo {
         unreachable!("built by the test")
     }
 
-    fn dispatch(&mut self, method: u16, call: &mut Call<'_>) -> Result<()> {
+    fn dispatch(cell: &Arc<Self::Cell>, method: u16, call: &mut Call<'_>) -> Result<()> {
+        if method == 4 {
+            // Deferred: answers after `ms`, without holding up other calls.
+            let ms: u64 = call.args()?;
+            let codec = call.codec();
+            call.defer(Box::new(move || {
+                Box::pin(async move {
+                    crate::sleep(Duration::from_millis(ms)).await;
+                    let mut out = Vec::new();
+                    codec.encode(&ms, &mut out)?;
+                    Ok(out)
+                })
+            }));
+            return Ok(());
+        }
+        cell.with(|this| this.serve(method, call))
+    }
+
+    fn on_shutdown(&mut self) {
+        let _ = self.hook.send("hook ran");
+    }
+
+    fn method_name(_: u16) -> Option<&'static str> {
+        None
+    }
+}
+
+impl Echo {
+    fn serve(&mut self, method: u16, call: &mut Call<'_>) -> Result<()> {
         self.calls += 1;
         match method {
             0 => {
@@ -57,14 +88,6 @@ impl Actor for Echo {
             3 => call.reply(&self.calls),
             _ => Err(Error::protocol("no such method")),
         }
-    }
-
-    fn on_shutdown(&mut self) {
-        let _ = self.hook.send("hook ran");
-    }
-
-    fn method_name(_: u16) -> Option<&'static str> {
-        None
     }
 }
 
@@ -157,4 +180,31 @@ fn an_oversized_argument_is_refused_before_it_is_sent() {
     let big = "x".repeat(4096);
     assert!(matches!(client.call::<_, String>(0, &big), Err(Error::FrameTooLarge { .. })));
     assert_eq!(client.call::<_, String>(0, "small").unwrap(), "small");
+}
+
+#[test]
+fn deferred_replies_come_back_out_of_order_to_futures_and_handles() {
+    let (address, authkey, _) = serve();
+    let client = connect(&address, &authkey, &Options::new());
+    let started = Instant::now();
+    let slow = client.start::<_, u64>(4, &300u64).unwrap();
+    let fast = client.start::<_, u64>(4, &10u64).unwrap();
+    assert!(!slow.ready());
+    assert_eq!(fast.get().unwrap(), 10);
+    assert!(started.elapsed() < Duration::from_millis(250), "the fast one did not wait for the slow one");
+    assert!(!slow.wait_timeout(Duration::from_millis(10)).unwrap());
+    slow.wait().unwrap();
+    assert!(slow.ready());
+    assert_eq!(slow.get().unwrap(), 300);
+
+    // Futures, many in flight, each reaching its caller; one dropped early.
+    let futures: Vec<_> = (0..50u64).map(|i| client.call_async::<_, u64>(4, &(i % 5))).collect();
+    let dropped = client.call_async::<_, u64>(4, &100u64);
+    drop(dropped);
+    let results = futures::executor::block_on(futures::future::join_all(futures));
+    for (i, result) in results.into_iter().enumerate() {
+        assert_eq!(result.unwrap(), i as u64 % 5);
+    }
+    // Blocking calls still work once a reader thread serves the connection.
+    assert_eq!(client.call::<_, String>(0, "after").unwrap(), "after");
 }
