@@ -23,9 +23,9 @@ pub trait Codec {
     /// Decoding is bounded whatever the bytes say: values nest at most 256
     /// levels deep (every sequence, map, struct, enum, option and newtype
     /// counts), a declared length preallocates no more than the input could
-    /// fill, and elements that take no input (`()`) are capped, so a hostile
-    /// peer gets an [`Error::Codec`], never a stack overflow, a large
-    /// allocation or a hang.
+    /// fill, and elements that take no input (`()`) are capped (4096 plus one
+    /// per input byte), so a hostile peer gets an [`Error::Codec`], never a
+    /// stack overflow, a large allocation or a hang.
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T>;
 }
 

@@ -33,8 +33,10 @@ use serde::de::{
 pub(crate) const MAX_DEPTH: u32 = 256;
 
 /// How many elements that take no input (zero-sized ones, such as `()`) a
-/// value may hold in all, beyond one per byte of input.
-pub(crate) const ZERO_SIZED_ALLOWANCE: usize = 1 << 20;
+/// value may hold in all, beyond one per byte of input. Low enough that the
+/// worst input is refused within a millisecond even in a debug build; no
+/// real message carries thousands of `()`.
+pub(crate) const ZERO_SIZED_ALLOWANCE: usize = 4096;
 
 /// Which bound a value broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -105,6 +105,10 @@ fn zero_sized_elements_cannot_make_the_decoder_loop_for_ever() {
     let mut honest = Vec::new();
     Postcard::encode(&vec![(); 1000], &mut honest).unwrap();
     assert_eq!(Postcard::decode::<Vec<()>>(&honest).unwrap().len(), 1000);
+    // Past the allowance, even an honest one is refused.
+    let mut many = Vec::new();
+    Postcard::encode(&vec![(); bounded::ZERO_SIZED_ALLOWANCE + 10], &mut many).unwrap();
+    assert!(Postcard::decode::<Vec<()>>(&many).is_err());
 }
 
 #[test]
