@@ -11,7 +11,8 @@ use crate::Error;
 
 /// The endpoint of an actor, as `Display`/`FromStr` text:
 /// `local:/run/user/1000/uactor-…/actor.sock`, `tcp://127.0.0.1:5000`,
-/// `memory:name`.
+/// `tls://127.0.0.1:5000`, `memory:name`, or `custom:SCHEME:ADDRESS` for a
+/// transport a program registers itself.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Address {
@@ -19,6 +20,15 @@ pub enum Address {
     Local(PathBuf),
     /// A TCP endpoint.
     Tcp(SocketAddr),
+    /// A TCP endpoint that speaks TLS.
+    Tls(SocketAddr),
+    /// An endpoint of a transport registered by the program under `scheme`.
+    Custom {
+        /// The name the transport was registered under.
+        scheme: String,
+        /// The transport's own text for the endpoint.
+        address: String,
+    },
     /// An endpoint of the in-memory transport (tests).
     Memory(String),
 }
@@ -28,6 +38,8 @@ impl fmt::Display for Address {
         match self {
             Address::Local(path) => write!(f, "local:{}", path.display()),
             Address::Tcp(address) => write!(f, "tcp://{address}"),
+            Address::Tls(address) => write!(f, "tls://{address}"),
+            Address::Custom { scheme, address } => write!(f, "custom:{scheme}:{address}"),
             Address::Memory(name) => write!(f, "memory:{name}"),
         }
     }
@@ -46,11 +58,23 @@ impl FromStr for Address {
             address.parse().map(Address::Tcp).map_err(|error| {
                 Error::proxy(format!("`{text}` is not a TCP address (`tcp://IP:PORT`): {error}"))
             })
+        } else if let Some(address) = text.strip_prefix("tls://") {
+            address.parse().map(Address::Tls).map_err(|error| {
+                Error::proxy(format!("`{text}` is not a TLS address (`tls://IP:PORT`): {error}"))
+            })
+        } else if let Some(rest) = text.strip_prefix("custom:") {
+            match rest.split_once(':') {
+                Some((scheme, address)) if !scheme.is_empty() => {
+                    Ok(Address::Custom { scheme: scheme.to_owned(), address: address.to_owned() })
+                }
+                _ => Err(Error::proxy(format!("`{text}` is not a custom address (`custom:SCHEME:ADDRESS`)"))),
+            }
         } else if let Some(name) = text.strip_prefix("memory:") {
             Ok(Address::Memory(name.to_owned()))
         } else {
             Err(Error::proxy(format!(
-                "`{text}` is not an address; write `local:/path`, `tcp://IP:PORT` or `memory:NAME`"
+                "`{text}` is not an address; write `local:/path`, `tcp://IP:PORT`, `tls://IP:PORT`, \
+                 `custom:SCHEME:ADDRESS` or `memory:NAME`"
             )))
         }
     }
@@ -62,7 +86,14 @@ mod tests {
 
     #[test]
     fn display_and_parse_agree() {
-        for text in ["local:/tmp/x/actor.sock", "tcp://127.0.0.1:5000", "tcp://[::1]:80", "memory:a"] {
+        for text in [
+            "local:/tmp/x/actor.sock",
+            "tcp://127.0.0.1:5000",
+            "tcp://[::1]:80",
+            "memory:a",
+            "tls://127.0.0.2:9",
+            "custom:pipes:/tmp/a:b",
+        ] {
             let address: Address = text.parse().unwrap();
             assert_eq!(address.to_string(), text);
         }

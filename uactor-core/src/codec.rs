@@ -7,7 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
+#[cfg(feature = "bincode")]
+mod bincode;
 mod bounded;
+
+#[cfg(feature = "bincode")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bincode")))]
+pub use self::bincode::Bincode;
 
 /// A serde data format used on the wire.
 pub trait Codec {
@@ -36,6 +42,10 @@ pub enum CodecId {
     /// [`Postcard`], the default.
     #[default]
     Postcard,
+    /// [`Bincode`] 2 (feature `bincode`).
+    #[cfg(feature = "bincode")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bincode")))]
+    Bincode,
 }
 
 impl CodecId {
@@ -43,6 +53,8 @@ impl CodecId {
     pub fn to_byte(self) -> u8 {
         match self {
             CodecId::Postcard => 1,
+            #[cfg(feature = "bincode")]
+            CodecId::Bincode => 2,
         }
     }
 
@@ -50,6 +62,8 @@ impl CodecId {
     pub fn from_byte(byte: u8) -> Result<Self> {
         match byte {
             1 => Ok(CodecId::Postcard),
+            #[cfg(feature = "bincode")]
+            2 => Ok(CodecId::Bincode),
             other => Err(Error::protocol(format!(
                 "the peer asks for codec {other}, which this build does not have \
                  (enable the same codec feature on both sides)"
@@ -62,6 +76,8 @@ impl CodecId {
     pub fn encode<T: Serialize + ?Sized>(self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         match self {
             CodecId::Postcard => Postcard::encode(value, out),
+            #[cfg(feature = "bincode")]
+            CodecId::Bincode => Bincode::encode(value, out),
         }
     }
 
@@ -70,6 +86,8 @@ impl CodecId {
     pub fn decode<'de, T: Deserialize<'de>>(self, bytes: &'de [u8]) -> Result<T> {
         match self {
             CodecId::Postcard => Postcard::decode(bytes),
+            #[cfg(feature = "bincode")]
+            CodecId::Bincode => Bincode::decode(bytes),
         }
     }
 }

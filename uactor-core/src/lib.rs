@@ -39,6 +39,8 @@ pub mod transport;
 
 pub use actor::{Actor, Call, Cell, Deferred, Manager, Proxy};
 pub use address::Address;
+#[cfg(feature = "bincode")]
+pub use codec::Bincode;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};
 pub use transport::{Connection, FrameRead, FrameWrite, Listener, Transport};

@@ -9,7 +9,10 @@
 //! 2. server → client `Challenge`: a nonce of [`NONCE_LEN`] random bytes;
 //! 3. client → server `Response`: its MAC over both nonces, then its own nonce;
 //! 4. server → client `Welcome`: its MAC over both nonces, its pid (u32 LE)
-//!    and a tag of the type it serves (u64 LE); or `Refused` with an empty payload, and the connection closes.
+//!    a tag of the type it serves (u64 LE) and its codec byte (a client
+//!    that speaks another codec learns it here, once it has proven its key,
+//!    and the connection closes); or `Refused` with an empty payload, and
+//!    the connection closes.
 
 use crate::{CodecId, Error, Result};
 

@@ -3,7 +3,8 @@
 //! The parent makes a socket pair and lets the child inherit one end; the
 //! child's environment names the actor type and the descriptor. Over it:
 //!
-//! 1. parent → child: [`Bootstrap`] (actor name, authkey, arguments, limits);
+//! 1. parent → child: [`Bootstrap`] (actor name, authkey, arguments, limits,
+//!    where to listen: the transport and, for TLS, its certificate and key);
 //! 2. child → parent: [`Report`]: the listening address, or why the
 //!    constructor failed (an error or a panic);
 //! 3. then silence; the child watches the channel, and end-of-file means the
@@ -36,6 +37,8 @@ pub(crate) struct Bootstrap {
     pub(crate) codec: CodecId,
     pub(crate) max_frame_size: u32,
     pub(crate) handshake_timeout: Duration,
+    /// Where to listen (and, for ipc-channel, whom to connect back to).
+    pub(crate) transport: crate::endpoint::Boot,
 }
 
 /// What the spawned process answers.

@@ -79,7 +79,19 @@ impl Client {
         options: &Options,
         owner: Option<Owner>,
     ) -> Result<Client> {
-        let mut connection = crate::endpoint::open(&address)?;
+        let connection = crate::endpoint::open(&address, options)?;
+        Client::connect_over(actor, address, connection, authkey, options, owner)
+    }
+
+    /// Authenticates over `connection`, already open to `actor` at `address`.
+    pub(crate) fn connect_over(
+        actor: &'static str,
+        address: Address,
+        mut connection: uactor_core::Connection,
+        authkey: &Authkey,
+        options: &Options,
+        owner: Option<Owner>,
+    ) -> Result<Client> {
         let welcome = handshake::client(
             &mut connection,
             authkey,

@@ -318,7 +318,7 @@ thread_local! {
 
 /// Records each panic's message and location for [`panic_message`], then
 /// lets the previous hook print it as usual (on the actor's stderr).
-fn record_panics() {
+pub(crate) fn record_panics() {
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
         let payload = info.payload();
@@ -380,7 +380,7 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
         ),
     };
 
-    let (listener, dir) = match crate::endpoint::listen() {
+    let (listener, dir) = match crate::endpoint::listen(&bootstrap.transport) {
         Ok(listening) => listening,
         Err(error) => fail(&mut report, error),
     };

@@ -1,18 +1,114 @@
 //! How an actor is spawned and called.
 
+use std::fmt;
+#[cfg(feature = "tcp")]
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use uactor_core::frame::DEFAULT_MAX_FRAME;
-use uactor_core::{CodecId, Result};
+use uactor_core::{CodecId, Error, Result};
 use uactor_transport::Authkey;
+#[cfg(feature = "tls")]
+use uactor_transport::tls::Tls;
 
 /// Which transport an actor serves on.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+///
+/// ```
+/// let options = uactor_manager::Options::new().transport(uactor_manager::Transport::LocalSocket);
+/// # let _ = options;
+/// ```
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum Transport {
     /// A socket file in a private directory (the default).
     #[default]
     LocalSocket,
+    /// An ipc-channel link between the owner and the actor (feature
+    /// `ipc-channel`). Other processes reach the actor through its
+    /// [`address`](uactor_core::Proxy::address), a private local socket: an
+    /// ipc-channel link only ever joins the two processes that made it.
+    /// ipc-channel trusts its peer's size fields, so this is for the
+    /// parent/child links of one process tree only.
+    #[cfg(feature = "ipc-channel")]
+    IpcChannel,
+    /// TCP at this address (feature `tcp`); port 0 picks a free port, which
+    /// [`address`](uactor_core::Proxy::address) then shows. Needs an explicit
+    /// [`Options::authkey`]; add [`Options::tls`] (feature `tls`) for
+    /// encryption.
+    #[cfg(feature = "tcp")]
+    Tcp(SocketAddr),
+    /// A transport the program registered itself with
+    /// `uactor::register_transport!`; made with [`Transport::custom`].
+    Custom(CustomTransport),
+}
+
+impl Transport {
+    /// The transport registered under `scheme`. Spawned actors build their
+    /// own instance from the same registration, so it must be registered in
+    /// the binary (not made at run time).
+    pub fn custom(scheme: &str) -> Result<Self> {
+        let registration = crate::custom::find(scheme).ok_or_else(|| Error::Transport {
+            message: format!(
+                "no transport is registered as `{scheme}`; register it with \
+                 `uactor::register_transport!(\"{scheme}\", MyTransport::new())`"
+            ),
+            source: None,
+        })?;
+        Ok(Transport::Custom(CustomTransport {
+            scheme: registration.scheme(),
+            transport: registration.make(),
+        }))
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transport::LocalSocket => f.write_str("LocalSocket"),
+            #[cfg(feature = "ipc-channel")]
+            Transport::IpcChannel => f.write_str("IpcChannel"),
+            #[cfg(feature = "tcp")]
+            Transport::Tcp(at) => f.debug_tuple("Tcp").field(at).finish(),
+            Transport::Custom(custom) => f.debug_tuple("Custom").field(&custom.scheme).finish(),
+        }
+    }
+}
+
+impl PartialEq for Transport {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Transport::LocalSocket, Transport::LocalSocket) => true,
+            #[cfg(feature = "ipc-channel")]
+            (Transport::IpcChannel, Transport::IpcChannel) => true,
+            #[cfg(feature = "tcp")]
+            (Transport::Tcp(a), Transport::Tcp(b)) => a == b,
+            (Transport::Custom(a), Transport::Custom(b)) => a.scheme == b.scheme,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Transport {}
+
+/// A registered user transport, as [`Transport::custom`] finds it.
+#[derive(Clone)]
+pub struct CustomTransport {
+    pub(crate) scheme: &'static str,
+    pub(crate) transport: Arc<dyn uactor_core::Transport>,
+}
+
+impl CustomTransport {
+    /// The name it was registered under.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
+    }
+}
+
+impl fmt::Debug for CustomTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomTransport").field("scheme", &self.scheme).finish_non_exhaustive()
+    }
 }
 
 /// Options for [`spawn`](crate::spawn): transport, authkey, bounds.
@@ -34,6 +130,8 @@ pub struct Options {
     pub(crate) handshake_timeout: Duration,
     pub(crate) max_frame_size: u32,
     pub(crate) codec: CodecId,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<Tls>,
 }
 
 impl Default for Options {
@@ -47,6 +145,8 @@ impl Default for Options {
             handshake_timeout: uactor_transport::handshake::DEFAULT_DEADLINE,
             max_frame_size: DEFAULT_MAX_FRAME,
             codec: CodecId::Postcard,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -58,7 +158,7 @@ impl Options {
         Options::default()
     }
 
-    /// Where the actor serves.
+    /// Where the actor serves (a local socket unless told otherwise).
     pub fn transport(mut self, transport: Transport) -> Self {
         self.transport = transport;
         self
@@ -101,6 +201,27 @@ impl Options {
     /// The largest frame either side accepts, in bytes (64 MiB by default).
     pub fn max_frame_size(mut self, bytes: u32) -> Self {
         self.max_frame_size = bytes;
+        self
+    }
+
+    /// The codec calls are encoded with: [`CodecId::Postcard`] (the
+    /// default) or, with the `bincode` feature, `CodecId::Bincode`. Both
+    /// sides must use the same; a mismatch is refused at connection time
+    /// with an error that names both.
+    pub fn codec(mut self, codec: CodecId) -> Self {
+        self.codec = codec;
+        self
+    }
+
+    /// Serves (with [`Transport::Tcp`]) or connects through TLS with these
+    /// settings, on top of the authkey (feature `tls`). To serve, the
+    /// settings need a certificate and key; to connect, the roots to trust
+    /// (without them, the owner trusts the certificate it spawned the actor
+    /// with).
+    #[cfg(feature = "tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+    pub fn tls(mut self, tls: Tls) -> Self {
+        self.tls = Some(tls);
         self
     }
 

@@ -30,6 +30,7 @@ where
     let authkey = options.authkey_or(context::authkey)?;
     let mut encoded = Vec::new();
     options.codec.encode(&args, &mut encoded)?;
+    let mut rendezvous = crate::endpoint::rendezvous(options)?;
 
     let (parent_end, child_end) =
         UnixStream::pair().map_err(|error| Error::io("making the bootstrap channel", error))?;
@@ -57,6 +58,7 @@ where
             codec: options.codec,
             max_frame_size: options.max_frame_size,
             handshake_timeout: options.handshake_timeout,
+            transport: rendezvous.boot(),
         },
     );
     let address = match result {
@@ -68,9 +70,14 @@ where
         }
     };
     let owner = Owner::new(Arc::clone(&process), parent_end, options.shutdown_timeout);
-    let client = Client::connect(A::NAME, address, &authkey, options, Some(owner)).inspect_err(|_| {
-        process.kill();
-    })?;
+    let client = rendezvous
+        .connect(&address, options, &process, options.spawn_timeout)
+        .and_then(|connection| {
+            Client::connect_over(A::NAME, address, connection, &authkey, options, Some(owner))
+        })
+        .inspect_err(|_| {
+            process.kill();
+        })?;
     Ok(A::Proxy::from_client(client))
 }
 

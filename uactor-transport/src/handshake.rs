@@ -49,7 +49,9 @@ pub fn kind_tag(name: &str) -> u64 {
     })
 }
 
-const WELCOME_LEN: usize = MAC_LEN + 4 + 8;
+/// The server's proof, its pid, the tag of what it serves, and its codec
+/// byte (so an authenticated client learns of a codec mismatch by name).
+const WELCOME_LEN: usize = MAC_LEN + 4 + 8 + 1;
 
 /// Runs the client side over `connection`, then lifts the handshake limits:
 /// later frames may be up to `max_frame` bytes and reads wait for ever.
@@ -81,15 +83,28 @@ pub fn client(
     let mut pid = [0; 4];
     pid.copy_from_slice(&welcome[MAC_LEN..MAC_LEN + 4]);
     let mut kind = [0; 8];
-    kind.copy_from_slice(&welcome[MAC_LEN + 4..]);
+    kind.copy_from_slice(&welcome[MAC_LEN + 4..MAC_LEN + 12]);
+    let served = welcome[MAC_LEN + 12];
+    if served != codec.to_byte() {
+        let theirs = CodecId::from_byte(served)
+            .map(|theirs| format!("{theirs:?}"))
+            .unwrap_or_else(|_| format!("codec {served}, which this build does not have"));
+        return Err(Error::codec(format!(
+            "codec mismatch: the actor encodes with {theirs}, this side with {codec:?}; \
+             pass Options::codec with the actor's codec (uactor::connect_with)"
+        )));
+    }
     end(connection, max_frame)?;
     Ok(Welcome { pid: u32::from_le_bytes(pid), kind: u64::from_le_bytes(kind) })
 }
 
 /// Runs the server side over `connection`: checks the hello and the client's
 /// proof, proves the server's own knowledge of the key, and tells the client
-/// what it serves (`welcome`). Returns the codec the client speaks. On failure the client has
-/// been sent one `Refused` frame.
+/// what it serves (`welcome`). Returns the codec the client speaks. On
+/// failure before the client proved its key, the client has been sent one
+/// `Refused` frame; a client that proved its key but speaks another codec
+/// is welcomed with the server's codec byte, which tells it the mismatch by
+/// name, and then dropped.
 pub fn server(
     connection: &mut Connection,
     authkey: &Authkey,
@@ -117,14 +132,14 @@ fn serve(
     accepted: CodecId,
     welcome: Welcome,
 ) -> Result<CodecId> {
-    let hello = read(connection, Kind::Hello)?;
-    let hello = Hello::parse(&hello)?;
-    if hello.codec != accepted {
-        return Err(Error::protocol(format!(
-            "the client encodes with {:?}, this actor with {accepted:?}",
-            hello.codec
-        )));
+    let mut hello = read(connection, Kind::Hello)?;
+    // The codec is checked after the client has proven it knows the key:
+    // before that a peer learns nothing but one fixed refusal.
+    let asked = hello.get(6).copied().unwrap_or_default();
+    if let Some(byte) = hello.get_mut(6) {
+        *byte = accepted.to_byte();
     }
+    Hello::parse(&hello)?;
     let server_nonce = nonce()?;
     send(connection, Kind::Challenge, &server_nonce)?;
 
@@ -140,9 +155,15 @@ fn serve(
     let mut answer = [0u8; WELCOME_LEN];
     answer[..MAC_LEN].copy_from_slice(&tag(authkey, SERVER_LABEL, &server_nonce, &client_nonce)?);
     answer[MAC_LEN..MAC_LEN + 4].copy_from_slice(&welcome.pid.to_le_bytes());
-    answer[MAC_LEN + 4..].copy_from_slice(&welcome.kind.to_le_bytes());
+    answer[MAC_LEN + 4..MAC_LEN + 12].copy_from_slice(&welcome.kind.to_le_bytes());
+    answer[MAC_LEN + 12] = accepted.to_byte();
     send(connection, Kind::Welcome, &answer)?;
-    Ok(hello.codec)
+    if asked != accepted.to_byte() {
+        return Err(Error::codec(format!(
+            "a client encodes with codec {asked}, this actor with {accepted:?}; it was told so"
+        )));
+    }
+    Ok(accepted)
 }
 
 fn begin(connection: &mut Connection, deadline: Duration) -> Result<()> {

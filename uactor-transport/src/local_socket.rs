@@ -69,6 +69,20 @@ impl Transport for LocalSocket {
     }
 }
 
+/// Listens at the socket file `path`, which must not exist yet; its
+/// directory's permissions are the caller's to choose (`uactor::serve` at a
+/// `local:` address).
+pub fn listen_at(path: &Path) -> Result<Box<dyn Listener>> {
+    let name = path
+        .to_fs_name::<GenericFilePath>()
+        .map_err(|error| Error::io(format!("naming {}", path.display()), error))?;
+    let listener = ListenerOptions::new()
+        .name(name)
+        .create_sync()
+        .map_err(|error| Error::io(format!("listening at local:{}", path.display()), error))?;
+    Ok(Box::new(LocalListener { listener, path: path.to_owned() }))
+}
+
 #[derive(Debug)]
 struct LocalListener {
     listener: interprocess::local_socket::Listener,

@@ -11,6 +11,12 @@ pub use uactor_manager::{
 
 pub mod transport;
 
+// Transports, addresses and serving (issue 5).
+pub use uactor_core::CodecId;
+pub use uactor_manager::{Server, connect_with, serve};
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use uactor_transport::tls::Tls;
 /// Starts uactor in this process: the first line of `main` in every binary
 /// that spawns actors.
 ///
@@ -48,6 +54,7 @@ pub mod __private {
     pub use uactor_manager::{
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
     };
+    pub use uactor_manager::{TRANSPORTS, TransportRegistration};
 
     use crate::{Error, Result};
     use core::future::Future;

@@ -55,3 +55,33 @@ fn empty_keys_are_refused() {
     assert!(matches!(Authkey::new(b""), Err(Error::Auth { .. })));
     assert_ne!(Authkey::generate().unwrap(), Authkey::generate().unwrap());
 }
+
+#[test]
+fn a_codec_mismatch_is_named_to_an_authenticated_client_only() {
+    let (mut a, mut b) = memory::pair();
+    let key = Authkey::new(b"key").unwrap();
+    let server_key = key.clone();
+    let serving = thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, WELCOME, LIMIT, 1024));
+    // A client that says it speaks codec 9 (another build), with the key.
+    let mut hello = Hello::new(CodecId::Postcard).to_bytes();
+    hello[6] = 9;
+    a.writer.write_frame(&frame::encode(Header::new(Kind::Hello, 0), &hello)).unwrap();
+    let (header, challenge) =
+        Header::parse(a.reader.read_frame().unwrap()).map(|(h, p)| (h, p.to_vec())).unwrap();
+    assert_eq!(header.kind, Kind::Challenge);
+    let client_nonce = [3u8; NONCE_LEN];
+    let mut response = tag(&key, CLIENT_LABEL, &challenge, &client_nonce).unwrap().to_vec();
+    response.extend_from_slice(&client_nonce);
+    a.writer.write_frame(&frame::encode(Header::new(Kind::Response, 0), &response)).unwrap();
+    let (header, welcome) =
+        Header::parse(a.reader.read_frame().unwrap()).map(|(h, p)| (h, p.to_vec())).unwrap();
+    assert_eq!((header.kind, welcome[MAC_LEN + 12]), (Kind::Welcome, CodecId::Postcard.to_byte()));
+    assert!(matches!(serving.join().unwrap(), Err(Error::Codec { .. })));
+
+    // Without the key, the same client learns nothing but the refusal.
+    let (mut a, mut b) = memory::pair();
+    let serving = thread::spawn(move || server(&mut b, &key, CodecId::Postcard, WELCOME, LIMIT, 1024));
+    let wrong = client(&mut a, &Authkey::new(b"wrong").unwrap(), CodecId::Postcard, LIMIT, 1024);
+    assert!(matches!(wrong, Err(Error::Auth { .. })));
+    assert!(serving.join().unwrap().is_err());
+}

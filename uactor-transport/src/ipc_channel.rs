@@ -1,0 +1,220 @@
+//! ipc-channel: frames over Servo's OS-level channels, between a parent and
+//! the actor process it spawned.
+//!
+//! The link is set up through ipc-channel's one-shot server: the parent
+//! makes one ([`rendezvous`]) and names it in the child's private bootstrap;
+//! the child makes the channel it will receive on and sends its sending end
+//! through the server ([`connect`]); the parent's [`Rendezvous::accept`]
+//! returns the other direction. `accept` has no timeout, so the parent runs
+//! it on a thread and races it against the child's death and its deadline;
+//! [`Rendezvous::wake`] lets such a thread end when the child never came.
+//!
+//! **Trust.** ipc-channel's receiver trusts the sender's size fields (it
+//! allocates whatever a message says it carries before this module can
+//! check the frame's length against its limit), so a hostile peer can make
+//! it allocate at will. Use it only for the parent/child links of one
+//! process tree, whose peers are the same program; anything reached from
+//! elsewhere (TCP, `connect`) goes through a byte stream that checks every
+//! length first. A link is also only ever between the two processes that
+//! made it: a one-shot server accepts one connection, and channels travel
+//! only inside ipc-channel messages, never as an address another process
+//! could dial.
+
+use std::fmt;
+use std::time::Duration;
+
+use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender, OpaqueIpcSender};
+use ipc_channel::{IpcError, TryRecvError};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use uactor_core::frame::{self, DEFAULT_MAX_FRAME, LENGTH_LEN};
+use uactor_core::{Connection, Error, FrameRead, FrameWrite, Result};
+
+/// The first message through a one-shot server: where the parent sends.
+#[derive(Serialize, Deserialize)]
+struct Opening {
+    /// `None` only from [`Rendezvous::wake`].
+    reply: Option<OpaqueIpcSender>,
+}
+
+/// The parent's end of a link that is being set up.
+pub struct Rendezvous {
+    server: IpcOneShotServer<Opening>,
+}
+
+impl fmt::Debug for Rendezvous {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendezvous").finish_non_exhaustive()
+    }
+}
+
+/// Makes a one-shot server; the name goes to the child.
+pub fn rendezvous() -> Result<(Rendezvous, String)> {
+    let (server, name) =
+        IpcOneShotServer::new().map_err(|error| Error::io("making an ipc-channel one-shot server", error))?;
+    Ok((Rendezvous { server }, name))
+}
+
+impl Rendezvous {
+    /// Waits, without a bound, for the child to connect; run it on a thread.
+    pub fn accept(self) -> Result<Connection> {
+        let (incoming, opening) =
+            self.server.accept().map_err(|error| ipc_error("accepting the child", error))?;
+        let Some(reply) = opening.reply else {
+            return Err(Error::Closed);
+        };
+        Ok(link(incoming.to_opaque().to(), reply))
+    }
+
+    /// Ends a pending [`accept`](Self::accept) on the server named `name`
+    /// (for a child that died before it connected).
+    pub fn wake(name: &str) {
+        if let Ok(sender) = IpcSender::<Opening>::connect(name.to_owned()) {
+            let _ = sender.send(Opening { reply: None });
+        }
+    }
+}
+
+/// The child's side: connects to the parent's one-shot server `name`.
+pub fn connect(name: &str) -> Result<Connection> {
+    let (reply, incoming) =
+        ipc::channel::<FrameBytes>().map_err(|error| Error::io("making an ipc-channel", error))?;
+    let sender = IpcSender::<Opening>::connect(name.to_owned())
+        .map_err(|error| Error::io("connecting to the parent's ipc-channel server", error))?;
+    sender
+        .send(Opening { reply: Some(reply.to_opaque()) })
+        .map_err(|error| ipc_error("sending to the parent", error))?;
+    Ok(link(incoming, sender.to_opaque()))
+}
+
+fn link(incoming: IpcReceiver<FrameBytes>, outgoing: OpaqueIpcSender) -> Connection {
+    Connection::new(
+        Box::new(IpcReader { incoming, current: Vec::new(), timeout: None, max: DEFAULT_MAX_FRAME }),
+        Box::new(IpcWriter { outgoing }),
+    )
+}
+
+fn ipc_error(context: &str, error: IpcError) -> Error {
+    match error {
+        IpcError::Disconnected => Error::Closed,
+        IpcError::Io(error) => Error::io(context, error),
+        IpcError::SerializationError(error) => {
+            Error::protocol(format!("{context}: an ipc-channel message that does not decode: {error}"))
+        }
+    }
+}
+
+/// One frame as an ipc-channel message: serde bytes, so it is copied once
+/// each way, never element by element.
+struct FrameBytes(Vec<u8>);
+
+impl Serialize for FrameBytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for FrameBytes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> Visitor<'de> for Bytes {
+            type Value = FrameBytes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a frame")
+            }
+            fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> std::result::Result<FrameBytes, E> {
+                Ok(FrameBytes(bytes.to_vec()))
+            }
+            fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> std::result::Result<FrameBytes, E> {
+                Ok(FrameBytes(bytes))
+            }
+        }
+        deserializer.deserialize_byte_buf(Bytes)
+    }
+}
+
+struct IpcReader {
+    incoming: IpcReceiver<FrameBytes>,
+    current: Vec<u8>,
+    timeout: Option<Duration>,
+    max: u32,
+}
+
+impl FrameRead for IpcReader {
+    fn read_frame(&mut self) -> Result<&[u8]> {
+        let received = match self.timeout {
+            None => self.incoming.recv().map_err(|error| ipc_error("receiving a frame", error))?,
+            Some(after) => self.incoming.try_recv_timeout(after).map_err(|error| match error {
+                TryRecvError::Empty => Error::Timeout { after },
+                TryRecvError::IpcError(error) => ipc_error("receiving a frame", error),
+            })?,
+        };
+        let bytes = received.0;
+        if bytes.len() < LENGTH_LEN {
+            return Err(Error::protocol("a frame shorter than its length field"));
+        }
+        let declared = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        frame::check_length(declared, self.max)?;
+        self.current = bytes;
+        Ok(&self.current)
+    }
+
+    fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    fn set_max_frame(&mut self, max: u32) {
+        self.max = max;
+    }
+}
+
+struct IpcWriter {
+    outgoing: OpaqueIpcSender,
+}
+
+impl FrameWrite for IpcWriter {
+    fn write_frame(&mut self, frame: &[u8]) -> Result<()> {
+        // Typed per call so the frame is serialized from the borrowed slice;
+        // the receiver reads it as `FrameBytes` (the same serde bytes).
+        let sender: IpcSender<&[u8]> = self.outgoing.clone().to();
+        sender.send(frame).map_err(|error| ipc_error("sending a frame", error))
+    }
+
+    fn set_timeout(&mut self, _timeout: Option<Duration>) -> Result<()> {
+        // Channels buffer without bound: a send never waits for the peer.
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use uactor_core::frame::{Header, Kind};
+
+    use super::*;
+
+    #[test]
+    fn frames_cross_both_ways_and_a_wake_ends_accept() {
+        let (pending, name) = rendezvous().unwrap();
+        let accepting = thread::spawn(move || pending.accept());
+        let mut child = connect(&name).unwrap();
+        let mut parent = accepting.join().unwrap().unwrap();
+        let frame = frame::encode(Header::new(Kind::Request, 3), &[9; 300_000]);
+        child.writer.write_frame(&frame).unwrap();
+        assert_eq!(parent.reader.read_frame().unwrap(), &frame[..]);
+        parent.writer.write_frame(&frame).unwrap();
+        assert_eq!(child.reader.read_frame().unwrap(), &frame[..]);
+
+        parent.reader.set_timeout(Some(Duration::from_millis(20))).unwrap();
+        assert!(matches!(parent.reader.read_frame(), Err(Error::Timeout { .. })));
+        drop(child);
+        assert!(matches!(parent.reader.read_frame(), Err(Error::Closed)));
+
+        let (pending, name) = rendezvous().unwrap();
+        let accepting = thread::spawn(move || pending.accept());
+        Rendezvous::wake(&name);
+        assert!(matches!(accepting.join().unwrap(), Err(Error::Closed)));
+    }
+}

@@ -1,0 +1,176 @@
+//! TCP: how actors are reached from other hosts.
+//!
+//! Plain `std::net` sockets with `TCP_NODELAY` (a call is one small frame
+//! that must not wait for Nagle's algorithm), framed by
+//! [`framing`](crate::framing). Nothing here authenticates: the layer above
+//! runs the [`handshake`](crate::handshake) over every accepted connection,
+//! with a deadline, on the connection's own thread, so the accept loop is
+//! never held by a silent or hostile peer. TCP actors always take an
+//! explicit authkey, and can add TLS (feature `tls`).
+
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use uactor_core::{Address, Connection, Error, Listener, Result, Transport};
+
+use crate::framing::{self, Socket};
+
+/// The TCP [`Transport`]: listens at one socket address (port 0 picks a
+/// free port) and connects to any `tcp://` address.
+#[derive(Debug, Clone, Copy)]
+pub struct Tcp {
+    bind: SocketAddr,
+    connect_timeout: Duration,
+}
+
+impl Tcp {
+    /// A transport that listens at `bind`; connections give up after
+    /// `connect_timeout` when the host does not answer.
+    pub fn new(bind: SocketAddr, connect_timeout: Duration) -> Self {
+        Tcp { bind, connect_timeout }
+    }
+}
+
+impl Transport for Tcp {
+    fn listen(&self) -> Result<Box<dyn Listener>> {
+        Ok(Box::new(listen(self.bind)?))
+    }
+
+    fn connect(&self, address: &Address) -> Result<Connection> {
+        match address {
+            Address::Tcp(at) => connect(*at, self.connect_timeout),
+            other => Err(Error::proxy(format!("the TCP transport cannot reach {other}"))),
+        }
+    }
+}
+
+/// Listens at `at`.
+pub fn listen(at: SocketAddr) -> Result<TcpActorListener> {
+    let listener =
+        TcpListener::bind(at).map_err(|error| Error::io(format!("listening at tcp://{at}"), error))?;
+    let local = listener
+        .local_addr()
+        .map_err(|error| Error::io(format!("reading the address bound at tcp://{at}"), error))?;
+    Ok(TcpActorListener { listener, local })
+}
+
+/// Opens a TCP stream to `at`, waiting at most `timeout` for the host.
+pub fn connect_stream(at: SocketAddr, timeout: Duration) -> Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&at, timeout)
+        .map_err(|error| Error::io(format!("connecting to tcp://{at}"), error))?;
+    stream.set_nodelay(true).map_err(|error| Error::io("setting TCP_NODELAY", error))?;
+    Ok(stream)
+}
+
+/// Opens a framed connection to `at`. The handshake has not run yet.
+pub fn connect(at: SocketAddr, timeout: Duration) -> Result<Connection> {
+    Ok(framing::connection(TcpSocket(connect_stream(at, timeout)?)))
+}
+
+/// A bound TCP listener; accepted connections are framed but not yet
+/// authenticated.
+#[derive(Debug)]
+pub struct TcpActorListener {
+    listener: TcpListener,
+    local: SocketAddr,
+}
+
+impl TcpActorListener {
+    /// The socket address actually bound (port 0 resolved).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Waits for the next TCP stream, with `TCP_NODELAY` set.
+    pub fn accept_stream(&mut self) -> Result<TcpStream> {
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => {
+                    // A peer that reset before we could set the option is
+                    // simply dropped; the next one is served.
+                    if stream.set_nodelay(true).is_ok() {
+                        return Ok(stream);
+                    }
+                }
+                // A peer that gave up between SYN and accept is no failure
+                // of the listener.
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::Interrupted
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(error) => {
+                    return Err(Error::io(format!("accepting at tcp://{}", self.local), error));
+                }
+            }
+        }
+    }
+}
+
+impl Listener for TcpActorListener {
+    fn address(&self) -> Address {
+        Address::Tcp(self.local)
+    }
+
+    fn accept(&mut self) -> Result<Connection> {
+        Ok(framing::connection(TcpSocket(self.accept_stream()?)))
+    }
+}
+
+/// A TCP stream as a [`Socket`].
+#[derive(Debug)]
+pub struct TcpSocket(pub TcpStream);
+
+impl Socket for TcpSocket {
+    #[inline]
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        io::Read::read(&mut &self.0, buf)
+    }
+
+    #[inline]
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        io::Write::write_all(&mut &self.0, buf)
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_read_timeout(timeout)
+    }
+
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.0.set_write_timeout(timeout)
+    }
+
+    fn shutdown(&self) {
+        let _ = self.0.shutdown(Shutdown::Both);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use uactor_core::frame::{self, Header, Kind};
+
+    use super::*;
+
+    #[test]
+    fn frames_cross_loopback_and_port_zero_is_resolved() {
+        let mut listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
+        let address = listener.address();
+        let Address::Tcp(at) = address else { panic!("{address}") };
+        assert_ne!(at.port(), 0);
+        let server = thread::spawn(move || {
+            let mut connection = listener.accept().unwrap();
+            let bytes = connection.reader.read_frame().unwrap().to_vec();
+            connection.writer.write_frame(&bytes).unwrap();
+        });
+        let mut client = connect(at, Duration::from_secs(2)).unwrap();
+        let frame = frame::encode(Header::new(Kind::Request, 3), &[5; 300_000]);
+        client.writer.write_frame(&frame).unwrap();
+        assert_eq!(client.reader.read_frame().unwrap(), &frame[..]);
+        server.join().unwrap();
+    }
+}

@@ -1,0 +1,484 @@
+//! TLS over TCP, through rustls with the ring provider.
+//!
+//! TLS here adds confidentiality and server identity on top of the authkey
+//! handshake, which still runs inside the encrypted stream before any
+//! request is decoded. The streams stay blocking `std::net` sockets: a
+//! [`TlsSocket`] drives rustls' state machine by hand, holding its lock only
+//! to encrypt or decrypt, never across a system call, so one thread can
+//! block reading while another writes (as the frame halves of every
+//! connection do). The TLS handshake itself runs on the connection's first
+//! read or write, on the connection's own thread and under the same
+//! deadline as the authkey handshake, never in the accept loop.
+//!
+//! Certificates come as PEM, from files or bytes ([`Tls`]). A client
+//! verifies the server's certificate against the roots it was given (or,
+//! for an actor it spawned itself, against the actor's own certificate),
+//! for the name set with [`Tls::server_name`] or else the IP address it
+//! connects to.
+
+use std::fmt;
+use std::io::{self, Read as _, Write as _};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection};
+use serde::{Deserialize, Serialize};
+use uactor_core::{Address, Connection, Error, Listener, Result};
+
+use crate::framing::{self, Socket};
+use crate::tcp::{self, TcpActorListener};
+
+/// TLS settings: this side's certificate chain and key (to serve), the
+/// roots it trusts (to connect), and the name it expects servers to prove.
+///
+/// Clone is cheap; `Debug` never shows the key.
+///
+/// ```no_run
+/// # fn main() -> uactor_core::Result<()> {
+/// use uactor_transport::tls::Tls;
+/// let serving = Tls::new().identity_pem_files("actor.crt", "actor.key")?;
+/// let calling = Tls::new().trust_pem_file("ca.crt")?.server_name("actor.example")?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct Tls {
+    material: Material,
+    built: Arc<Built>,
+}
+
+/// What a [`Tls`] is made of, as it travels to a spawned actor over its
+/// private bootstrap channel.
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct Material {
+    chain: Vec<Vec<u8>>,
+    key: Option<Vec<u8>>,
+    roots: Vec<Vec<u8>>,
+    server_name: Option<String>,
+}
+
+#[derive(Default)]
+struct Built {
+    server: OnceLock<std::result::Result<Arc<ServerConfig>, String>>,
+    client: OnceLock<std::result::Result<Arc<ClientConfig>, String>>,
+}
+
+impl Tls {
+    /// Settings with no certificate, no key and no roots yet.
+    pub fn new() -> Self {
+        Tls::default()
+    }
+
+    /// Serves with this certificate chain (leaf first) and private key, both
+    /// PEM (PKCS#8, PKCS#1 or SEC1 keys).
+    pub fn identity_pem(self, chain: impl AsRef<[u8]>, key: impl AsRef<[u8]>) -> Result<Self> {
+        let certificates = CertificateDer::pem_slice_iter(chain.as_ref())
+            .map(|certificate| certificate.map(|der| der.as_ref().to_vec()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|error| tls_error(format!("the certificate chain is not valid PEM: {error}")))?;
+        if certificates.is_empty() {
+            return Err(tls_error("the certificate chain holds no PEM `CERTIFICATE`"));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key.as_ref())
+            .map_err(|error| tls_error(format!("no PEM private key found: {error}")))?;
+        let mut material = self.material;
+        material.chain = certificates;
+        material.key = Some(key.secret_der().to_vec());
+        Ok(Tls::from_material(material))
+    }
+
+    /// [`identity_pem`](Self::identity_pem) from two files.
+    pub fn identity_pem_files(self, chain: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self> {
+        let chain = read_file(chain.as_ref())?;
+        let key = read_file(key.as_ref())?;
+        self.identity_pem(chain, key)
+    }
+
+    /// Trusts these PEM certificates (a CA, or a self-signed server
+    /// certificate) as roots when connecting.
+    pub fn trust_pem(self, certificates: impl AsRef<[u8]>) -> Result<Self> {
+        let mut material = self.material;
+        let before = material.roots.len();
+        for certificate in CertificateDer::pem_slice_iter(certificates.as_ref()) {
+            let certificate = certificate
+                .map_err(|error| tls_error(format!("a trusted certificate is not valid PEM: {error}")))?;
+            material.roots.push(certificate.as_ref().to_vec());
+        }
+        if material.roots.len() == before {
+            return Err(tls_error("no PEM `CERTIFICATE` to trust"));
+        }
+        Ok(Tls::from_material(material))
+    }
+
+    /// [`trust_pem`](Self::trust_pem) from a file.
+    pub fn trust_pem_file(self, path: impl AsRef<Path>) -> Result<Self> {
+        let certificates = read_file(path.as_ref())?;
+        self.trust_pem(certificates)
+    }
+
+    /// The name the server's certificate must be valid for (a DNS name or
+    /// an IP address); without it, the IP address connected to.
+    pub fn server_name(self, name: &str) -> Result<Self> {
+        ServerName::try_from(name.to_owned())
+            .map_err(|error| tls_error(format!("`{name}` is not a DNS name or IP address: {error}")))?;
+        let mut material = self.material;
+        material.server_name = Some(name.to_owned());
+        Ok(Tls::from_material(material))
+    }
+
+    /// Whether these settings can serve (a certificate and key were given).
+    pub fn can_serve(&self) -> bool {
+        self.material.key.is_some()
+    }
+
+    fn from_material(material: Material) -> Self {
+        Tls { material, built: Arc::default() }
+    }
+
+    /// The rustls server configuration (TLS 1.3, ring).
+    pub fn server_config(&self) -> Result<Arc<ServerConfig>> {
+        self.built
+            .server
+            .get_or_init(|| self.build_server().map_err(|error| error.to_string()))
+            .clone()
+            .map_err(tls_error)
+    }
+
+    /// The rustls client configuration (TLS 1.3, ring).
+    pub fn client_config(&self) -> Result<Arc<ClientConfig>> {
+        self.built
+            .client
+            .get_or_init(|| self.build_client().map_err(|error| error.to_string()))
+            .clone()
+            .map_err(tls_error)
+    }
+
+    fn build_server(&self) -> std::result::Result<Arc<ServerConfig>, Error> {
+        let Some(key) = &self.material.key else {
+            return Err(tls_error(
+                "serving over TLS needs a certificate and key: Tls::identity_pem or identity_pem_files",
+            ));
+        };
+        let key = PrivateKeyDer::try_from(key.clone())
+            .map_err(|error| tls_error(format!("the private key is not usable: {error}")))?;
+        let chain = self.material.chain.iter().map(|der| CertificateDer::from(der.clone())).collect();
+        let config = ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|error| tls_error(error.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .map_err(|error| {
+                tls_error(format!("the certificate and key do not make an identity: {error}"))
+            })?;
+        Ok(Arc::new(config))
+    }
+
+    fn build_client(&self) -> std::result::Result<Arc<ClientConfig>, Error> {
+        // With no roots of its own, a process trusts its own identity: the
+        // case of an owner connecting to the actor it spawned with it.
+        let roots = if self.material.roots.is_empty() { &self.material.chain } else { &self.material.roots };
+        if roots.is_empty() {
+            return Err(tls_error(
+                "connecting over TLS needs the server's certificate or its CA: Tls::trust_pem or trust_pem_file",
+            ));
+        }
+        let mut store = RootCertStore::empty();
+        for root in roots {
+            store
+                .add(CertificateDer::from(root.clone()))
+                .map_err(|error| tls_error(format!("a trusted certificate is not usable: {error}")))?;
+        }
+        let config = ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|error| tls_error(error.to_string()))?
+            .with_root_certificates(store)
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    }
+
+    fn server_name_for(&self, ip: IpAddr) -> Result<ServerName<'static>> {
+        match &self.material.server_name {
+            Some(name) => ServerName::try_from(name.clone())
+                .map_err(|error| tls_error(format!("`{name}` is not a server name: {error}"))),
+            None => Ok(ServerName::IpAddress(ip.into())),
+        }
+    }
+}
+
+/// Serialized whole, key included, for a spawned actor's private bootstrap
+/// channel; never send it anywhere else.
+impl Serialize for Tls {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        self.material.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tls {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        Material::deserialize(deserializer).map(Tls::from_material)
+    }
+}
+
+impl PartialEq for Tls {
+    fn eq(&self, other: &Self) -> bool {
+        self.material.chain == other.material.chain
+            && self.material.roots == other.material.roots
+            && self.material.server_name == other.material.server_name
+            && self.material.key == other.material.key
+    }
+}
+
+impl Eq for Tls {}
+
+impl fmt::Debug for Tls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tls")
+            .field("certificates", &self.material.chain.len())
+            .field("key", &self.material.key.as_ref().map(|_| "…"))
+            .field("roots", &self.material.roots.len())
+            .field("server_name", &self.material.server_name)
+            .finish()
+    }
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn tls_error(message: impl Into<String>) -> Error {
+    Error::Transport { message: format!("TLS: {}", message.into()), source: None }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|error| Error::io(format!("reading {}", path.display()), error))
+}
+
+/// Listens at `at` and serves TLS with `tls`'s identity.
+pub fn listen(at: SocketAddr, tls: &Tls) -> Result<TlsListener> {
+    let config = tls.server_config()?;
+    Ok(TlsListener { inner: tcp::listen(at)?, config })
+}
+
+/// Opens a TLS connection to `at`, verifying the server with `tls`. The TLS
+/// handshake runs on the first read or write, bounded by their timeouts.
+pub fn connect(at: SocketAddr, tls: &Tls, timeout: Duration) -> Result<Connection> {
+    let config = tls.client_config()?;
+    let name = tls.server_name_for(at.ip())?;
+    let session = ClientConnection::new(config, name).map_err(|error| tls_error(error.to_string()))?;
+    let stream = tcp::connect_stream(at, timeout)?;
+    Ok(framing::connection(TlsSocket::new(stream, rustls::Connection::Client(session))))
+}
+
+/// A TCP listener whose connections speak TLS.
+#[derive(Debug)]
+pub struct TlsListener {
+    inner: TcpActorListener,
+    config: Arc<ServerConfig>,
+}
+
+impl Listener for TlsListener {
+    fn address(&self) -> Address {
+        Address::Tls(self.inner.local_addr())
+    }
+
+    fn accept(&mut self) -> Result<Connection> {
+        loop {
+            let stream = self.inner.accept_stream()?;
+            // Only allocates the session; no byte is read here.
+            if let Ok(session) = ServerConnection::new(Arc::clone(&self.config)) {
+                return Ok(framing::connection(TlsSocket::new(stream, rustls::Connection::Server(session))));
+            }
+        }
+    }
+}
+
+/// A TLS session over a blocking TCP stream, readable and writable from two
+/// threads at once.
+pub struct TlsSocket {
+    stream: TcpStream,
+    state: Mutex<State>,
+    /// Held while records are encrypted and sent, so they reach the wire in
+    /// the order of their sequence numbers. Always taken before `state`.
+    sending: Mutex<Vec<u8>>,
+}
+
+struct State {
+    session: rustls::Connection,
+    /// Ciphertext read from the stream that rustls has not taken yet.
+    pending: Vec<u8>,
+}
+
+impl TlsSocket {
+    fn new(stream: TcpStream, mut session: rustls::Connection) -> Self {
+        // Frames are bounded above; let one frame be encrypted whole.
+        session.set_buffer_limit(None);
+        TlsSocket {
+            stream,
+            state: Mutex::new(State { session, pending: Vec::new() }),
+            sending: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends `plaintext` (may be empty) and whatever TLS records rustls has
+    /// queued (handshake messages, tickets, alerts).
+    fn send(&self, plaintext: &[u8]) -> io::Result<()> {
+        let mut out = self.sending.lock().unwrap_or_else(PoisonError::into_inner);
+        out.clear();
+        {
+            let mut state = self.state();
+            if !plaintext.is_empty() {
+                state.session.writer().write_all(plaintext)?;
+            }
+            while state.session.wants_write() {
+                state.session.write_tls(&mut *out)?;
+            }
+        }
+        if !out.is_empty() {
+            (&self.stream).write_all(&out)?;
+        }
+        if out.capacity() > 1 << 20 {
+            *out = Vec::new();
+        }
+        Ok(())
+    }
+}
+
+impl Socket for TlsSocket {
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let wants_write = {
+                let mut state = self.state();
+                loop {
+                    match state.session.reader().read(buf) {
+                        Ok(read) => return Ok(read),
+                        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(error) => return Err(error),
+                    }
+                    if state.pending.is_empty() {
+                        break;
+                    }
+                    let State { session, pending } = &mut *state;
+                    let mut unread = &pending[..];
+                    let taken = session.read_tls(&mut unread)?;
+                    pending.drain(..taken);
+                    session
+                        .process_new_packets()
+                        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+                    if taken == 0 {
+                        break;
+                    }
+                }
+                state.session.wants_write()
+            };
+            if wants_write {
+                self.send(&[])?;
+            }
+            let read = (&self.stream).read(&mut chunk)?;
+            if read == 0 {
+                // The peer closed the stream: end of file for the frames
+                // above, which tell a clean close from a cut frame.
+                return Ok(0);
+            }
+            self.state().pending.extend_from_slice(&chunk[..read]);
+        }
+    }
+
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        self.send(buf)
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.set_read_timeout(timeout)
+    }
+
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.set_write_timeout(timeout)
+    }
+
+    fn shutdown(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+impl fmt::Debug for TlsSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsSocket").field("stream", &self.stream).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::thread;
+
+    use uactor_core::frame::{self, Header, Kind};
+
+    use super::*;
+
+    fn self_signed() -> (String, String) {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+        (certified.cert.pem(), certified.signing_key.serialize_pem())
+    }
+
+    #[test]
+    fn frames_cross_both_ways_at_once_and_strangers_are_refused() {
+        let (cert, key) = self_signed();
+        let tls = Tls::new().identity_pem(&cert, &key).unwrap();
+        let mut listener = listen("127.0.0.1:0".parse().unwrap(), &tls).unwrap();
+        let Address::Tls(at) = listener.address() else { panic!() };
+        let server = thread::spawn(move || {
+            let connection = listener.accept().unwrap();
+            let Connection { mut reader, writer } = connection;
+            // Echo from a second thread while this one keeps reading.
+            let (sender, receiver) = std::sync::mpsc::channel::<Vec<u8>>();
+            let echo = thread::spawn(move || {
+                let mut writer = writer;
+                for frame in receiver {
+                    writer.write_frame(&frame).unwrap();
+                }
+            });
+            for _ in 0..3 {
+                sender.send(reader.read_frame().unwrap().to_vec()).unwrap();
+            }
+            drop(sender);
+            echo.join().unwrap();
+            // A client with the wrong root fails its handshake; the
+            // listener goes on.
+            let mut stranger = listener.accept().unwrap();
+            stranger.reader.set_timeout(Some(Duration::from_secs(2))).unwrap();
+            assert!(stranger.reader.read_frame().is_err());
+        });
+        let client_tls = Tls::new().trust_pem(&cert).unwrap();
+        let mut client = connect(at, &client_tls, Duration::from_secs(2)).unwrap();
+        client.set_timeout(Some(Duration::from_secs(5))).unwrap();
+        let big = frame::encode(Header::new(Kind::Request, 3), &[7; 1_000_000]);
+        let small = frame::encode(Header::new(Kind::Request, 4), b"hi");
+        for frame in [&small, &big, &small] {
+            client.writer.write_frame(frame).unwrap();
+        }
+        for frame in [&small, &big, &small] {
+            assert_eq!(client.reader.read_frame().unwrap(), &frame[..]);
+        }
+        let (other, _) = self_signed();
+        let mut wrong = connect(at, &Tls::new().trust_pem(&other).unwrap(), Duration::from_secs(2)).unwrap();
+        wrong.set_timeout(Some(Duration::from_secs(2))).unwrap();
+        let attempt = wrong.writer.write_frame(&small).and_then(|()| wrong.reader.read_frame().map(|_| ()));
+        assert!(matches!(attempt, Err(Error::Transport { .. })), "{attempt:?}");
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn bad_pem_says_what_is_missing() {
+        let error = Tls::new().identity_pem("nothing", "nothing").unwrap_err().to_string();
+        assert!(error.contains("CERTIFICATE"), "{error}");
+        let error = Tls::new().client_config().unwrap_err().to_string();
+        assert!(error.contains("trust_pem"), "{error}");
+    }
+}
