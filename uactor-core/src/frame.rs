@@ -58,6 +58,15 @@ pub enum Kind {
     Shutdown = 19,
     /// Server → client: the actor is shutting down; no more replies come.
     Goodbye = 20,
+    /// Client → server: one more reference to an object is on its way to
+    /// another process (a proxy was serialized). No reply.
+    IncRef = 21,
+    /// Client → server: this connection drops one reference to an object.
+    /// No reply.
+    DecRef = 22,
+    /// Client → server: this connection takes over a reference that was on
+    /// its way (a proxy was deserialized). No reply.
+    Adopt = 23,
 }
 
 impl Kind {
@@ -74,6 +83,9 @@ impl Kind {
             18 => Kind::Failure,
             19 => Kind::Shutdown,
             20 => Kind::Goodbye,
+            21 => Kind::IncRef,
+            22 => Kind::DecRef,
+            23 => Kind::Adopt,
             other => return Err(Error::protocol(format!("unknown frame kind {other}"))),
         })
     }

@@ -12,6 +12,7 @@ use uactor_core::{Address, Error, Result};
 use uactor_transport::{Authkey, handshake};
 
 use crate::async_result::{AsyncResult, CallFuture};
+use crate::object::Token;
 use crate::link::Link;
 use crate::Options;
 use crate::spawn::Process;
@@ -103,7 +104,15 @@ impl Client {
             return Err(Error::proxy(format!("the actor at {address} is not a {actor}")));
         }
         let process = owner.as_ref().map(|owner| Arc::clone(&owner.process));
-        let link = Link::new(connection, options.codec, options.max_frame_size, process);
+        let link = Link::new(
+            connection,
+            options.codec,
+            options.max_frame_size,
+            (welcome.pid, welcome.kind, address.clone()),
+            process,
+        );
+        crate::connections::register(&link);
+        crate::connections::remember_key(&address, authkey);
         Ok(Client {
             inner: Arc::new(Inner {
                 actor,
@@ -187,6 +196,47 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The actor proxy a token stands for: a reference to the actor, not an
+    /// owner, over this process's connection to it.
+    pub fn from_token(token: Token, actor: &'static str) -> Result<Client> {
+        if token.object != ACTOR_OBJECT || token.typeid != "actor" {
+            return Err(Error::proxy(format!("a `{}` proxy cannot be decoded as a proxy to {actor}", token.typeid)));
+        }
+        let link = crate::connections::link_to(&token.address, Some(actor))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                actor,
+                address: token.address,
+                pid: link.pid(),
+                call_timeout: None,
+                link,
+                owner: None,
+            }),
+        })
+    }
+
+    /// The token this proxy travels as.
+    pub fn to_token(&self) -> Token {
+        Token { address: self.inner.address.clone(), object: ACTOR_OBJECT, typeid: "actor".to_owned() }
+    }
+
+    /// Decodes an actor proxy to `actor` from serde data.
+    pub fn deserialize_for<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        actor: &'static str,
+    ) -> std::result::Result<Client, D::Error> {
+        let token = <Token as serde::Deserialize>::deserialize(deserializer)?;
+        Client::from_token(token, actor).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Client {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        self.to_token().serialize(serializer)
+    }
+}
+
 impl Inner {
     fn shutdown(&self) -> Result<()> {
         if let Some(error) = self.link.broken() {
@@ -224,8 +274,6 @@ impl Drop for Inner {
         if self.owner.is_some() {
             let _ = self.shutdown();
         }
-        // Ends a reader thread blocked on the connection, if one runs.
-        self.link.shut_transport();
     }
 }
 

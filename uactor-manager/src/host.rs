@@ -22,7 +22,7 @@ use uactor_core::{
 use uactor_transport::{Authkey, framing, handshake};
 
 use crate::bootstrap::{self, Bootstrap, Report};
-use crate::{context, runtime};
+use crate::{context, object, runtime};
 
 /// Serves one actor and nothing else (objects it hands out come later).
 pub struct ActorManager<A: Actor> {
@@ -167,6 +167,8 @@ impl<M: Manager> Shared<M> {
         let writer = Arc::new(Mutex::new(writer));
         self.writers.lock().unwrap_or_else(PoisonError::into_inner).push(Arc::downgrade(&writer));
         let mut reply = FrameBuffer::new();
+        // References this connection holds: given back when it closes.
+        let mut held = object::Held::default();
         // Closed, broken, oversized or hostile: drop this connection only;
         // the actor serves the others.
         while let Ok(frame) = reader.read_frame() {
@@ -182,6 +184,7 @@ impl<M: Manager> Shared<M> {
                     }
                     Reply::Later(deferred) => self.defer(codec, header.request, deferred, Arc::clone(&writer)),
                 },
+                Kind::IncRef | Kind::DecRef | Kind::Adopt => held.apply(header.kind, header.object),
                 Kind::Shutdown => {
                     self.shutdown(header.request, &writer);
                     break;
@@ -205,7 +208,22 @@ impl<M: Manager> Shared<M> {
     ) -> Reply<'b> {
         reply.start();
         let mut deferred = None;
-        let outcome = {
+        let outcome = if header.object != uactor_core::frame::ACTOR_OBJECT {
+            // An object the actor handed out: served under its own lock, so
+            // a blocking object call never holds up the actor.
+            match object::table().map(|table| table.get(header.object)) {
+                None => Err(Error::proxy("this process hands out no objects")),
+                Some(Err(error)) => Err(error),
+                Some(Ok(object)) => {
+                    let mut call = Call::new(codec, payload, reply.payload());
+                    let served =
+                        panic::catch_unwind(AssertUnwindSafe(|| object.serve(header.method, &mut call)))
+                            .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
+                    deferred = call.take_deferred();
+                    served
+                }
+            }
+        } else {
             let mut manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner);
             match manager.as_mut() {
                 None => Err(Error::Closed),
@@ -385,6 +403,7 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
         Err(error) => fail(&mut report, error),
     };
     let address = listener.address();
+    object::host_at(address.clone());
     if bootstrap::send(&mut report, &Report::Ready { address, pid: std::process::id() }).is_err() {
         dir.remove();
         std::process::exit(bootstrap::BOOTSTRAP_FAILED);

@@ -17,13 +17,17 @@
 
 mod async_result;
 mod bootstrap;
+mod builtins;
 mod client;
+mod connections;
 mod context;
 mod custom;
 mod endpoint;
 mod host;
 mod link;
+mod object;
 mod options;
+mod pool;
 mod process;
 mod registry;
 mod runtime;
@@ -32,12 +36,17 @@ mod spawn;
 
 pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
 pub use bootstrap::serve_if_spawned;
+pub use builtins::{
+    DictProxy, Event, EventProxy, Expose, ListProxy, Shared, Typed, Value, ValueProxy, proxy, typeid,
+};
 pub use client::{Client, ProxyClient};
 pub use custom::{TRANSPORTS, TransportRegistration};
 pub use endpoint::{connect, connect_with};
 pub use host::{ActorManager, Host, HostSettings};
 pub use linkme;
+pub use object::{ObjectRef, Served, Token, expose, hosted_address, hosted_objects};
 pub use options::{CustomTransport, Options, Transport};
+pub use pool::Pool;
 pub use registry::{ACTORS, Registration};
 pub use runtime::{sleep, spawn_blocking, spawn_task};
 pub use serve::{Server, serve};

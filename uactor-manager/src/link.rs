@@ -15,14 +15,14 @@
 //!   callers alike, so futures need no particular async runtime.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use uactor_core::frame::{FrameBuffer, Header, Kind};
-use uactor_core::{CodecId, Connection, Error, Exit, FrameRead, FrameWrite, Result};
+use uactor_core::{Address, CodecId, Connection, Error, Exit, FrameRead, FrameWrite, Result};
 
 use crate::spawn::Process;
 
@@ -30,16 +30,41 @@ use crate::spawn::Process;
 /// reaper to report the exit status.
 const STATUS_GRACE: Duration = Duration::from_millis(100);
 
-/// A handle on a connection; clones share it.
-#[derive(Clone)]
+/// A handle on a connection; clones share it. When the last handle is
+/// dropped the connection is shut down, which also ends its reader thread.
 pub(crate) struct Link {
     shared: Arc<Shared>,
+}
+
+impl Clone for Link {
+    fn clone(&self) -> Self {
+        self.shared.users.fetch_add(1, Ordering::Relaxed);
+        Link { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if self.shared.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.flush_control();
+            self.shared.writer.lock().unwrap_or_else(PoisonError::into_inner).writer.close();
+        }
+    }
 }
 
 struct Shared {
     codec: CodecId,
     max_frame_size: u32,
+    /// The serving process, as its welcome said.
+    pid: u32,
+    /// The tag of the type it serves, as its welcome said.
+    kind: u64,
+    address: Address,
     next_request: AtomicU64,
+    /// Handles alive: the connection closes when the last one goes.
+    users: AtomicUsize,
+    /// Frames without a reply (reference counts) waiting for the writer.
+    control: Mutex<Vec<Header>>,
     writer: Mutex<Writer>,
     reader: Mutex<Box<dyn FrameRead>>,
     state: Mutex<State>,
@@ -86,14 +111,21 @@ impl Link {
         connection: Connection,
         codec: CodecId,
         max_frame_size: u32,
+        peer: (u32, u64, Address),
         process: Option<Arc<Process>>,
     ) -> Self {
         let Connection { reader, writer } = connection;
+        let (pid, kind, address) = peer;
         Link {
             shared: Arc::new(Shared {
                 codec,
                 max_frame_size,
+                pid,
+                kind,
+                address,
                 next_request: AtomicU64::new(1),
+                users: AtomicUsize::new(1),
+                control: Mutex::new(Vec::new()),
                 writer: Mutex::new(Writer { writer, buffer: FrameBuffer::new() }),
                 reader: Mutex::new(reader),
                 state: Mutex::new(State::default()),
@@ -105,6 +137,38 @@ impl Link {
 
     pub(crate) fn codec(&self) -> CodecId {
         self.shared.codec
+    }
+
+    /// The serving process's id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.shared.pid
+    }
+
+    /// The tag of the type the serving process serves.
+    pub(crate) fn kind(&self) -> u64 {
+        self.shared.kind
+    }
+
+    /// Where the serving process listens.
+    pub(crate) fn address(&self) -> &Address {
+        &self.shared.address
+    }
+
+    /// A weak handle, for the process-wide table of connections.
+    pub(crate) fn downgrade(&self) -> WeakLink {
+        WeakLink(Arc::downgrade(&self.shared))
+    }
+
+    /// Sends a frame that has no reply (a reference count) about `object`.
+    /// It is queued and written as soon as the writer is free, and always
+    /// before any later frame of this thread, so counts stay in order.
+    pub(crate) fn control(&self, kind: Kind, object: u64) {
+        self.shared
+            .control
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Header { kind, flags: 0, method: 0, request: 0, object });
+        self.shared.flush_control();
     }
 
     /// Sends a request and waits for its reply.
@@ -245,10 +309,6 @@ impl Link {
         self.shared.state().broken.clone()
     }
 
-    /// Shuts the socket down so a reader thread blocked on it ends.
-    pub(crate) fn shut_transport(&self) {
-        self.shared.writer.lock().unwrap_or_else(PoisonError::into_inner).writer.close();
-    }
 
     /// Starts the reader thread, once.
     fn read_in_background(&self) {
@@ -266,6 +326,27 @@ impl Link {
             .spawn(move || shared.read_for_good());
         if let Err(error) = started {
             self.shared.break_with(Error::io("starting a reader thread", error));
+        }
+    }
+}
+
+/// A connection that may be gone.
+pub(crate) struct WeakLink(std::sync::Weak<Shared>);
+
+impl WeakLink {
+    /// The connection, if some handle still holds it.
+    pub(crate) fn upgrade(&self) -> Option<Link> {
+        let shared = self.0.upgrade()?;
+        // A connection whose last handle is going cannot be revived.
+        let mut users = shared.users.load(Ordering::Acquire);
+        loop {
+            if users == 0 {
+                return None;
+            }
+            match shared.users.compare_exchange(users, users + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(Link { shared }),
+                Err(now) => users = now,
+            }
         }
     }
 }
@@ -306,18 +387,51 @@ impl Shared {
     }
 
     fn write(&self, header: Header, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let Writer { writer, buffer } = &mut *writer;
-        buffer.start();
-        encode(buffer.payload())?;
-        let size = buffer.len() - uactor_core::frame::LENGTH_LEN;
-        if size > self.max_frame_size as usize {
-            buffer.shrink();
-            return Err(Error::FrameTooLarge { size: size as u64, max: u64::from(self.max_frame_size) });
-        }
-        let sent = writer.write_frame(buffer.finish(header));
-        buffer.shrink();
+        let sent = {
+            let mut guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            let Writer { writer, buffer } = &mut *guard;
+            buffer.start();
+            let encoded = encode(buffer.payload());
+            // Reference counts queued meanwhile (a proxy among the arguments)
+            // go first: the actor must count a reference before it can be
+            // adopted or dropped.
+            self.write_control(&mut **writer);
+            encoded.and_then(|()| {
+                let size = buffer.len() - uactor_core::frame::LENGTH_LEN;
+                if size > self.max_frame_size as usize {
+                    return Err(Error::FrameTooLarge {
+                        size: size as u64,
+                        max: u64::from(self.max_frame_size),
+                    });
+                }
+                writer.write_frame(buffer.finish(header))
+            })
+            .inspect(|_| buffer.shrink())
+            .inspect_err(|_| buffer.shrink())
+        };
+        self.flush_control();
         sent
+    }
+
+    /// Writes queued control frames if the writer is free; if it is not,
+    /// its holder writes them when it lets go.
+    fn flush_control(&self) {
+        if self.control.lock().unwrap_or_else(PoisonError::into_inner).is_empty() {
+            return;
+        }
+        if let Ok(mut guard) = self.writer.try_lock() {
+            self.write_control(&mut *guard.writer);
+        }
+    }
+
+    fn write_control(&self, writer: &mut dyn FrameWrite) {
+        let queued = std::mem::take(&mut *self.control.lock().unwrap_or_else(PoisonError::into_inner));
+        for header in queued {
+            let frame = uactor_core::frame::encode(header, &[]);
+            if writer.write_frame(&frame).is_err() {
+                return;
+            }
+        }
     }
 
     /// Reads the connection until `request`'s reply arrives, delivering

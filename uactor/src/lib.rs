@@ -5,9 +5,24 @@
 pub use uactor_core::{Actor, Address, Error, Exit, Proxy, Result};
 pub use uactor_macros::actor;
 pub use uactor_manager::{
-    AsyncResult, AsyncResultFuture, CallFuture, Options, Transport, sleep, spawn_blocking,
-    spawn_task as spawn,
+    AsyncResult, AsyncResultFuture, CallFuture, DictProxy, Event, EventProxy, Expose, ListProxy,
+    ObjectRef, Options, Pool, Shared, Token, Transport, Typed, Value, ValueProxy, proxy,
+    sleep, spawn_blocking, spawn_task as spawn, typeid,
 };
+
+/// A proxy to the actor this code runs in (typeid `actor`), to hand out
+/// from one of its methods. Outside an actor process of type `A`:
+/// [`Error::Proxy`].
+pub fn this<A: Actor>() -> Result<A::Proxy>
+where
+    A::Proxy: uactor_manager::ProxyClient,
+{
+    let address = uactor_manager::hosted_address()
+        .ok_or_else(|| Error::proxy("uactor::this works only inside an actor process"))?;
+    let token = Token { address, object: 0, typeid: "actor".to_owned() };
+    uactor_manager::Client::from_token(token, A::NAME)
+        .map(<A::Proxy as uactor_manager::ProxyClient>::from_client)
+}
 
 pub mod transport;
 
@@ -17,6 +32,7 @@ pub use uactor_manager::{Server, connect_with, serve};
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use uactor_transport::tls::Tls;
+
 /// Starts uactor in this process: the first line of `main` in every binary
 /// that spawns actors.
 ///
@@ -51,6 +67,7 @@ pub mod __private {
     pub use std::sync::{Arc, Mutex};
     pub use std::vec::Vec;
     pub use uactor_core::{Actor, Call, Cell, CodecId};
+    pub use uactor_manager::Expose;
     pub use uactor_manager::{
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
     };
@@ -79,6 +96,11 @@ pub mod __private {
                 Ok(out)
             })
         }));
+    }
+
+    /// The typeids every actor can hand out.
+    pub fn builtin_typeids() -> Vec<&'static str> {
+        vec!["list", "dict", "Value", "Event", "AsyncResult", "actor", "auto"]
     }
 
     /// The error for a method index the actor does not have (a caller built

@@ -123,6 +123,59 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
             }
 
             #[automatically_derived]
+            impl ::uactor::__private::serde::Serialize for #proxy {
+                fn serialize<S: ::uactor::__private::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::core::result::Result<S::Ok, S::Error> {
+                    ::uactor::__private::serde::Serialize::serialize(&self.client, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> ::uactor::__private::serde::Deserialize<'de> for #proxy {
+                fn deserialize<D: ::uactor::__private::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::core::result::Result<Self, D::Error> {
+                    ::uactor::__private::Client::deserialize_for(
+                        deserializer,
+                        <#self_ty as ::uactor::__private::Actor>::NAME,
+                    )
+                    .map(|client| #proxy { client })
+                }
+            }
+
+            #[automatically_derived]
+            impl ::uactor::Typed for #proxy {
+                fn typeid(&self) -> &str {
+                    "actor"
+                }
+            }
+
+            #[automatically_derived]
+            impl ::uactor::__private::serde::Serialize for #twin {
+                fn serialize<S: ::uactor::__private::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::core::result::Result<S::Ok, S::Error> {
+                    ::uactor::__private::serde::Serialize::serialize(&self.client, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> ::uactor::__private::serde::Deserialize<'de> for #twin {
+                fn deserialize<D: ::uactor::__private::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::core::result::Result<Self, D::Error> {
+                    ::uactor::__private::Client::deserialize_for(
+                        deserializer,
+                        <#self_ty as ::uactor::__private::Actor>::NAME,
+                    )
+                    .map(|client| #twin { client })
+                }
+            }
+
+            #[automatically_derived]
             impl ::core::fmt::Debug for #twin {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.debug_struct(#twin_name).field("client", &self.client).finish()
@@ -182,6 +235,12 @@ fn spawn(actor: &Actor) -> TokenStream {
                 ::uactor::__private::spawn::<#self_ty>(#options, #args)
             }
 
+            /// Every typeid this actor can hand out by proxy: the built-ins,
+            /// `actor` (itself) and `auto` (any `#[uactor::remote]` type).
+            pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
+                ::uactor::__private::builtin_typeids()
+            }
+
             #[doc = #connect_doc]
             pub fn connect(
                 address: &::uactor::Address,
@@ -190,6 +249,17 @@ fn spawn(actor: &Actor) -> TokenStream {
                 ::uactor::__private::connect::<#self_ty>(address, ::core::convert::AsRef::as_ref(&authkey))
             }
         }
+    }
+}
+
+/// What the caller receives from `method`: its output, or for
+/// `#[uactor(proxy)]` the proxy type of the kept value it returns.
+fn wire_output(method: &Method) -> TokenStream {
+    let output = &method.output;
+    if method.by_proxy {
+        quote!(<#output as ::uactor::__private::Expose>::Proxy)
+    } else {
+        quote!(#output)
     }
 }
 
@@ -235,7 +305,8 @@ fn codecs(actor: &Actor) -> TokenStream {
         }
     });
     let consts = actor.methods.iter().map(|method| {
-        let Method { cfgs, params, output, .. } = method;
+        let Method { cfgs, params, .. } = method;
+        let output = wire_output(method);
         let name = codec_const(method);
         let maker = codec_fn(params.len());
         let types: Vec<_> = params.iter().map(|param| &param.ty).collect();
@@ -360,7 +431,8 @@ fn twin_impl(actor: &Actor) -> TokenStream {
     let Actor { proxy, name, .. } = actor;
     let twin = twin_name(actor);
     let methods = actor.methods.iter().map(|method| {
-        let Method { ident, docs, cfgs, params, output, .. } = method;
+        let Method { ident, docs, cfgs, params, .. } = method;
+        let output = wire_output(method);
         let index = Literal::u16_suffixed(method.index);
         let codec = codec_const(method);
         let idents = params.iter().map(|param| &param.ident);
@@ -411,7 +483,8 @@ fn twin_impl(actor: &Actor) -> TokenStream {
 
 /// One method of the proxy: the actor's method, as a call.
 fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
-    let Method { ident, docs, cfgs, params, output, .. } = method;
+    let Method { ident, docs, cfgs, params, .. } = method;
+    let output = wire_output(method);
     let index = Literal::u16_suffixed(method.index);
     let codec = codec_const(method);
     let idents = params.iter().map(|param| &param.ident);
@@ -563,6 +636,15 @@ fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
     let codec = codec_const(method);
     let locals = locals(params.len());
     let run = match method.kind {
+        MethodKind::Blocking if method.by_proxy => quote! {
+            let kept = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
+            let result = ::uactor::__private::Expose::expose(&kept)?;
+            (#codec.reply)(call, &result)
+        },
+        MethodKind::Blocking if method.flatten => quote! {
+            let result = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*))?;
+            (#codec.reply)(call, &result)
+        },
         MethodKind::Blocking => quote! {
             let result = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
             (#codec.reply)(call, &result)

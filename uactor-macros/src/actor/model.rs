@@ -95,6 +95,14 @@ pub(crate) struct Method {
     pub(crate) kind: MethodKind,
     /// Whether the receiver is `&mut self`.
     pub(crate) mutable: bool,
+    /// `#[uactor(proxy)]`: the result stays in the actor; the proxy gets a
+    /// proxy to it (`output` is then the kept type).
+    pub(crate) by_proxy: bool,
+    /// The method returns `uactor::Result<SomeProxy>` (the explicit
+    /// `uactor::proxy` form): its error is the call's error, so the caller
+    /// gets `uactor::Result<SomeProxy>`, not a nested result. `output` is
+    /// then the proxy type.
+    pub(crate) flatten: bool,
 }
 
 /// When a method's result comes.
@@ -192,7 +200,15 @@ impl Actor {
                         return;
                     }
                 };
-                if let Some(method) = self.method(function, index, errors) {
+                if let Some(mut method) = self.method(function, index, errors) {
+                    method.by_proxy = options.proxy.is_some();
+                    if method.by_proxy && method.kind != MethodKind::Blocking {
+                        errors.spanned(
+                            &sig.ident,
+                            "`#[uactor(proxy)]` goes on a method that returns the kept value \
+                             itself, not on an `async fn` or one returning `AsyncResult`",
+                        );
+                    }
                     self.methods.push(method);
                 }
             }
@@ -281,13 +297,18 @@ impl Actor {
         );
         let params = self.params(sig, &mut refused);
         let mut kind = if sig.asyncness.is_some() { MethodKind::Async } else { MethodKind::Blocking };
+        let mut flatten = false;
         let output = match &sig.output {
             ReturnType::Default => syn::parse_quote!(()),
             ReturnType::Type(_, ty) => {
-                let ty = match (kind, async_result_of(ty)) {
-                    (MethodKind::Blocking, Some(inner)) => {
+                let ty = match (kind, async_result_of(ty), proxy_result_of(ty)) {
+                    (MethodKind::Blocking, Some(inner), _) => {
                         kind = MethodKind::Deferred;
                         inner
+                    }
+                    (MethodKind::Blocking, None, Some(proxy)) => {
+                        flatten = true;
+                        proxy
                     }
                     _ => ty,
                 };
@@ -310,6 +331,8 @@ impl Actor {
             output,
             kind,
             mutable,
+            by_proxy: false,
+            flatten,
         })
     }
 
@@ -478,6 +501,32 @@ fn check_shutdown_hook(sig: &Signature, errors: &mut Errors) {
 }
 
 /// Whether a typed receiver's type is `&Self` or `&mut Self`.
+/// The `P` of a return type spelled `uactor::Result<P>` where `P` names a
+/// proxy type (its name ends in `Proxy`).
+fn proxy_result_of(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let segments: Vec<_> = path.path.segments.iter().collect();
+    let [first, last] = segments.as_slice() else {
+        return None;
+    };
+    if first.ident != "uactor" || last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(arguments) = &last.arguments else {
+        return None;
+    };
+    match arguments.args.iter().collect::<Vec<_>>().as_slice() {
+        [GenericArgument::Type(inner @ Type::Path(proxy))]
+            if proxy.path.segments.last().is_some_and(|segment| segment.ident.to_string().ends_with("Proxy")) =>
+        {
+            Some(inner)
+        }
+        _ => None,
+    }
+}
+
 /// The `T` of a return type spelled `AsyncResult<T>` (any path ending so).
 fn async_result_of(ty: &Type) -> Option<&Type> {
     let Type::Path(path) = ty else {

@@ -27,6 +27,9 @@ pub(crate) struct ItemOptions {
     /// `#[uactor(skip)]`: keep the item out of the actor's interface (where
     /// the `skip` is written).
     pub(crate) skip: Option<Span>,
+    /// `#[uactor(proxy)]`: the proxy gets a proxy to the method's result,
+    /// which stays in the actor (the seed's `_method_to_typeid_`).
+    pub(crate) proxy: Option<Span>,
 }
 
 /// Checks the attribute's own arguments: there are none yet.
@@ -123,9 +126,19 @@ fn take_options(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> ItemOptions 
                 options.skip = Some(meta.path.span());
                 return Ok(());
             }
+            if meta.path.is_ident("proxy") {
+                if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    return Err(meta.error("`proxy` takes no value: write `#[uactor(proxy)]`"));
+                }
+                if options.proxy.is_some() {
+                    return Err(meta.error("`proxy` is given twice: write it once"));
+                }
+                options.proxy = Some(meta.path.span());
+                return Ok(());
+            }
             Err(meta.error(format_args!(
-                "unknown option `{}`: the one `#[uactor(...)]` option is `skip`, \
-                 as in `#[uactor(skip)]`, which keeps a `pub` method out of the proxy",
+                "unknown option `{}`: the `#[uactor(...)]` options are `skip`, which keeps a \
+                 `pub` method out of the proxy, and `proxy`, which hands its result out by proxy",
                 display(&meta.path),
             )))
         });

@@ -1,0 +1,160 @@
+//! Pools: several actors of one type, and calls spread over them.
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use uactor_core::{Actor, Error, Proxy, Result};
+
+use crate::client::ProxyClient;
+use crate::{Options, spawn_actor};
+
+/// `n` actors of type `A`, each in its own process (the seed's actor pool).
+///
+/// [`call`](Self::call) runs a call on the least loaded actor (the one with
+/// the fewest calls in flight from this pool, not merely the next in turn);
+/// [`broadcast`](Self::broadcast) runs one on every actor at once. Dropping
+/// the pool shuts all of them down.
+///
+/// ```no_run
+/// # #[derive(Default)] struct Worker;
+/// # // (In a real program `Worker` carries `#[uactor::actor]`.)
+/// # fn demo<W: uactor_core::Actor<Args = ()>>() -> uactor_core::Result<()>
+/// # where W::Proxy: uactor_manager::ProxyClient {
+/// let pool = uactor_manager::Pool::<W>::spawn(4, ())?;
+/// let pids = pool.broadcast(|worker| Ok(uactor_core::Proxy::pid(worker)))?;
+/// assert_eq!(pids.len(), 4);
+/// # Ok(()) }
+/// ```
+pub struct Pool<A: Actor> {
+    members: Vec<Member<A::Proxy>>,
+    /// Where the search for the least loaded member starts, so ties are
+    /// broken round robin.
+    next: AtomicUsize,
+}
+
+struct Member<P> {
+    proxy: P,
+    in_flight: AtomicUsize,
+}
+
+impl<A: Actor> Pool<A>
+where
+    A::Proxy: ProxyClient,
+    A::Args: Clone,
+{
+    /// Starts `n` actors, each built from a clone of `args`, with default
+    /// options.
+    pub fn spawn(n: usize, args: A::Args) -> Result<Self> {
+        Self::spawn_with(&Options::new(), n, args)
+    }
+
+    /// Starts `n` actors with `options`, all at once.
+    pub fn spawn_with(options: &Options, n: usize, args: A::Args) -> Result<Self> {
+        if n == 0 {
+            return Err(Error::spawn("a pool needs at least one actor"));
+        }
+        let spawned: Vec<Result<A::Proxy>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .map(|_| {
+                    let args = args.clone();
+                    scope.spawn(move || spawn_actor::<A>(options, args))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_else(|_| Err(Error::spawn("a spawning thread panicked"))))
+                .collect()
+        });
+        let proxies = spawned.into_iter().collect::<Result<Vec<_>>>()?;
+        Ok(Pool {
+            members: proxies.into_iter().map(|proxy| Member { proxy, in_flight: AtomicUsize::new(0) }).collect(),
+            next: AtomicUsize::new(0),
+        })
+    }
+}
+
+impl<A: Actor> Pool<A> {
+    /// Runs `call` with the proxy of the least loaded actor and returns what
+    /// it returns.
+    pub fn call<R>(&self, call: impl FnOnce(&A::Proxy) -> Result<R>) -> Result<R> {
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.members.len();
+        let member = (0..count)
+            .map(|offset| &self.members[(start + offset) % count])
+            .min_by_key(|member| member.in_flight.load(Ordering::Relaxed))
+            .ok_or_else(|| Error::spawn("the pool is empty"))?;
+        member.in_flight.fetch_add(1, Ordering::Relaxed);
+        let _done = Done(&member.in_flight);
+        call(&member.proxy)
+    }
+
+    /// Runs `call` on every actor at once and returns the results in the
+    /// order of [`proxies`](Self::proxies); the first error, if any.
+    pub fn broadcast<R: Send>(&self, call: impl Fn(&A::Proxy) -> Result<R> + Sync) -> Result<Vec<R>> {
+        let call = &call;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .members
+                .iter()
+                .map(|member| {
+                    scope.spawn(move || {
+                        member.in_flight.fetch_add(1, Ordering::Relaxed);
+                        let _done = Done(&member.in_flight);
+                        call(&member.proxy)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| Err(Error::Remote { message: "a broadcast call panicked".into() }))
+                })
+                .collect()
+        })
+    }
+
+    /// The actors' proxies.
+    pub fn proxies(&self) -> impl Iterator<Item = &A::Proxy> {
+        self.members.iter().map(|member| &member.proxy)
+    }
+
+    /// How many actors the pool holds.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether the pool holds none (never, once spawned).
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Shuts every actor down, all at once; the first error, if any.
+    pub fn shutdown(&self) -> Result<()> {
+        self.broadcast(|proxy| proxy.shutdown()).map(drop)
+    }
+}
+
+impl<A: Actor> Drop for Pool<A> {
+    fn drop(&mut self) {
+        // One process after another would add their exits up.
+        let _ = self.shutdown();
+    }
+}
+
+impl<A: Actor> fmt::Debug for Pool<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("actor", &A::NAME)
+            .field("pids", &self.members.iter().map(|member| member.proxy.pid()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Counts a call out of its member when it ends, even by a panic.
+struct Done<'a>(&'a AtomicUsize);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
