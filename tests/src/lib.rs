@@ -59,6 +59,11 @@ impl Counter {
         self.log.clone()
     }
 
+    /// Returns what it was given (large payloads per transport).
+    pub fn echo(&self, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
     /// Kills its own process without unwinding.
     pub fn abort(&self) {
         std::process::abort();
@@ -71,11 +76,13 @@ pub struct Fragile;
 
 #[uactor::actor]
 impl Fragile {
-    /// Fails with `Err` on "fail", panics on "panic".
+    /// Fails with `Err` on "fail", panics on "panic", exits the process
+    /// without a word on "exit".
     pub fn new(mode: String) -> Result<Self, String> {
         match mode.as_str() {
             "fail" => Err("refused to start".to_string()),
             "panic" => panic!("constructor blew up"),
+            "exit" => std::process::exit(3),
             _ => Ok(Fragile),
         }
     }
