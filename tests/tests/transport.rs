@@ -123,6 +123,47 @@ fn a_connected_proxy_is_a_reference(options: Options) {
     assert!(wait_gone(pid, Duration::from_secs(5)).is_some());
 }
 
+/// Hands out a list that stays in its process, and calls actors whose
+/// proxies it is given.
+#[derive(Debug)]
+pub struct Shelf {
+    items: uactor::Shared<Vec<i64>>,
+}
+
+#[uactor::actor]
+impl Shelf {
+    /// Holds 1, 2, 3.
+    pub fn new() -> Self {
+        Shelf { items: uactor::Shared::new(vec![1, 2, 3]) }
+    }
+
+    /// The list, as a proxy.
+    pub fn items(&self) -> uactor::Result<uactor::ListProxy<i64>> {
+        uactor::proxy(&self.items)
+    }
+
+    /// What the list holds, summed here.
+    pub fn sum(&self) -> i64 {
+        self.items.lock().iter().sum()
+    }
+
+    /// Calls `counter`, an actor whose proxy travelled here.
+    pub fn add_to(&self, counter: tests::CounterProxy, by: i64) -> uactor::Result<i64> {
+        counter.add(by)
+    }
+}
+
+fn result_proxies_and_proxies_passed_to_actors(options: Options) {
+    let shelf = Shelf::spawn_with(&options).unwrap();
+    let items = shelf.items().unwrap();
+    items.push(4).unwrap();
+    assert_eq!(items.to_vec().unwrap(), vec![1, 2, 3, 4]);
+    assert_eq!(shelf.sum().unwrap(), 10, "the list stayed in the actor");
+    let counter = Counter::spawn_with(&options, 1).unwrap();
+    assert_eq!(shelf.add_to(counter.clone(), 5).unwrap().unwrap(), 6, "the proxy worked in the other actor");
+    assert_eq!(counter.get().unwrap(), 6);
+}
+
 macro_rules! over_each_transport {
     ($($body:ident),* $(,)?) => {
         mod local_socket { $( #[test] fn $body() { super::$body(super::local()) } )* }
@@ -139,6 +180,7 @@ over_each_transport!(
     the_async_twin_answers,
     death_is_reported_with_the_signal,
     a_connected_proxy_is_a_reference,
+    result_proxies_and_proxies_passed_to_actors,
 );
 
 // ---- addresses -------------------------------------------------------------
