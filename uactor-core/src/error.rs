@@ -194,6 +194,17 @@ pub enum Exit {
     /// It is gone, but this process cannot know how (it does not own the
     /// actor, or the status was not reported in time).
     Unknown,
+    /// It kept crashing: its supervisor restarted it `restarts` times
+    /// within the restart period, and gave up after the last crash, which
+    /// ended with exit code `code` or signal `signal`.
+    GaveUp {
+        /// Restarts made within the period.
+        restarts: u32,
+        /// The last crash's exit code, if it exited.
+        code: Option<i32>,
+        /// The last crash's signal, if it was killed.
+        signal: Option<i32>,
+    },
 }
 
 impl fmt::Display for Exit {
@@ -205,6 +216,15 @@ impl fmt::Display for Exit {
                 None => write!(f, "killed by signal {signal}"),
             },
             Exit::Unknown => write!(f, "connection lost, exit status unknown"),
+            Exit::GaveUp { restarts, code, signal } => {
+                write!(f, "crashed again after {restarts} restarts within the restart period (last: ")?;
+                match (code, signal) {
+                    (Some(code), _) => write!(f, "{}", Exit::Code(*code))?,
+                    (None, Some(signal)) => write!(f, "{}", Exit::Signal(*signal))?,
+                    _ => write!(f, "{}", Exit::Unknown)?,
+                }
+                write!(f, "); not restarted")
+            }
         }
     }
 }

@@ -1,21 +1,24 @@
 //! The caller's side of an actor: what every generated proxy wraps.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::os::unix::net::UnixStream;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, RwLock, Weak};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uactor_core::frame::{ACTOR_OBJECT, Kind};
-use uactor_core::{Address, Error, Result};
+use uactor_core::{Address, Error, Exit, Result};
 use uactor_transport::{Authkey, handshake};
 
 use crate::async_result::{AsyncResult, CallFuture};
 use crate::object::Token;
-use crate::link::Link;
+use crate::link::{Link, OnTimeout};
 use crate::Options;
-use crate::spawn::Process;
+use crate::options::Restart;
+use crate::spawn::{ExitHook, Launched, Process, Recipe};
 
 /// How long a shutdown waits for the process to end after the actor
 /// answered, before it kills it.
@@ -32,32 +35,70 @@ pub struct Client {
 
 struct Inner {
     actor: &'static str,
-    address: Address,
-    pid: u32,
     call_timeout: Option<Duration>,
-    link: Link,
+    /// The process serving now; a supervised actor gets a new one after a
+    /// crash.
+    current: RwLock<Incarnation>,
     owner: Option<Owner>,
+}
+
+#[derive(Clone)]
+struct Incarnation {
+    link: Link,
+    pid: u32,
+    address: Address,
 }
 
 /// What the process that spawned an actor holds besides the connection.
 pub(crate) struct Owner {
+    ends: Mutex<Ends>,
+    shutdown_timeout: Duration,
+    /// Set once shutdown starts, so the actor's exit is not taken for a
+    /// crash.
+    shutting_down: AtomicBool,
+    supervisor: Option<Arc<Supervisor>>,
+}
+
+/// The owner's ends of the current process.
+struct Ends {
     process: Arc<Process>,
     /// Closing it tells the actor its parent is gone.
     _bootstrap: UnixStream,
-    shutdown_timeout: Duration,
+}
+
+/// Re-creates a crashed actor, within its restart intensity.
+struct Supervisor {
+    recipe: Recipe,
+    max_restarts: u32,
+    period: Duration,
+    /// When the restarts within the period happened.
+    restarts: Mutex<VecDeque<Instant>>,
+    /// How many processes this actor had before the current one.
+    generation: AtomicU64,
+    phase: Mutex<Phase>,
+    changed: Condvar,
+    /// The client it supervises (weak: the client owns the supervisor).
+    client: OnceLock<Weak<Inner>>,
+}
+
+enum Phase {
+    Running,
+    Restarting,
+    GaveUp(Error),
 }
 
 impl Owner {
-    pub(crate) fn new(process: Arc<Process>, bootstrap: UnixStream, shutdown_timeout: Duration) -> Self {
-        Owner { process, _bootstrap: bootstrap, shutdown_timeout }
+    fn process(&self) -> Arc<Process> {
+        Arc::clone(&self.ends.lock().unwrap_or_else(PoisonError::into_inner).process)
     }
 
     /// Waits for the process to end after a shutdown; kills it past the
     /// grace period. Either way it is reaped on return.
     fn finish(&self) {
-        if self.process.wait_exit(EXIT_GRACE).is_none() {
-            self.process.kill();
-            let _ = self.process.wait_exit(EXIT_GRACE);
+        let process = self.process();
+        if process.wait_exit(EXIT_GRACE).is_none() {
+            process.kill();
+            let _ = process.wait_exit(EXIT_GRACE);
         }
     }
 }
@@ -72,6 +113,48 @@ pub trait ProxyClient: Sized {
 }
 
 impl Client {
+    /// Starts the actor `recipe` describes and returns its owning client;
+    /// supervised if its options ask for restarts.
+    pub(crate) fn spawned(recipe: Recipe) -> Result<Client> {
+        let options = recipe.options.clone();
+        let actor = recipe.actor;
+        let authkey = recipe.authkey.clone();
+        let (launched, supervisor) = match options.restart {
+            Restart::OnCrash { max_restarts } => {
+                let supervisor = Arc::new(Supervisor {
+                    recipe,
+                    max_restarts,
+                    period: options.restart_period,
+                    restarts: Mutex::new(VecDeque::new()),
+                    generation: AtomicU64::new(0),
+                    phase: Mutex::new(Phase::Running),
+                    changed: Condvar::new(),
+                    client: OnceLock::new(),
+                });
+                (supervisor.recipe.launch(Some(Supervisor::hook(&supervisor)))?, Some(supervisor))
+            }
+            Restart::Never => (recipe.launch(None)?, None),
+        };
+        let Launched { process, bootstrap, connection, address } = launched;
+        let incarnation = open(actor, address, connection, &authkey, &options, Some(Arc::clone(&process)))
+            .inspect_err(|_| process.kill())?;
+        let inner = Arc::new(Inner {
+            actor,
+            call_timeout: options.call_timeout,
+            current: RwLock::new(incarnation),
+            owner: Some(Owner {
+                ends: Mutex::new(Ends { process, _bootstrap: bootstrap }),
+                shutdown_timeout: options.shutdown_timeout,
+                shutting_down: AtomicBool::new(false),
+                supervisor: supervisor.clone(),
+            }),
+        });
+        if let Some(supervisor) = &supervisor {
+            let _ = supervisor.client.set(Arc::downgrade(&inner));
+        }
+        Ok(Client { inner })
+    }
+
     /// Connects to the actor `actor` at `address` and authenticates.
     pub(crate) fn connect(
         actor: &'static str,
@@ -88,38 +171,18 @@ impl Client {
     pub(crate) fn connect_over(
         actor: &'static str,
         address: Address,
-        mut connection: uactor_core::Connection,
+        connection: uactor_core::Connection,
         authkey: &Authkey,
         options: &Options,
         owner: Option<Owner>,
     ) -> Result<Client> {
-        let welcome = handshake::client(
-            &mut connection,
-            authkey,
-            options.codec,
-            options.handshake_timeout,
-            options.max_frame_size,
-        )?;
-        if welcome.kind != handshake::kind_tag(actor) {
-            return Err(Error::proxy(format!("the actor at {address} is not a {actor}")));
-        }
-        let process = owner.as_ref().map(|owner| Arc::clone(&owner.process));
-        let link = Link::new(
-            connection,
-            options.codec,
-            options.max_frame_size,
-            (welcome.pid, welcome.kind, address.clone()),
-            process,
-        );
-        crate::connections::register(&link);
-        crate::connections::remember_key(&address, authkey);
+        let process = owner.as_ref().map(Owner::process);
+        let incarnation = open(actor, address, connection, authkey, options, process)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 actor,
-                address,
-                pid: welcome.pid,
                 call_timeout: options.call_timeout,
-                link,
+                current: RwLock::new(incarnation),
                 owner,
             }),
         })
@@ -133,16 +196,9 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let link = &self.inner.link;
+        let (link, request) = self.inner.send(method, args)?;
         let codec = link.codec();
-        link.call(
-            Kind::Request,
-            ACTOR_OBJECT,
-            method,
-            |out| codec.encode(args, out),
-            |bytes| codec.decode(bytes),
-            self.inner.call_timeout,
-        )
+        link.wait(request, self.inner.call_timeout, OnTimeout::Forget, |bytes| codec.decode(bytes))
     }
 
     /// Sends a call to method `method` of an actor method that runs
@@ -152,10 +208,8 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let link = &self.inner.link;
-        let codec = link.codec();
-        let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out))?;
-        Ok(AsyncResult::remote(link.clone(), request))
+        let (link, request) = self.inner.send(method, args)?;
+        Ok(AsyncResult::remote(link, request))
     }
 
     /// Sends a call to method `method` now and returns the future of its
@@ -165,22 +219,27 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let link = &self.inner.link;
-        let codec = link.codec();
-        CallFuture::new(
-            link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out))
-                .map(|request| (link.clone(), request)),
-        )
+        CallFuture::new(self.inner.send(method, args))
     }
 
-    /// The actor's process id.
+    /// The actor's process id (of its current process, after restarts).
     pub fn pid(&self) -> u32 {
-        self.inner.pid
+        self.inner.current().pid
     }
 
     /// Where the actor listens.
     pub fn address(&self) -> Address {
-        self.inner.address.clone()
+        self.inner.current().address
+    }
+
+    /// How many times a supervisor has re-created the actor: 0 until its
+    /// first crash. A proxy can tell from it that it was restarted.
+    pub fn generation(&self) -> u64 {
+        self.inner
+            .owner
+            .as_ref()
+            .and_then(|owner| owner.supervisor.as_ref())
+            .map_or(0, |supervisor| supervisor.generation.load(Ordering::Acquire))
     }
 
     /// Whether this client's process owns the actor.
@@ -204,13 +263,12 @@ impl Client {
             return Err(Error::proxy(format!("a `{}` proxy cannot be decoded as a proxy to {actor}", token.typeid)));
         }
         let link = crate::connections::link_to(&token.address, Some(actor))?;
+        let incarnation = Incarnation { pid: link.pid(), link, address: token.address };
         Ok(Client {
             inner: Arc::new(Inner {
                 actor,
-                address: token.address,
-                pid: link.pid(),
                 call_timeout: None,
-                link,
+                current: RwLock::new(incarnation),
                 owner: None,
             }),
         })
@@ -218,7 +276,7 @@ impl Client {
 
     /// The token this proxy travels as.
     pub fn to_token(&self) -> Token {
-        Token { address: self.inner.address.clone(), object: ACTOR_OBJECT, typeid: "actor".to_owned() }
+        Token { address: self.address(), object: ACTOR_OBJECT, typeid: "actor".to_owned() }
     }
 
     /// Decodes an actor proxy to `actor` from serde data.
@@ -237,9 +295,99 @@ impl Serialize for Client {
     }
 }
 
+/// Authenticates over `connection` to `actor` at `address` and makes it
+/// the connection later proxies to that address share.
+fn open(
+    actor: &'static str,
+    address: Address,
+    mut connection: uactor_core::Connection,
+    authkey: &Authkey,
+    options: &Options,
+    process: Option<Arc<Process>>,
+) -> Result<Incarnation> {
+    let welcome = handshake::client(
+        &mut connection,
+        authkey,
+        options.codec,
+        options.handshake_timeout,
+        options.max_frame_size,
+    )?;
+    if welcome.kind != handshake::kind_tag(actor) {
+        return Err(Error::proxy(format!("the actor at {address} is not a {actor}")));
+    }
+    let link = Link::new(
+        connection,
+        options.codec,
+        options.max_frame_size,
+        (welcome.pid, welcome.kind, address.clone()),
+        process,
+    );
+    crate::connections::register(&link);
+    crate::connections::remember_key(&address, authkey);
+    Ok(Incarnation { link, pid: welcome.pid, address })
+}
+
 impl Inner {
+    fn current(&self) -> Incarnation {
+        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The connection a call goes over. If the actor crashed and its
+    /// supervisor is re-creating it, waits (at most the spawn timeout) for
+    /// the new process, so a call made after a crash reaches it.
+    fn link(&self) -> Result<Link> {
+        let link = self.current.read().unwrap_or_else(PoisonError::into_inner).link.clone();
+        let Some(owner) = &self.owner else { return Ok(link) };
+        let Some(supervisor) = &owner.supervisor else { return Ok(link) };
+        if link.broken().is_none() || owner.shutting_down.load(Ordering::Acquire) {
+            return Ok(link);
+        }
+        let deadline = Instant::now() + supervisor.recipe.options.spawn_timeout + EXIT_GRACE;
+        let mut phase = supervisor.phase.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let current = self.current.read().unwrap_or_else(PoisonError::into_inner).link.clone();
+            match &*phase {
+                Phase::GaveUp(error) => return Err(error.clone()),
+                Phase::Running if current.broken().is_none() => return Ok(current),
+                // Crashed, and the reaper has not said so yet; or restarting.
+                _ => {}
+            }
+            let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
+                return Ok(current);
+            };
+            phase = supervisor
+                .changed
+                .wait_timeout(phase, remaining.min(Duration::from_millis(50)))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Sends a request to the actor. A request that could not even be
+    /// written because the process had just died is sent again, once, to
+    /// its re-created process: it reached no one.
+    fn send<A: Serialize + ?Sized>(&self, method: u16, args: &A) -> Result<(Link, u64)> {
+        let link = self.link()?;
+        let codec = link.codec();
+        match link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out)) {
+            Ok(request) => Ok((link, request)),
+            Err(Error::ActorDied { .. })
+                if self.owner.as_ref().is_some_and(|owner| owner.supervisor.is_some()) =>
+            {
+                let link = self.link()?;
+                let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out))?;
+                Ok((link, request))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
     fn shutdown(&self) -> Result<()> {
-        if let Some(error) = self.link.broken() {
+        if let Some(owner) = &self.owner {
+            owner.shutting_down.store(true, Ordering::Release);
+        }
+        let link = self.current().link;
+        if let Some(error) = link.broken() {
             if let Some(owner) = &self.owner {
                 owner.finish();
             }
@@ -249,8 +397,8 @@ impl Inner {
             };
         }
         let timeout = self.owner.as_ref().map_or(Duration::from_secs(10), |owner| owner.shutdown_timeout);
-        let codec = self.link.codec();
-        let result = self.link.call(
+        let codec = link.codec();
+        let result = link.call(
             Kind::Shutdown,
             ACTOR_OBJECT,
             0,
@@ -258,7 +406,7 @@ impl Inner {
             |bytes| codec.decode::<()>(bytes),
             Some(timeout),
         );
-        self.link.close(Error::Closed);
+        link.close(Error::Closed);
         if let Some(owner) = &self.owner {
             owner.finish();
         }
@@ -277,12 +425,94 @@ impl Drop for Inner {
     }
 }
 
+impl Supervisor {
+    /// What the reaper of each process of this actor runs when it ends.
+    fn hook(this: &Arc<Supervisor>) -> ExitHook {
+        let supervisor = Arc::clone(this);
+        Box::new(move |exit| supervisor.crashed(exit))
+    }
+
+    /// Re-creates the actor after its process ended, unless it was shut
+    /// down, exited cleanly, or crashed too often.
+    fn crashed(self: &Arc<Self>, exit: Exit) {
+        // The client is set right after the first launch; a crash before
+        // that waits for it briefly.
+        let started = Instant::now();
+        let client = loop {
+            if let Some(client) = self.client.get() {
+                break client.upgrade();
+            }
+            if started.elapsed() > EXIT_GRACE {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let Some(client) = client else { return };
+        let Some(owner) = &client.owner else { return };
+        if owner.shutting_down.load(Ordering::Acquire) {
+            return;
+        }
+        if exit == Exit::Code(0) {
+            // It ended by itself, cleanly: not a crash, nothing to restart.
+            self.settle(Phase::GaveUp(client.current().link.close(Error::ActorDied { status: exit })));
+            return;
+        }
+        // Calls in flight on the dead process fail with how it ended.
+        client.current().link.close(Error::ActorDied { status: exit });
+        let now = Instant::now();
+        {
+            let mut restarts = self.restarts.lock().unwrap_or_else(PoisonError::into_inner);
+            restarts.retain(|at| now.duration_since(*at) < self.period);
+            if restarts.len() >= self.max_restarts as usize {
+                let (code, signal) = match exit {
+                    Exit::Code(code) => (Some(code), None),
+                    Exit::Signal(signal) => (None, Some(signal)),
+                    _ => (None, None),
+                };
+                let status =
+                    Exit::GaveUp { restarts: u32::try_from(restarts.len()).unwrap_or(u32::MAX), code, signal };
+                self.settle(Phase::GaveUp(Error::ActorDied { status }));
+                return;
+            }
+            restarts.push_back(now);
+        }
+        *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = Phase::Restarting;
+        let relaunched = self.recipe.launch(Some(Supervisor::hook(self))).and_then(|launched| {
+            let Launched { process, bootstrap, connection, address } = launched;
+            let incarnation = open(
+                self.recipe.actor,
+                address,
+                connection,
+                &self.recipe.authkey,
+                &self.recipe.options,
+                Some(Arc::clone(&process)),
+            )
+            .inspect_err(|_| process.kill())?;
+            Ok((incarnation, Ends { process, _bootstrap: bootstrap }))
+        });
+        match relaunched {
+            Ok((incarnation, ends)) => {
+                *owner.ends.lock().unwrap_or_else(PoisonError::into_inner) = ends;
+                *client.current.write().unwrap_or_else(PoisonError::into_inner) = incarnation;
+                self.generation.fetch_add(1, Ordering::AcqRel);
+                self.settle(Phase::Running);
+            }
+            Err(error) => self.settle(Phase::GaveUp(error)),
+        }
+    }
+
+    fn settle(&self, phase: Phase) {
+        *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
+        self.changed.notify_all();
+    }
+}
+
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("actor", &self.inner.actor)
-            .field("pid", &self.inner.pid)
-            .field("address", &self.inner.address.to_string())
+            .field("pid", &self.pid())
+            .field("address", &self.address().to_string())
             .field("owner", &self.inner.owner.is_some())
             .finish()
     }
@@ -290,6 +520,6 @@ impl fmt::Debug for Client {
 
 impl fmt::Debug for Owner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Owner").field("pid", &self.process.pid()).finish()
+        f.debug_struct("Owner").field("pid", &self.process().pid()).finish()
     }
 }

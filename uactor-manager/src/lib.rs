@@ -45,7 +45,7 @@ pub use endpoint::{connect, connect_with};
 pub use host::{ActorManager, Host, HostSettings};
 pub use linkme;
 pub use object::{ObjectRef, Served, Token, expose, hosted_address, hosted_objects};
-pub use options::{CustomTransport, Options, Transport};
+pub use options::{CustomTransport, DEFAULT_RESTART_PERIOD, Options, Restart, Transport};
 pub use pool::Pool;
 pub use registry::{ACTORS, Registration};
 pub use runtime::{sleep, spawn_blocking, spawn_task};

@@ -210,10 +210,10 @@ impl Drop for Reference {
         match self {
             Reference::Remote { link, object, .. } => link.control(Kind::DecRef, *object),
             Reference::Local { token, handed } => {
-                if !*handed.get_mut() {
-                    if let Some(table) = table() {
-                        table.count(token.object, -1);
-                    }
+                if !*handed.get_mut()
+                    && let Some(table) = table()
+                {
+                    table.count(token.object, -1);
                 }
             }
         }
@@ -253,10 +253,10 @@ impl ObjectRef {
                 Token { address: link.address().clone(), object: *object, typeid: typeid.clone() }
             }
             Reference::Local { token, handed } => {
-                if handed.swap(true, Ordering::AcqRel) {
-                    if let Some(table) = table() {
-                        table.count(token.object, 1);
-                    }
+                if handed.swap(true, Ordering::AcqRel)
+                    && let Some(table) = table()
+                {
+                    table.count(token.object, 1);
                 }
                 token.clone()
             }

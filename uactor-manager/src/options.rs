@@ -130,9 +130,32 @@ pub struct Options {
     pub(crate) handshake_timeout: Duration,
     pub(crate) max_frame_size: u32,
     pub(crate) codec: CodecId,
+    pub(crate) restart: Restart,
+    pub(crate) restart_period: Duration,
     #[cfg(feature = "tls")]
     pub(crate) tls: Option<Tls>,
 }
+
+/// What the owner does when its actor crashes (exits other than through
+/// `shutdown`, with a non-zero code or a signal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Restart {
+    /// Nothing: calls fail with `Error::ActorDied` (the default).
+    #[default]
+    Never,
+    /// Re-create the actor from `spawn`'s arguments, at most `max_restarts`
+    /// times within [`Options::restart_period`] (OTP's restart intensity);
+    /// past that, calls fail with `Error::ActorDied` whose status is
+    /// [`Exit::GaveUp`](uactor_core::Exit::GaveUp).
+    OnCrash {
+        /// Restarts allowed within one period.
+        max_restarts: u32,
+    },
+}
+
+/// The default restart period: OTP supervisors' default of 5 seconds.
+pub const DEFAULT_RESTART_PERIOD: Duration = Duration::from_secs(5);
 
 impl Default for Options {
     fn default() -> Self {
@@ -145,6 +168,8 @@ impl Default for Options {
             handshake_timeout: uactor_transport::handshake::DEFAULT_DEADLINE,
             max_frame_size: DEFAULT_MAX_FRAME,
             codec: CodecId::Postcard,
+            restart: Restart::Never,
+            restart_period: DEFAULT_RESTART_PERIOD,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -156,6 +181,19 @@ impl Options {
     /// timeout, 30 s to spawn, 10 s to shut down, 64 MiB frames.
     pub fn new() -> Self {
         Options::default()
+    }
+
+    /// Supervision: whether the owner re-creates a crashed actor.
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// The window of the restart intensity: at most `max_restarts` restarts
+    /// within any `period` ([`DEFAULT_RESTART_PERIOD`], 5 s, unless set).
+    pub fn restart_period(mut self, period: Duration) -> Self {
+        self.restart_period = period;
+        self
     }
 
     /// Where the actor serves (a local socket unless told otherwise).

@@ -14,11 +14,12 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use uactor_core::{Actor, Error, Exit, Result};
+use uactor_core::{Actor, Address, Connection, Error, Exit, Result};
+use uactor_transport::Authkey;
 use uactor_transport::framing;
 
 use crate::bootstrap::{self, ACTOR_VARIABLE, Bootstrap, CHANNEL_VARIABLE, Report};
-use crate::client::{Client, Owner, ProxyClient};
+use crate::client::{Client, ProxyClient};
 use crate::{Options, context};
 
 /// Starts `A` in a new process with `args` for its constructor, and returns
@@ -30,55 +31,78 @@ where
     let authkey = options.authkey_or(context::authkey)?;
     let mut encoded = Vec::new();
     options.codec.encode(&args, &mut encoded)?;
-    let mut rendezvous = crate::endpoint::rendezvous(options)?;
+    let recipe = Recipe { actor: A::NAME, args: encoded, options: options.clone(), authkey };
+    Client::spawned(recipe).map(A::Proxy::from_client)
+}
 
-    let (parent_end, child_end) =
-        UnixStream::pair().map_err(|error| Error::io("making the bootstrap channel", error))?;
-    let program = std::env::current_exe()
-        .map_err(|error| Error::io("finding the current executable to re-execute", error))?;
-    let mut command = Command::new(&program);
-    command
-        .env(ACTOR_VARIABLE, A::NAME)
-        .env(CHANNEL_VARIABLE, child_end.as_raw_fd().to_string())
-        .stdin(Stdio::null());
-    crate::process::inherit(&mut command, &child_end);
-    let child =
-        command.spawn().map_err(|error| Error::io(format!("starting {}", program.display()), error))?;
-    drop(child_end);
-    let process = Process::watch(child)?;
+/// Everything needed to start an actor process, again if it crashes.
+pub(crate) struct Recipe {
+    pub(crate) actor: &'static str,
+    pub(crate) args: Vec<u8>,
+    pub(crate) options: Options,
+    pub(crate) authkey: Authkey,
+}
 
-    let result = handshake_child(
-        &process,
-        &parent_end,
-        options,
-        Bootstrap {
-            actor: A::NAME.to_owned(),
-            authkey: authkey.as_bytes().to_vec(),
-            args: encoded,
-            codec: options.codec,
-            max_frame_size: options.max_frame_size,
-            handshake_timeout: options.handshake_timeout,
-            transport: rendezvous.boot(),
-        },
-    );
-    let address = match result {
-        Ok(address) => address,
-        Err(error) => {
-            process.kill();
-            let _ = process.wait_exit(Duration::from_secs(1));
-            return Err(error);
-        }
-    };
-    let owner = Owner::new(Arc::clone(&process), parent_end, options.shutdown_timeout);
-    let client = rendezvous
-        .connect(&address, options, &process, options.spawn_timeout)
-        .and_then(|connection| {
-            Client::connect_over(A::NAME, address, connection, &authkey, options, Some(owner))
-        })
-        .inspect_err(|_| {
-            process.kill();
-        })?;
-    Ok(A::Proxy::from_client(client))
+/// A started actor process and the owner's ends of it.
+pub(crate) struct Launched {
+    pub(crate) process: Arc<Process>,
+    pub(crate) bootstrap: UnixStream,
+    pub(crate) connection: Connection,
+    pub(crate) address: Address,
+}
+
+/// Called on the reaper thread with how a process ended.
+pub(crate) type ExitHook = Box<dyn FnOnce(Exit) + Send>;
+
+impl Recipe {
+    /// Starts the process, sends its bootstrap, waits until it listens and
+    /// opens the owner's connection; `on_exit` runs when the process ends.
+    pub(crate) fn launch(&self, on_exit: Option<ExitHook>) -> Result<Launched> {
+        let options = &self.options;
+        let mut rendezvous = crate::endpoint::rendezvous(options)?;
+        let (parent_end, child_end) =
+            UnixStream::pair().map_err(|error| Error::io("making the bootstrap channel", error))?;
+        let program = std::env::current_exe()
+            .map_err(|error| Error::io("finding the current executable to re-execute", error))?;
+        let mut command = Command::new(&program);
+        command
+            .env(ACTOR_VARIABLE, self.actor)
+            .env(CHANNEL_VARIABLE, child_end.as_raw_fd().to_string())
+            .stdin(Stdio::null());
+        crate::process::inherit(&mut command, &child_end);
+        let child = command
+            .spawn()
+            .map_err(|error| Error::io(format!("starting {}", program.display()), error))?;
+        drop(child_end);
+        let process = Process::watch(child, on_exit)?;
+
+        let result = handshake_child(
+            &process,
+            &parent_end,
+            options,
+            Bootstrap {
+                actor: self.actor.to_owned(),
+                authkey: self.authkey.as_bytes().to_vec(),
+                args: self.args.clone(),
+                codec: options.codec,
+                max_frame_size: options.max_frame_size,
+                handshake_timeout: options.handshake_timeout,
+                transport: rendezvous.boot(),
+            },
+        );
+        let address = match result {
+            Ok(address) => address,
+            Err(error) => {
+                process.kill();
+                let _ = process.wait_exit(Duration::from_secs(1));
+                return Err(error);
+            }
+        };
+        let connection = rendezvous
+            .connect(&address, options, &process, options.spawn_timeout)
+            .inspect_err(|_| process.kill())?;
+        Ok(Launched { process, bootstrap: parent_end, connection, address })
+    }
 }
 
 /// Sends the bootstrap and waits for the child's report.
@@ -121,8 +145,9 @@ pub(crate) struct Process {
 }
 
 impl Process {
-    /// Starts the reaper of `child`.
-    fn watch(child: Child) -> Result<Arc<Process>> {
+    /// Starts the reaper of `child`; `on_exit` runs on it once the child
+    /// has ended and been reaped.
+    fn watch(child: Child, on_exit: Option<ExitHook>) -> Result<Arc<Process>> {
         let process = Arc::new(Process {
             pid: child.id(),
             child: Mutex::new(Some(child)),
@@ -133,7 +158,12 @@ impl Process {
         let started = thread::Builder::new()
             .name("uactor-reaper".into())
             .stack_size(64 * 1024)
-            .spawn(move || reaper.reap());
+            .spawn(move || {
+                let exit = reaper.reap();
+                if let Some(on_exit) = on_exit {
+                    on_exit(exit);
+                }
+            });
         if let Err(error) = started {
             process.kill();
             return Err(Error::io("starting a reaper thread", error));
@@ -141,7 +171,7 @@ impl Process {
         Ok(process)
     }
 
-    fn reap(&self) {
+    fn reap(&self) -> Exit {
         // Wait without reaping, so `kill` can never signal a reused id.
         let waited = crate::process::wait_for_exit(self.pid);
         let status = {
@@ -163,6 +193,7 @@ impl Process {
         };
         *self.exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(exit);
         self.exited.notify_all();
+        exit
     }
 
     pub(crate) fn pid(&self) -> u32 {

@@ -6,9 +6,16 @@ pub use uactor_core::{Actor, Address, Error, Exit, Proxy, Result};
 pub use uactor_macros::actor;
 pub use uactor_manager::{
     AsyncResult, AsyncResultFuture, CallFuture, DictProxy, Event, EventProxy, Expose, ListProxy,
-    ObjectRef, Options, Pool, Shared, Token, Transport, Typed, Value, ValueProxy, proxy,
+    ObjectRef, Options, Pool, Restart, Shared, Token, Transport, Typed, Value, ValueProxy, proxy,
     sleep, spawn_blocking, spawn_task as spawn, typeid,
 };
+
+/// How many times `proxy`'s actor was re-created by its supervisor
+/// ([`Restart::OnCrash`]): 0 until its first crash, and always 0 for a
+/// proxy that does not own its actor.
+pub fn generation<P: uactor_manager::ProxyClient>(proxy: &P) -> u64 {
+    proxy.client().generation()
+}
 
 /// A proxy to the actor this code runs in (typeid `actor`), to hand out
 /// from one of its methods. Outside an actor process of type `A`:
