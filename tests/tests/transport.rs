@@ -374,11 +374,13 @@ fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
     let server =
         uactor::Server::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::new().authkey(KEY)).unwrap();
     let address = server.address();
-    let serving = std::thread::spawn(move || server.run(Counter::new(100)));
-    let client = Counter::connect(&address, KEY).unwrap();
+    let serving = std::thread::spawn(move || server.run(Shelf::new()));
+    let client = Shelf::connect(&address, KEY).unwrap();
     assert_eq!(client.pid(), std::process::id());
-    assert_eq!(client.add(1).unwrap(), 101);
-    assert!(matches!(Counter::connect(&address, b"wrong"), Err(Error::Auth { .. })));
+    let items = client.items().unwrap();
+    items.push(4).unwrap();
+    assert_eq!(client.sum().unwrap(), 10, "a result proxy from a served actor works");
+    assert!(matches!(Shelf::connect(&address, b"wrong"), Err(Error::Auth { .. })));
     client.shutdown().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while !serving.is_finished() {

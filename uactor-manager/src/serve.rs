@@ -70,6 +70,8 @@ impl Server {
     pub fn run<A: Actor>(self, actor: A) -> Result<()> {
         context::inherit_authkey(self.authkey.clone());
         crate::host::record_panics();
+        // Objects the actor hands out are reached at its address.
+        crate::object::host_at(self.address());
         let settings = HostSettings {
             authkey: self.authkey,
             codec: self.options.codec,
