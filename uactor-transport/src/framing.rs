@@ -8,7 +8,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uactor_core::frame::{self, DEFAULT_MAX_FRAME, LENGTH_LEN};
 use uactor_core::{Connection, Error, FrameRead, FrameWrite, Result};
@@ -111,6 +111,12 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                 self.buffer = vec![0; INITIAL_BUFFER];
             }
         }
+        // The timeout bounds the whole frame, not each read: a peer sending
+        // a byte just before every read would time out would otherwise hold
+        // the reader (and a handshake) for as long as it likes. A read that
+        // started in time may still take its full timeout, so a frame takes
+        // at most twice the timeout.
+        let deadline = self.timeout.map(|timeout| Instant::now() + timeout);
         loop {
             let available = self.end - self.start;
             if available >= LENGTH_LEN {
@@ -126,6 +132,9 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                 if self.buffer.len() - self.start < total {
                     self.make_room(total);
                 }
+            }
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(Error::Timeout { after: self.timeout.unwrap_or_default() });
             }
             self.fill()?;
         }

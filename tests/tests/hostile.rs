@@ -1,0 +1,601 @@
+//! Hostile peers against a real actor process: wrong keys by the
+//! thousand, silence, a slow drip, a crowd of idle connections, strangers
+//! who learn nothing, another user at the socket's door, and length bombs
+//! from a peer that does know the key.
+//!
+//! Each test runs over every transport in [`transports`]; the raw side
+//! speaks the wire protocol by hand over the transport's byte stream.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use uactor::{Actor, Address, Error, Options};
+use uactor_core::frame::{self, DEFAULT_MAX_FRAME, Header, Kind};
+use uactor_core::protocol::{Hello, MAC_LEN, NONCE_LEN};
+use uactor_core::{CodecId, Connection};
+use uactor_transport::framing::{self, Socket};
+use uactor_transport::{Authkey, handshake};
+
+const KEY: &[u8] = b"the key of the hostile tests";
+
+/// An actor that counts every request it decodes.
+#[derive(Debug, Default)]
+pub struct Vault {
+    decoded: u64,
+}
+
+/// A recursive value, nested as deep as a peer likes.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Nest {
+    /// The bottom.
+    Leaf,
+    /// One level more.
+    Node(Box<Nest>),
+}
+
+#[uactor::actor]
+impl Vault {
+    /// Counts a request.
+    pub fn bump(&mut self) -> u64 {
+        self.decoded += 1;
+        self.decoded
+    }
+
+    /// How many requests were decoded (this one not counted).
+    pub fn decoded(&self) -> u64 {
+        self.decoded
+    }
+
+    /// Adds numbers up.
+    pub fn sum(&mut self, values: Vec<u64>) -> u64 {
+        self.decoded += 1;
+        values.iter().sum()
+    }
+
+    /// How deep a value nests.
+    pub fn depth(&mut self, nest: Nest) -> u32 {
+        self.decoded += 1;
+        let mut depth = 0;
+        let mut node = &nest;
+        while let Nest::Node(inner) = node {
+            depth += 1;
+            node = inner;
+        }
+        depth
+    }
+}
+
+/// The transports the attacks run over, each with the options that serve an
+/// actor on it. A new transport whose addresses [`Raw::connect`] reaches is
+/// one more line here.
+fn transports() -> Vec<(&'static str, Options)> {
+    vec![("local socket", Options::new())]
+}
+
+fn spawn(options: &Options) -> VaultProxy {
+    Vault::spawn_with(&options.clone().authkey(KEY)).expect("spawn a vault")
+}
+
+/// The index of `name` among the vault's methods, as a request names it.
+fn method(name: &str) -> u16 {
+    (0..64).find(|&index| <Vault as Actor>::method_name(index) == Some(name)).expect("a method of Vault")
+}
+
+/// A byte stream to an actor's address, below the handshake.
+enum Raw {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Raw {
+    fn connect(address: &Address) -> std::io::Result<Raw> {
+        match address {
+            Address::Local(path) => UnixStream::connect(path).map(Raw::Unix),
+            Address::Tcp(at) => TcpStream::connect(at).map(Raw::Tcp),
+            other => panic!("these tests cannot open a raw stream to {other}"),
+        }
+    }
+
+    fn set_read_timeout(&self, timeout: Duration) {
+        match self {
+            Raw::Unix(stream) => stream.set_read_timeout(Some(timeout)),
+            Raw::Tcp(stream) => stream.set_read_timeout(Some(timeout)),
+        }
+        .expect("set a read timeout");
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Raw::Unix(stream) => stream.write_all(bytes),
+            Raw::Tcp(stream) => stream.write_all(bytes),
+        }
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Raw::Unix(stream) => stream.read(buf),
+            Raw::Tcp(stream) => stream.read(buf),
+        }
+    }
+
+    /// Everything the server sends until it closes the stream (or `limit`
+    /// passes, which is an error).
+    fn read_to_close(&mut self, limit: Duration) -> Vec<u8> {
+        self.set_read_timeout(limit);
+        let mut all = Vec::new();
+        let mut buf = [0; 4096];
+        loop {
+            match self.read(&mut buf) {
+                Ok(0) => return all,
+                Ok(read) => all.extend_from_slice(&buf[..read]),
+                Err(error) if error.kind() == ErrorKind::ConnectionReset => return all,
+                Err(error) => panic!("the server kept the stream open past {limit:?}: {error}"),
+            }
+        }
+    }
+
+    /// The stream as a framed connection, for the handshake.
+    fn framed(self) -> Connection {
+        match self {
+            Raw::Unix(stream) => framing::connection(stream),
+            Raw::Tcp(stream) => framing::connection(Tcp(stream)),
+        }
+    }
+}
+
+struct Tcp(TcpStream);
+
+impl Socket for Tcp {
+    fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+        (&self.0).read(buf)
+    }
+    fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
+        (&self.0).write_all(buf)
+    }
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
+        self.0.set_read_timeout(timeout)
+    }
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> std::io::Result<()> {
+        self.0.set_write_timeout(timeout)
+    }
+}
+
+fn hello_frame() -> Vec<u8> {
+    frame::encode(Header::new(Kind::Hello, 0), &Hello::new(CodecId::Postcard).to_bytes())
+}
+
+fn refusal() -> Vec<u8> {
+    frame::encode(Header::new(Kind::Refused, 0), &[])
+}
+
+/// A request for `method` with these encoded arguments.
+fn request(id: u64, method: u16, args: &[u8]) -> Vec<u8> {
+    frame::encode(Header::new(Kind::Request, id).method(method), args)
+}
+
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|dir| dir.count()).unwrap_or(0)
+}
+
+/// Waits until `pid` has at most `most` descriptors open; returns how many.
+fn settle_files(pid: u32, most: usize, limit: Duration) -> usize {
+    let started = Instant::now();
+    loop {
+        let open = open_files(pid);
+        if open <= most || started.elapsed() > limit {
+            return open;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ten_thousand_wrong_keys_are_refused_and_no_request_is_decoded() {
+    for (transport, options) in transports() {
+        let vault = spawn(&options);
+        let address = vault.address();
+        let files = open_files(vault.pid());
+        let bump = method("bump");
+        let wrong_keys: Vec<Authkey> = [
+            b"the key of the hostile test".to_vec(),
+            b"the key of the hostile testS".to_vec(),
+            [KEY, b"!"].concat(),
+            b"x".to_vec(),
+            vec![0; 200],
+        ]
+        .into_iter()
+        .map(|key| Authkey::new(key).expect("a non-empty key"))
+        .collect();
+        let refused = AtomicUsize::new(0);
+        let attempts = 10_000;
+        let threads = 4;
+        let started = Instant::now();
+        std::thread::scope(|scope| {
+            for thread in 0..threads {
+                let (address, wrong_keys, refused) = (&address, &wrong_keys, &refused);
+                scope.spawn(move || {
+                    for attempt in (thread..attempts).step_by(threads) {
+                        let mut raw = Raw::connect(address).expect("connect");
+                        if attempt % 2 == 0 {
+                            // Through the real client, with a wrong key, then
+                            // a request on the refused connection.
+                            let mut connection = raw.framed();
+                            let key = &wrong_keys[attempt % wrong_keys.len()];
+                            let result = handshake::client(
+                                &mut connection,
+                                key,
+                                CodecId::Postcard,
+                                Duration::from_secs(10),
+                                DEFAULT_MAX_FRAME,
+                            );
+                            assert!(
+                                matches!(result, Err(Error::Auth { .. })),
+                                "attempt {attempt}: {result:?}"
+                            );
+                            let _ = connection.writer.write_frame(&request(1, bump, &[]));
+                        } else {
+                            // By hand: a hello, a forged response and a
+                            // request in one write, before any answer.
+                            let mut forged = [0u8; MAC_LEN + NONCE_LEN];
+                            forged[..8].copy_from_slice(&(attempt as u64).to_le_bytes());
+                            let mut bytes = hello_frame();
+                            bytes.extend_from_slice(&frame::encode(Header::new(Kind::Response, 0), &forged));
+                            bytes.extend_from_slice(&request(1, bump, &[]));
+                            raw.write_all(&bytes).expect("write");
+                            let told = raw.read_to_close(Duration::from_secs(10));
+                            let head = told.get(..24 + NONCE_LEN).expect("a challenge");
+                            let (challenge, rest) = Header::parse(head)
+                                .map(|(header, nonce)| ((header.kind, nonce.len()), &told[24 + NONCE_LEN..]))
+                                .expect("a challenge");
+                            assert_eq!(challenge, (Kind::Challenge, NONCE_LEN));
+                            assert_eq!(rest, refusal(), "attempt {attempt}: more than a fixed refusal");
+                        }
+                        refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        let elapsed = started.elapsed();
+        assert_eq!(refused.load(Ordering::Relaxed), attempts);
+        // Every connection above sent a request for `bump`; none was read.
+        assert_eq!(vault.decoded().unwrap(), 0, "{transport}: a request was decoded without the key");
+        let left = settle_files(vault.pid(), files, Duration::from_secs(10));
+        assert!(left <= files, "{transport}: the actor holds {left} descriptors, {files} before");
+        println!(
+            "{transport}: {attempts} wrong-key attempts refused in {elapsed:?} ({:.0}/s); requests decoded: 0; \
+             actor descriptors {files} before, {left} after",
+            attempts as f64 / elapsed.as_secs_f64()
+        );
+    }
+}
+
+#[test]
+fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
+    for (transport, options) in transports() {
+        let deadline = Duration::from_secs(1);
+        let vault = spawn(&options.handshake_timeout(deadline));
+        let mut raw = Raw::connect(&vault.address()).expect("connect");
+        let started = Instant::now();
+        let told = raw.read_to_close(Duration::from_secs(10));
+        let held = started.elapsed();
+        assert!(told.is_empty(), "{transport}: a silent peer was told {told:?}");
+        assert!(
+            held >= deadline / 2 && held < deadline + Duration::from_secs(1),
+            "{transport}: held {held:?}"
+        );
+        println!("{transport}: a silent peer was dropped after {held:?} (deadline {deadline:?})");
+    }
+}
+
+#[test]
+fn a_peer_sending_a_byte_a_second_is_dropped_at_the_handshake_deadline() {
+    for (transport, options) in transports() {
+        let deadline = Duration::from_secs(2);
+        let vault = spawn(&options.handshake_timeout(deadline));
+        let mut raw = Raw::connect(&vault.address()).expect("connect");
+        raw.set_read_timeout(Duration::from_secs(1));
+        // A valid hello, then a response, one byte a second: each byte comes
+        // well within the deadline, the handshake as a whole does not.
+        let mut drip = hello_frame();
+        drip.extend_from_slice(&frame::encode(Header::new(Kind::Response, 0), &[0; MAC_LEN + NONCE_LEN]));
+        let started = Instant::now();
+        let mut dropped = None;
+        for byte in drip {
+            if raw.write_all(&[byte]).is_err() {
+                dropped = Some(started.elapsed());
+                break;
+            }
+            let mut buf = [0; 256];
+            match raw.read(&mut buf) {
+                Ok(0) => {
+                    dropped = Some(started.elapsed());
+                    break;
+                }
+                // The challenge, once the hello is complete.
+                Ok(_) => {}
+                Err(error) if error.kind() == ErrorKind::ConnectionReset => {
+                    dropped = Some(started.elapsed());
+                    break;
+                }
+                Err(_) => {}
+            }
+            if started.elapsed() > deadline * 5 {
+                break;
+            }
+        }
+        let held = dropped.unwrap_or_else(|| {
+            panic!(
+                "{transport}: a peer dripping a byte a second was held {:?} past a {deadline:?} deadline",
+                started.elapsed()
+            )
+        });
+        assert!(held < deadline + Duration::from_millis(1500), "{transport}: held {held:?}");
+        println!(
+            "{transport}: a peer sending a byte a second was dropped after {held:?} (deadline {deadline:?})"
+        );
+    }
+}
+
+#[test]
+fn a_thousand_idle_connections_do_not_delay_a_real_client() {
+    for (transport, options) in transports() {
+        // Long enough that the idle peers are all held while we measure.
+        let vault = spawn(&options.handshake_timeout(Duration::from_secs(60)));
+        let address = vault.address();
+        let pid = vault.pid();
+        let connect_and_call = || {
+            let started = Instant::now();
+            let client = Vault::connect(&address, KEY).expect("a real client connects");
+            let connected = started.elapsed();
+            for _ in 0..10 {
+                client.decoded().expect("a call");
+            }
+            (connected, started.elapsed())
+        };
+        let median = |mut samples: Vec<Duration>| {
+            samples.sort();
+            samples[samples.len() / 2]
+        };
+        let before: Vec<_> = (0..20).map(|_| connect_and_call()).collect();
+        let files = settle_files(pid, open_files(pid), Duration::ZERO);
+
+        let idle: Vec<Raw> = (0..1000).map(|_| Raw::connect(&address).expect("an idle connection")).collect();
+        // Wait until the actor has accepted them all: each holds a descriptor.
+        let held = Instant::now();
+        while open_files(pid) < files + 1000 && held.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            open_files(pid) >= files + 1000,
+            "{transport}: the actor accepted only {}",
+            open_files(pid) - files
+        );
+
+        let during: Vec<_> = (0..20).map(|_| connect_and_call()).collect();
+        let worst = during.iter().map(|(_, total)| *total).max().unwrap_or_default();
+        // A server that ran handshakes one at a time would make this client
+        // wait for the idle peers' 60 s deadlines.
+        assert!(
+            worst < Duration::from_secs(2),
+            "{transport}: a real client took {worst:?} among 1000 idle peers"
+        );
+        let (connect_before, total_before) =
+            (median(before.iter().map(|s| s.0).collect()), median(before.iter().map(|s| s.1).collect()));
+        let (connect_during, total_during) =
+            (median(during.iter().map(|s| s.0).collect()), median(during.iter().map(|s| s.1).collect()));
+        drop(idle);
+        let left = settle_files(pid, files, Duration::from_secs(10));
+        assert!(left <= files, "{transport}: {left} descriptors left, {files} before the idle peers");
+        println!(
+            "{transport}: connect + 10 calls, median of 20: {total_before:?} alone (connect {connect_before:?}), \
+             {total_during:?} among 1000 idle connections (connect {connect_during:?}), worst {worst:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unauthenticated_peer_learns_nothing_but_a_fixed_refusal() {
+    let challenge = 24 + NONCE_LEN;
+    let hello_with = |payload: &[u8]| frame::encode(Header::new(Kind::Hello, 0), payload);
+    let mut wrong_version = Hello::new(CodecId::Postcard).to_bytes();
+    wrong_version[4] = 9;
+    let mut unknown_codec = Hello::new(CodecId::Postcard).to_bytes();
+    unknown_codec[6] = 77;
+    let forged = frame::encode(Header::new(Kind::Response, 0), &[7; MAC_LEN + NONCE_LEN]);
+    // What the peer sends, and whether its valid hello must earn it a
+    // challenge (a hello naming an unknown codec may or may not).
+    let attempts: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("a wrong key", [hello_frame(), forged.clone()].concat(), true),
+        (
+            "a short response",
+            [hello_frame(), frame::encode(Header::new(Kind::Response, 0), &[1; 5])].concat(),
+            true,
+        ),
+        ("an unknown codec and a wrong key", [hello_with(&unknown_codec), forged.clone()].concat(), false),
+        ("a bad magic", hello_with(b"GET / HT"), false),
+        ("another version", hello_with(&wrong_version), false),
+        ("a request first", request(1, method("bump"), &[]), false),
+        ("a shutdown first", frame::encode(Header::new(Kind::Shutdown, 9), &[]), false),
+        ("a response first", forged, false),
+        ("an oversized frame", frame::encode(Header::new(Kind::Hello, 0), &[0; 1000]), false),
+        ("an HTTP request", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), false),
+        ("a length of u32::MAX", vec![0xff; 8], false),
+    ];
+    for (transport, options) in transports() {
+        let vault = spawn(&options);
+        for (what, bytes, challenged) in &attempts {
+            let mut raw = Raw::connect(&vault.address()).expect("connect");
+            raw.write_all(bytes).expect("write");
+            let told = raw.read_to_close(Duration::from_secs(10));
+            // A random challenge may come first, once the hello is valid.
+            let rest = match told.get(..challenge).map(Header::parse) {
+                Some(Ok((header, nonce))) if header.kind == Kind::Challenge => {
+                    assert_eq!(nonce.len(), NONCE_LEN, "{transport}, {what}");
+                    &told[challenge..]
+                }
+                _ => {
+                    assert!(!challenged, "{transport}, {what}: no challenge before the refusal");
+                    &told[..]
+                }
+            };
+            assert_eq!(rest, refusal(), "{transport}, {what}: told {told:?}");
+        }
+        assert_eq!(vault.decoded().unwrap(), 0);
+        println!("{transport}: {} kinds of stranger each got the same 24-byte refusal", attempts.len());
+    }
+}
+
+/// The private directory of a local actor's socket.
+fn socket_dir(address: &Address) -> PathBuf {
+    let Address::Local(path) = address else { panic!("not a local socket: {address}") };
+    path.parent().expect("a socket in a directory").to_owned()
+}
+
+/// Runs the `stranger` binary as user `nobody` against `socket`; `None`
+/// (with the reason printed) when this machine cannot.
+fn as_nobody(socket: &Path) -> Option<String> {
+    if rustix::process::geteuid().as_raw() != 0 {
+        println!(
+            "skipped: running as another user needs root; this test runs as uid {}",
+            rustix::process::geteuid().as_raw()
+        );
+        return None;
+    }
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        println!("skipped: setpriv (util-linux) is not installed");
+        return None;
+    }
+    // A copy that `nobody` can execute, whatever the build directory's mode.
+    let dir = std::env::temp_dir().join(format!("uactor-stranger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory for the stranger");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let program = dir.join("stranger");
+    std::fs::copy(env!("CARGO_BIN_EXE_stranger"), &program).expect("copy the stranger");
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&program)
+        .arg(socket)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    match output {
+        Ok(output) if output.status.success() => {
+            Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        }
+        Ok(output) => {
+            println!(
+                "skipped: the stranger could not run as nobody ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+            None
+        }
+        Err(error) => {
+            println!("skipped: setpriv failed to start: {error}");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_local_socket_is_private_to_its_user() {
+    let vault = spawn(&Options::new());
+    let address = vault.address();
+    let Address::Local(socket) = &address else { panic!("the default transport is a local socket") };
+    let dir = socket_dir(&address);
+    let metadata = std::fs::metadata(&dir).expect("the socket's directory");
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o700, "{}", dir.display());
+    assert_eq!(metadata.uid(), rustix::process::geteuid().as_raw(), "owned by the actor's user");
+    println!("{}: mode 0700, owner uid {}", dir.display(), metadata.uid());
+
+    // Another user cannot even reach the socket.
+    let Some(seen) = as_nobody(socket) else { return };
+    assert_eq!(seen, "denied", "another user reached the socket");
+    println!("as nobody: {seen}");
+
+    // Defence in depth: with the directory opened up, the actor still drops
+    // a peer running as another user before it reads a byte.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).expect("chmod the directory");
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o777)).expect("chmod the socket");
+    let seen = as_nobody(socket);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("restore the directory");
+    let seen = seen.expect("ran as nobody a moment ago");
+    assert_eq!(seen, "dropped", "the peer-uid check let another user speak");
+    println!("as nobody, past an opened directory: {seen}");
+    assert_eq!(vault.decoded().unwrap(), 0);
+}
+
+/// An authenticated raw connection: the peer knows the key, and then
+/// misbehaves.
+fn authenticated(address: &Address) -> Connection {
+    let mut connection = Raw::connect(address).expect("connect").framed();
+    let key = Authkey::new(KEY).expect("a key");
+    handshake::client(&mut connection, &key, CodecId::Postcard, Duration::from_secs(10), DEFAULT_MAX_FRAME)
+        .expect("the right key is welcome");
+    connection
+}
+
+/// Sends a request and returns what came back, and how long it took.
+fn call_raw(connection: &mut Connection, frame: &[u8]) -> (Result<Vec<u8>, Error>, Duration) {
+    let started = Instant::now();
+    connection.writer.write_frame(frame).expect("send");
+    connection.reader.set_timeout(Some(Duration::from_secs(10))).expect("a timeout");
+    let reply = connection.reader.read_frame().expect("a reply").to_vec();
+    let elapsed = started.elapsed();
+    let (header, payload) = Header::parse(&reply).expect("a well-formed reply");
+    match header.kind {
+        Kind::Reply => (Ok(payload.to_vec()), elapsed),
+        Kind::Failure => (Err(CodecId::Postcard.decode(payload).expect("an error")), elapsed),
+        other => panic!("a {other:?} frame in reply"),
+    }
+}
+
+#[test]
+fn length_bombs_from_an_authenticated_peer_fail_fast_and_the_actor_serves_on() {
+    for (transport, options) in transports() {
+        let vault = spawn(&options);
+        let address = vault.address();
+        let mut connection = authenticated(&address);
+
+        // A 16-byte payload declaring a vector of 2^60 elements.
+        let mut payload = Vec::new();
+        CodecId::Postcard.encode(&(1u64 << 60), &mut payload).expect("encode");
+        payload.resize(16, 1);
+        let (result, vector) = call_raw(&mut connection, &request(1, method("sum"), &payload));
+        assert!(matches!(result, Err(Error::Codec { .. })), "{transport}: {result:?}");
+
+        // A value nested 100 000 deep: `Node` is variant 1, `Leaf` 0.
+        let mut nested = vec![1u8; 100_000];
+        nested.push(0);
+        let (result, nesting) = call_raw(&mut connection, &request(2, method("depth"), &nested));
+        match result {
+            Err(Error::Codec { message }) => assert!(message.contains("deeper than"), "{message}"),
+            other => panic!("{transport}: expected a codec error, got {other:?}"),
+        }
+
+        // The same connection still works.
+        let (result, _) = call_raw(&mut connection, &request(3, method("bump"), &[]));
+        assert!(result.is_ok(), "{transport}: {result:?}");
+
+        // A length prefix of u32::MAX: the connection is dropped, nothing
+        // is allocated for it, and the actor serves everyone else.
+        let started = Instant::now();
+        connection.writer.write_frame(&[0xff; 4]).expect("send");
+        connection.reader.set_timeout(Some(Duration::from_secs(10))).expect("a timeout");
+        let closed = connection.reader.read_frame().map(<[u8]>::to_vec);
+        let dropped = started.elapsed();
+        assert!(matches!(closed, Err(Error::Closed | Error::Transport { .. })), "{transport}: {closed:?}");
+        assert_eq!(vault.bump().unwrap(), 2, "{transport}: the actor serves on");
+        println!(
+            "{transport}: 2^60-element vector refused in {vector:?}, 100 000-deep value in {nesting:?}, \
+             u32::MAX length prefix dropped in {dropped:?} (round trips)"
+        );
+    }
+}
