@@ -213,3 +213,14 @@ fn killing_the_parent_takes_its_32_actors_with_it_within_a_second() {
         slowest.last().copied().unwrap_or_default()
     );
 }
+
+#[test]
+fn an_idle_actor_outlives_its_bootstrap_deadline() {
+    // The child reads its bootstrap message within 30 s, then watches the
+    // same channel for its parent's end: that watch must not inherit the
+    // deadline, or every actor exits 30 s after it started.
+    let owner = Echo::spawn_with(&Options::new().authkey(KEY)).expect("spawn");
+    std::thread::sleep(Duration::from_secs(32));
+    assert!(alive(owner.pid()), "the actor exited while its owner lives");
+    assert_eq!(owner.echo(7).expect("a call after 32 s"), 7);
+}

@@ -89,6 +89,10 @@ pub fn serve_if_spawned() {
             std::process::exit(BOOTSTRAP_FAILED);
         }
     };
+    // The deadline was for the bootstrap message only. The same socket is
+    // then watched for the parent's end, which may come hours later: a read
+    // that timed out there would end the actor.
+    let _ = stream.set_read_timeout(None);
     match crate::registry::find(&bootstrap.actor) {
         Some(registration) => registration.serve(bootstrap, stream),
         None => {
