@@ -103,7 +103,16 @@ fn main() -> Result<()> {
             other => bail!("unknown argument {other:?}; {USAGE}"),
         }
     }
-    let plan = if full { Plan::full() } else { Plan::quick() };
+    let plan = if full {
+        Plan::full()
+    } else if cfg!(debug_assertions) {
+        // CI runs every example unoptimized: check that everything runs,
+        // quickly; the figures mean nothing there.
+        eprintln!("bench: an unoptimized build measures little; use --release for figures");
+        Plan::smoke()
+    } else {
+        Plan::quick()
+    };
     let report = run(&plan)?;
     if json {
         println!("{}", report.json());
@@ -153,7 +162,7 @@ fn repeat(what: &str, count: usize) -> Result<()> {
     Ok(())
 }
 
-/// Iteration counts; `--full` multiplies them by ten.
+/// Iteration counts; `--full` multiplies the quick ones by ten.
 struct Plan {
     full: bool,
     calls: usize,
@@ -176,6 +185,21 @@ impl Plan {
             vec_echoes: 30,
             spin_same_core: 200,
             pipelined: 200_000,
+        }
+    }
+
+    /// A tenth of the quick run, for unoptimized builds.
+    fn smoke() -> Self {
+        let quick = Plan::quick();
+        Plan {
+            full: false,
+            calls: quick.calls / 10,
+            cross_calls: quick.cross_calls / 10,
+            spawns: quick.spawns / 3,
+            echoes: quick.echoes / 10,
+            vec_echoes: 1,
+            spin_same_core: quick.spin_same_core / 10,
+            pipelined: quick.pipelined / 10,
         }
     }
 
@@ -205,7 +229,14 @@ fn run(plan: &Plan) -> Result<Report> {
     let mut report = Report::default();
     report.text("machine", machine());
     report.int("cpus", cpus.count() as u64);
-    report.text("mode", if plan.full { "full" } else { "quick" }.to_owned());
+    let mode = if plan.full {
+        "full"
+    } else if cfg!(debug_assertions) {
+        "smoke (unoptimized)"
+    } else {
+        "quick"
+    };
+    report.text("mode", mode.to_owned());
 
     // Round trips, each next to its floor.
     {
