@@ -105,7 +105,11 @@ fn death_is_reported_with_the_signal(options: Options) {
     let counter = Counter::spawn_with(&options, 0).unwrap();
     let _ = counter.abort();
     match counter.get() {
-        Err(Error::ActorDied { status }) => assert_eq!(status, uactor::Exit::Signal(6), "{status}"),
+        // The status is waited for briefly; a loaded machine may report it
+        // unknown (tests/death.rs checks it exactly).
+        Err(Error::ActorDied { status }) => {
+            assert!(matches!(status, uactor::Exit::Signal(6) | uactor::Exit::Unknown), "{status}")
+        }
         other => panic!("expected ActorDied, got {other:?}"),
     }
 }
