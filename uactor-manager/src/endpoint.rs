@@ -167,6 +167,11 @@ pub(crate) fn open(address: &Address, options: &Options) -> Result<Connection> {
         Address::Tcp(at) => uactor_transport::tcp::connect(*at, options.handshake_timeout),
         #[cfg(feature = "tls")]
         Address::Tls(at) => {
+            // Settings given once are kept for proxies to `tls://` actors
+            // that later travel here, which come with no options.
+            if let Some(tls) = &options.tls {
+                remember_tls(tls);
+            }
             let tls = options.tls.as_ref().or_else(|| TLS.get()).ok_or_else(|| Error::Transport {
                 message: format!(
                     "{address} speaks TLS: connect with the server's certificate, \
