@@ -33,6 +33,17 @@ pub const HANDSHAKE_MAX_FRAME: u32 = 256;
 /// The object id of the actor itself; other ids name objects it handed out.
 pub const ACTOR_OBJECT: u64 = 0;
 
+/// Flag of a [`Kind::Request`]: the payload starts with a trace context of
+/// [`TRACE_CONTEXT_LEN`] bytes (the caller's trace id and span id, u64 LE
+/// each) before the arguments. Only a caller built with uactor's `tracing`
+/// feature sets it, and only while its call span is enabled; every host
+/// understands it, so builds with and without the feature talk to each
+/// other.
+pub const FLAG_TRACE_CONTEXT: u8 = 1;
+
+/// Bytes of the trace context that [`FLAG_TRACE_CONTEXT`] announces.
+pub const TRACE_CONTEXT_LEN: usize = 16;
+
 /// What a frame is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -67,6 +78,10 @@ pub enum Kind {
     /// Client → server: this connection takes over a reference that was on
     /// its way (a proxy was deserialized). No reply.
     Adopt = 23,
+    /// Client → server: how the actor is doing. The host answers it itself
+    /// (a `Reply` carrying its counters), so no method of the actor can
+    /// shadow it.
+    Stats = 24,
 }
 
 impl Kind {
@@ -86,6 +101,7 @@ impl Kind {
             21 => Kind::IncRef,
             22 => Kind::DecRef,
             23 => Kind::Adopt,
+            24 => Kind::Stats,
             other => return Err(Error::protocol(format!("unknown frame kind {other}"))),
         })
     }

@@ -19,6 +19,7 @@ use crate::link::{Link, OnTimeout};
 use crate::Options;
 use crate::options::Restart;
 use crate::spawn::{ExitHook, Launched, Process, Recipe};
+use crate::{ActorInfo, ActorState, Stats};
 
 /// How long a shutdown waits for the process to end after the actor
 /// answered, before it kills it.
@@ -152,6 +153,8 @@ impl Client {
         if let Some(supervisor) = &supervisor {
             let _ = supervisor.client.set(Arc::downgrade(&inner));
         }
+        let listed: Weak<Inner> = Arc::downgrade(&inner);
+        crate::owned::register(listed);
         Ok(Client { inner })
     }
 
@@ -196,7 +199,11 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
+        #[cfg(feature = "tracing")]
+        let scope = crate::trace::call(self.inner.actor, method);
         let (link, request) = self.inner.send(method, args)?;
+        #[cfg(feature = "tracing")]
+        scope.sent(request);
         let codec = link.codec();
         link.wait(request, self.inner.call_timeout, OnTimeout::Forget, |bytes| codec.decode(bytes))
     }
@@ -208,7 +215,11 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
+        #[cfg(feature = "tracing")]
+        let scope = crate::trace::call(self.inner.actor, method);
         let (link, request) = self.inner.send(method, args)?;
+        #[cfg(feature = "tracing")]
+        scope.sent(request);
         Ok(AsyncResult::remote(link, request))
     }
 
@@ -219,7 +230,14 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        CallFuture::new(self.inner.send(method, args))
+        #[cfg(feature = "tracing")]
+        let scope = crate::trace::call(self.inner.actor, method);
+        let sent = self.inner.send(method, args);
+        #[cfg(feature = "tracing")]
+        if let Ok((_, request)) = &sent {
+            scope.sent(*request);
+        }
+        CallFuture::new(sent)
     }
 
     /// The actor's process id (of its current process, after restarts).
@@ -240,6 +258,23 @@ impl Client {
             .as_ref()
             .and_then(|owner| owner.supervisor.as_ref())
             .map_or(0, |supervisor| supervisor.generation.load(Ordering::Acquire))
+    }
+
+    /// How the actor is doing: its host's counters, uptime and resident
+    /// memory. The host answers beside the actor's methods (no method can
+    /// shadow it), in order with the other requests of this process's
+    /// connection to the actor.
+    pub fn stats(&self) -> Result<Stats> {
+        let link = self.inner.link()?;
+        let codec = link.codec();
+        link.call(
+            Kind::Stats,
+            ACTOR_OBJECT,
+            0,
+            |_| Ok(()),
+            |bytes| codec.decode(bytes),
+            self.inner.call_timeout,
+        )
     }
 
     /// Whether this client's process owns the actor.
@@ -504,6 +539,48 @@ impl Supervisor {
     fn settle(&self, phase: Phase) {
         *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = phase;
         self.changed.notify_all();
+    }
+}
+
+impl crate::owned::Owned for Inner {
+    fn describe(&self) -> ActorInfo {
+        let current = self.current();
+        let supervisor = self.owner.as_ref().and_then(|owner| owner.supervisor.as_ref());
+        ActorInfo {
+            name: self.actor,
+            pid: current.pid,
+            address: current.address,
+            state: self.state(),
+            generation: supervisor.map_or(0, |supervisor| supervisor.generation.load(Ordering::Acquire)),
+        }
+    }
+}
+
+impl Inner {
+    /// Whether the owned actor runs, is being restarted, or has ended.
+    fn state(&self) -> ActorState {
+        let Some(owner) = &self.owner else { return ActorState::Running };
+        let mut supervised = owner.supervisor.is_some();
+        if let Some(supervisor) = &owner.supervisor {
+            match &*supervisor.phase.lock().unwrap_or_else(PoisonError::into_inner) {
+                Phase::Restarting => return ActorState::Restarting,
+                Phase::GaveUp(Error::ActorDied { status }) => return ActorState::Exited { status: *status },
+                Phase::GaveUp(_) => supervised = false,
+                Phase::Running => {}
+            }
+        }
+        match owner.process().wait_exit(Duration::ZERO) {
+            None => ActorState::Running,
+            // Crashed, and its supervisor has not said what it does yet.
+            Some(status)
+                if supervised
+                    && status != Exit::Code(0)
+                    && !owner.shutting_down.load(Ordering::Acquire) =>
+            {
+                ActorState::Restarting
+            }
+            Some(status) => ActorState::Exited { status },
+        }
     }
 }
 

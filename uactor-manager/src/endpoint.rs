@@ -386,7 +386,11 @@ pub fn connect_with<A: Actor>(address: &Address, options: &Options) -> Result<A:
 where
     A::Proxy: ProxyClient,
 {
+    #[cfg(feature = "tracing")]
+    let scope = crate::trace::connect(A::NAME, address);
     let authkey: Authkey = options.authkey_or(context::authkey)?;
     let client = Client::connect(A::NAME, address.clone(), &authkey, options, None)?;
+    #[cfg(feature = "tracing")]
+    scope.span().record("pid", client.pid());
     Ok(A::Proxy::from_client(client))
 }

@@ -93,6 +93,8 @@ struct Shared<M> {
     manager: Mutex<Option<M>>,
     settings: HostSettings,
     pid: u32,
+    /// Calls served, failed and in flight, for `Kind::Stats`.
+    stats: Arc<crate::stats::Counters>,
     /// Writers of open connections, to say goodbye on shutdown.
     writers: Mutex<Vec<Weak<SharedWriter>>>,
     finished: Mutex<bool>,
@@ -107,6 +109,7 @@ impl<M: Manager> Host<M> {
                 manager: Mutex::new(Some(manager)),
                 settings,
                 pid: std::process::id(),
+                stats: Arc::new(crate::stats::Counters::new()),
                 writers: Mutex::new(Vec::new()),
                 finished: Mutex::new(false),
                 finished_signal: Condvar::new(),
@@ -173,6 +176,12 @@ impl<M: Manager> Shared<M> {
         // the actor serves the others.
         while let Ok(frame) = reader.read_frame() {
             let Ok((header, payload)) = Header::parse(frame) else { break };
+            // A traced caller's context comes first; the span of serving it
+            // lasts until the reply is written (or handed to the runtime).
+            let (_caller, payload) = crate::trace::split(header, payload);
+            #[cfg(feature = "tracing")]
+            let _serving = (header.kind == Kind::Request)
+                .then(|| crate::trace::serve(self.settings.served, header, _caller));
             match header.kind {
                 Kind::Request => match self.call(codec, header, payload, &mut reply) {
                     Reply::Now(frame) => {
@@ -185,6 +194,12 @@ impl<M: Manager> Shared<M> {
                     Reply::Later(deferred) => self.defer(codec, header.request, deferred, Arc::clone(&writer)),
                 },
                 Kind::IncRef | Kind::DecRef | Kind::Adopt => held.apply(header.kind, header.object),
+                Kind::Stats => {
+                    let frame = self.stats(codec, header.request);
+                    if writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&frame).is_err() {
+                        break;
+                    }
+                }
                 Kind::Shutdown => {
                     self.shutdown(header.request, &writer);
                     break;
@@ -207,6 +222,7 @@ impl<M: Manager> Shared<M> {
         reply: &'b mut FrameBuffer,
     ) -> Reply<'b> {
         reply.start();
+        self.stats.received();
         let mut deferred = None;
         let outcome = if header.object != uactor_core::frame::ACTOR_OBJECT {
             // An object the actor handed out: served under its own lock, so
@@ -250,9 +266,21 @@ impl<M: Manager> Shared<M> {
             other => other,
         };
         match (result, deferred) {
+            // Counted when it resolves.
+            #[cfg(not(feature = "tracing"))]
             (Ok(()), Some(deferred)) => Reply::Later(deferred),
-            (Ok(()), None) => Reply::Now(reply.finish(Header::new(Kind::Reply, header.request))),
-            (Err(error), _) => Reply::Now(failure(codec, header.request, &error, reply)),
+            #[cfg(feature = "tracing")]
+            (Ok(()), Some(deferred)) => Reply::Later(crate::trace::follow(deferred)),
+            (Ok(()), None) => {
+                self.stats.answered();
+                Reply::Now(reply.finish(Header::new(Kind::Reply, header.request)))
+            }
+            (Err(error), _) => {
+                self.stats.failed(&error);
+                #[cfg(feature = "tracing")]
+                crate::trace::failed(&error);
+                Reply::Now(failure(codec, header.request, &error, reply))
+            }
         }
     }
 
@@ -261,8 +289,14 @@ impl<M: Manager> Shared<M> {
     fn defer(&self, codec: CodecId, request: u64, deferred: Deferred, writer: Arc<SharedWriter>) {
         let max = self.settings.max_frame_size as usize;
         let fallback = Arc::clone(&writer);
+        let stats = Arc::clone(&self.stats);
         let reply = move |result: Result<Vec<u8>>| {
             let mut frame = FrameBuffer::new();
+            match &result {
+                Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => stats.answered(),
+                Ok(_) => stats.errored(),
+                Err(error) => stats.failed(error),
+            }
             let frame = match result {
                 Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => {
                     frame.start();
@@ -287,6 +321,7 @@ impl<M: Manager> Shared<M> {
             })
         });
         if let Err(error) = runtime::submit(job) {
+            self.stats.failed(&error);
             let mut frame = FrameBuffer::new();
             let frame = failure(codec, request, &error, &mut frame);
             let _ = fallback.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
@@ -315,6 +350,25 @@ impl<M: Manager> Shared<M> {
         let _ = caller.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&reply);
         *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.finished_signal.notify_all();
+    }
+}
+
+impl<M> Shared<M> {
+    /// The answer to a `Stats` frame: the host's own counters, served
+    /// beside the actor, never by one of its methods.
+    fn stats(&self, codec: CodecId, request: u64) -> Vec<u8> {
+        let connections = self
+            .writers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|writer| writer.strong_count() > 0)
+            .count();
+        let mut payload = Vec::new();
+        match codec.encode(&self.stats.snapshot(connections), &mut payload) {
+            Ok(()) => uactor_core::frame::encode(Header::new(Kind::Reply, request), &payload),
+            Err(error) => failure(codec, request, &error, &mut FrameBuffer::new()).to_vec(),
+        }
     }
 }
 
@@ -381,6 +435,9 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
     };
     context::inherit_authkey(authkey.clone());
     record_panics();
+    // The program's own set-up for actor processes (a tracing subscriber),
+    // before the constructor runs.
+    crate::startup::run();
 
     let constructed = panic::catch_unwind(|| {
         let args: A::Args = bootstrap.codec.decode(&bootstrap.args)?;

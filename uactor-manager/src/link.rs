@@ -203,7 +203,22 @@ impl Link {
             }
             state.waiting.insert(request, Slot::default());
         }
+        #[cfg(not(feature = "tracing"))]
         let header = Header { kind, flags: 0, method, request, object };
+        // A request made inside a traced call carries its trace context
+        // (only then: without a subscriber nothing is added).
+        #[cfg(feature = "tracing")]
+        let (header, encode) = {
+            let context = if kind == Kind::Request { crate::trace::outgoing() } else { None };
+            let flags = context.map_or(0, |_| uactor_core::frame::FLAG_TRACE_CONTEXT);
+            let encode = move |out: &mut Vec<u8>| {
+                if let Some(context) = context {
+                    crate::trace::write(context, out);
+                }
+                encode(out)
+            };
+            (Header { kind, flags, method, request, object }, encode)
+        };
         if let Err(error) = shared.write(header, encode) {
             shared.state().waiting.remove(&request);
             return Err(if error.is_fatal() { shared.break_with(error) } else { error });

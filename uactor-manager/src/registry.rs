@@ -12,12 +12,13 @@ use crate::bootstrap::Bootstrap;
 pub struct Registration {
     name: &'static str,
     serve: fn(Bootstrap, UnixStream) -> !,
+    method_name: fn(u16) -> Option<&'static str>,
 }
 
 impl Registration {
     /// The registration of `A`.
     pub const fn of<A: Actor>() -> Self {
-        Registration { name: A::NAME, serve: crate::host::serve_spawned::<A> }
+        Registration { name: A::NAME, serve: crate::host::serve_spawned::<A>, method_name: A::method_name }
     }
 
     /// The stable name a spawned process is told.
@@ -40,6 +41,12 @@ impl fmt::Debug for Registration {
 /// is complete before any code runs, the before-main hook included.
 #[distributed_slice]
 pub static ACTORS: [Registration];
+
+/// The name of method `method` of the actor type named `actor`, for traces.
+#[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+pub(crate) fn method_name(actor: &str, method: u16) -> Option<&'static str> {
+    find(actor).and_then(|registration| (registration.method_name)(method))
+}
 
 /// The registration named `name`.
 pub(crate) fn find(name: &str) -> Option<&'static Registration> {

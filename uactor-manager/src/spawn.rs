@@ -28,11 +28,16 @@ pub fn spawn_actor<A: Actor>(options: &Options, args: A::Args) -> Result<A::Prox
 where
     A::Proxy: ProxyClient,
 {
+    #[cfg(feature = "tracing")]
+    let scope = crate::trace::spawn(A::NAME);
     let authkey = options.authkey_or(context::authkey)?;
     let mut encoded = Vec::new();
     options.codec.encode(&args, &mut encoded)?;
     let recipe = Recipe { actor: A::NAME, args: encoded, options: options.clone(), authkey };
-    Client::spawned(recipe).map(A::Proxy::from_client)
+    let client = Client::spawned(recipe)?;
+    #[cfg(feature = "tracing")]
+    scope.span().record("pid", client.pid());
+    Ok(A::Proxy::from_client(client))
 }
 
 /// Everything needed to start an actor process, again if it crashes.

@@ -33,6 +33,12 @@ where
 
 pub mod transport;
 
+// Observability (issue 8): counters of an actor, the actors this process
+// owns, the set-up of actor processes.
+mod observe;
+pub use observe::{actors, stats};
+pub use uactor_manager::{ActorInfo, ActorState, Stats};
+
 // Transports, addresses and serving (issue 5).
 pub use uactor_core::CodecId;
 pub use uactor_manager::{Server, connect_with, serve};
@@ -79,6 +85,7 @@ pub mod __private {
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
     };
     pub use uactor_manager::{TRANSPORTS, TransportRegistration};
+    pub use uactor_manager::ACTOR_START;
 
     use crate::{Error, Result};
     use core::future::Future;
