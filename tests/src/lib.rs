@@ -200,3 +200,162 @@ impl Sleeper {
         std::process::abort();
     }
 }
+
+/// An actor that keeps one of each built-in object and hands out proxies
+/// to them (tests/tests/proxy.rs).
+#[derive(Debug)]
+pub struct Keeper {
+    items: uactor::Shared<Vec<i64>>,
+    queue: uactor::Queue<i64>,
+    lock: uactor::Lock,
+    semaphore: uactor::Semaphore,
+    barrier: uactor::Barrier,
+    condition: uactor::Condition,
+}
+
+#[uactor::actor]
+impl Keeper {
+    /// A semaphore of `permits` and a barrier of `parties`.
+    pub fn new(permits: usize, parties: usize) -> Self {
+        Keeper {
+            items: uactor::Shared::new(Vec::new()),
+            queue: uactor::Queue::new(),
+            lock: uactor::Lock::new(),
+            semaphore: uactor::Semaphore::new(permits),
+            barrier: uactor::Barrier::new(parties),
+            condition: uactor::Condition::new(),
+        }
+    }
+
+    /// Answers at once: shows the actor is not held up.
+    pub fn ping(&self) -> bool {
+        true
+    }
+
+    /// The list.
+    #[uactor(proxy)]
+    pub fn items(&self) -> uactor::Shared<Vec<i64>> {
+        self.items.clone()
+    }
+
+    /// The sum of the list, read in the actor.
+    pub fn sum(&self) -> i64 {
+        self.items.lock().iter().sum()
+    }
+
+    /// The queue.
+    #[uactor(proxy)]
+    pub fn queue(&self) -> uactor::Queue<i64> {
+        self.queue.clone()
+    }
+
+    /// The lock.
+    #[uactor(proxy)]
+    pub fn lock(&self) -> uactor::Lock {
+        self.lock.clone()
+    }
+
+    /// The semaphore.
+    #[uactor(proxy)]
+    pub fn semaphore(&self) -> uactor::Semaphore {
+        self.semaphore.clone()
+    }
+
+    /// The barrier.
+    #[uactor(proxy)]
+    pub fn barrier(&self) -> uactor::Barrier {
+        self.barrier.clone()
+    }
+
+    /// The condition.
+    #[uactor(proxy)]
+    pub fn condition(&self) -> uactor::Condition {
+        self.condition.clone()
+    }
+
+    /// A proxy to a new list each time: a new object in the table.
+    pub fn fresh(&self, len: usize) -> uactor::Result<uactor::ListProxy<i64>> {
+        uactor::proxy(&uactor::Shared::new(vec![7; len]))
+    }
+
+    /// `0..n`, walked by proxy.
+    pub fn numbers(&self, n: u64) -> uactor::Result<uactor::IteratorProxy<u64>> {
+        uactor::proxy_iter(0..n)
+    }
+
+    /// The list as `typeid`, the dynamic way.
+    pub fn items_as(&self, typeid: String) -> uactor::Result<uactor::AnyProxy> {
+        uactor::proxy_as(&self.items, &typeid)
+    }
+
+    /// The actor itself as `typeid`.
+    pub fn itself_as(&self, typeid: String) -> uactor::Result<uactor::AnyProxy> {
+        uactor::proxy_as(self, &typeid)
+    }
+
+    /// Another `Keeper` value (not the hosted actor) as `actor`.
+    pub fn stranger_as_actor(&self) -> uactor::Result<uactor::AnyProxy> {
+        uactor::proxy_as(&Keeper::new(1, 1), "actor")
+    }
+
+    /// How many objects the table holds.
+    pub fn hosted_objects(&self) -> usize {
+        uactor::__private::hosted_objects()
+    }
+}
+
+/// An actor that takes and keeps a lock in another actor (to be killed
+/// while holding it), and relays list proxies.
+#[derive(Debug, Default)]
+pub struct Holder {
+    guard: Option<uactor::LockGuard>,
+    list: Option<uactor::ListProxy<i64>>,
+}
+
+#[uactor::actor]
+impl Holder {
+    /// Takes `lock` and keeps it; returns whether it got it.
+    pub fn take(&mut self, lock: uactor::LockProxy) -> uactor::Result<bool> {
+        self.guard = lock.try_acquire()?;
+        Ok(self.guard.is_some())
+    }
+
+    /// Keeps `list` and pushes `value` through it; returns it.
+    pub fn relay(&mut self, list: uactor::ListProxy<i64>, value: i64) -> uactor::Result<uactor::ListProxy<i64>> {
+        list.push(value)?;
+        self.list = Some(list.clone());
+        Ok(list)
+    }
+
+    /// Drops the list it keeps.
+    pub fn forget(&mut self) {
+        self.list = None;
+    }
+}
+
+/// An actor that spawns actors, in its constructor and in a method.
+#[derive(Debug)]
+pub struct Nest {
+    first: CounterProxy,
+    more: Vec<CounterProxy>,
+}
+
+#[uactor::actor]
+impl Nest {
+    /// Spawns its first child, starting at `start`.
+    pub fn new(start: i64) -> uactor::Result<Self> {
+        Ok(Nest { first: Counter::spawn(start)?, more: Vec::new() })
+    }
+
+    /// The child it spawned at start.
+    pub fn first(&self) -> CounterProxy {
+        self.first.clone()
+    }
+
+    /// Spawns another child and returns a proxy to it.
+    pub fn spawn_child(&mut self, start: i64) -> uactor::Result<CounterProxy> {
+        let child = Counter::spawn(start)?;
+        self.more.push(child.clone());
+        Ok(child)
+    }
+}

@@ -123,6 +123,7 @@ pub struct Call<'a> {
     args: &'a [u8],
     reply: &'a mut Vec<u8>,
     deferred: Option<Deferred>,
+    connection: u64,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -138,7 +139,21 @@ impl fmt::Debug for Call<'_> {
 impl<'a> Call<'a> {
     /// A call whose arguments are `args`, replying into `reply`.
     pub fn new(codec: CodecId, args: &'a [u8], reply: &'a mut Vec<u8>) -> Self {
-        Call { codec, args, reply, deferred: None }
+        Call { codec, args, reply, deferred: None, connection: 0 }
+    }
+
+    /// The same call, made over connection `connection` (the host numbers
+    /// its connections from 1).
+    pub fn on_connection(mut self, connection: u64) -> Self {
+        self.connection = connection;
+        self
+    }
+
+    /// The connection this call came over, which objects use to tell their
+    /// callers apart (a lock's holder) and to undo what a caller held when
+    /// its connection closes. 0 for a call made without one.
+    pub fn connection(&self) -> u64 {
+        self.connection
     }
 
     /// Replies later: `make` runs on the actor's runtime, and the encoded

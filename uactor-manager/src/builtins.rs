@@ -1,5 +1,10 @@
 //! The objects every actor can hand out by proxy, and their typed proxies:
-//! the seed's built-in typeids (`list`, `dict`, `Value`, `Event`, …).
+//! the seed's built-in typeids (`list`, `dict`, `Value`, `Queue`, `Event`,
+//! `Lock`, `Semaphore`, `Barrier`, `Condition`, `Iterator`, `actor`).
+//!
+//! Operations that wait (`Queue::get`, `Lock::acquire`, …) wait in the
+//! actor's runtime and reply later ([`waiting`]): the connection they came
+//! on, which every proxy of the caller's process shares, goes on serving.
 //!
 //! Each kept type implements [`Expose`], so `uactor::proxy(&kept)` returns
 //! the proxy type of what is kept; each proxy implements [`Typed`].
@@ -8,14 +13,30 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use uactor_core::Result;
 
+mod any;
+mod barrier;
+mod condition;
 mod dict;
 mod event;
+mod iterator;
 mod list;
+mod lock;
+mod queue;
+mod semaphore;
 mod value;
+pub(crate) mod waiting;
 
+pub(crate) use any::hosting;
+pub use any::{AnyProxy, proxy_as};
+pub use barrier::{Barrier, BarrierProxy};
+pub use condition::{Condition, ConditionProxy};
 pub use dict::DictProxy;
 pub use event::{Event, EventProxy};
+pub use iterator::{IteratorProxy, proxy_iter};
 pub use list::ListProxy;
+pub use lock::{LocalLockGuard, Lock, LockGuard, LockProxy};
+pub use queue::{Queue, QueueProxy};
+pub use semaphore::{Semaphore, SemaphoreProxy};
 pub use value::{Value, ValueProxy};
 
 /// A value shared between an actor and the proxies it hands out: an

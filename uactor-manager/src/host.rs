@@ -22,7 +22,7 @@ use uactor_core::{
 use uactor_transport::{Authkey, framing, handshake};
 
 use crate::bootstrap::{self, Bootstrap, Report};
-use crate::{context, object, runtime};
+use crate::{builtins, context, object, runtime};
 
 /// Serves one actor and nothing else (objects it hands out come later).
 pub struct ActorManager<A: Actor> {
@@ -32,7 +32,10 @@ pub struct ActorManager<A: Actor> {
 impl<A: Actor> ActorManager<A> {
     /// A manager serving `actor` as object 0.
     pub fn new(actor: A) -> Self {
-        ActorManager { cell: Arc::new(<A::Cell as Cell<A>>::new(actor)) }
+        let cell = Arc::new(<A::Cell as Cell<A>>::new(actor));
+        // Where the actor lives, so `uactor::proxy(self)` can tell it apart.
+        cell.with(|actor| builtins::hosting(actor));
+        ActorManager { cell }
     }
 }
 
@@ -172,6 +175,8 @@ impl<M: Manager> Shared<M> {
         let mut reply = FrameBuffer::new();
         // References this connection holds: given back when it closes.
         let mut held = object::Held::default();
+        // What objects undo when it closes (a lock it holds, its waits).
+        let open = builtins::waiting::Open::new();
         // Closed, broken, oversized or hostile: drop this connection only;
         // the actor serves the others.
         while let Ok(frame) = reader.read_frame() {
@@ -183,7 +188,7 @@ impl<M: Manager> Shared<M> {
             let _serving = (header.kind == Kind::Request)
                 .then(|| crate::trace::serve(self.settings.served, header, _caller));
             match header.kind {
-                Kind::Request => match self.call(codec, header, payload, &mut reply) {
+                Kind::Request => match self.call(codec, open.id(), header, payload, &mut reply) {
                     Reply::Now(frame) => {
                         let sent = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
                         reply.shrink();
@@ -217,6 +222,7 @@ impl<M: Manager> Shared<M> {
     fn call<'b>(
         &self,
         codec: CodecId,
+        connection: u64,
         header: Header,
         payload: &[u8],
         reply: &'b mut FrameBuffer,
@@ -231,7 +237,7 @@ impl<M: Manager> Shared<M> {
                 None => Err(Error::proxy("this process hands out no objects")),
                 Some(Err(error)) => Err(error),
                 Some(Ok(object)) => {
-                    let mut call = Call::new(codec, payload, reply.payload());
+                    let mut call = Call::new(codec, payload, reply.payload()).on_connection(connection);
                     let served =
                         panic::catch_unwind(AssertUnwindSafe(|| object.serve(header.method, &mut call)))
                             .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
@@ -244,7 +250,7 @@ impl<M: Manager> Shared<M> {
             match manager.as_mut() {
                 None => Err(Error::Closed),
                 Some(manager) => {
-                    let mut call = Call::new(codec, payload, reply.payload());
+                    let mut call = Call::new(codec, payload, reply.payload()).on_connection(connection);
                     let served = panic::catch_unwind(AssertUnwindSafe(|| {
                         manager.serve(header.object, header.method, &mut call)
                     }))

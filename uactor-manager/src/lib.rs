@@ -43,6 +43,10 @@ pub use bootstrap::serve_if_spawned;
 pub use builtins::{
     DictProxy, Event, EventProxy, Expose, ListProxy, Shared, Typed, Value, ValueProxy, proxy, typeid,
 };
+pub use builtins::{
+    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard, Lock,
+    LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
+};
 pub use client::{Client, ProxyClient};
 pub use custom::{TRANSPORTS, TransportRegistration};
 pub use endpoint::{connect, connect_with};

@@ -30,6 +30,10 @@ use uactor_core::{Address, Call, Error, Result};
 use crate::async_result::{AsyncResult, CallFuture};
 use crate::link::Link;
 
+/// A method number no object has: a request for it is answered (with an
+/// error) after every frame sent before it on the same connection.
+const COUNTED: u16 = u16::MAX;
+
 /// What a proxy is made of when it travels: where its object lives and
 /// which object it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,6 +254,21 @@ impl ObjectRef {
         match &*self.inner {
             Reference::Remote { link, object, typeid } => {
                 link.control(Kind::IncRef, *object);
+                // The process this token reaches may adopt it and drop it
+                // over its own connection before the actor has read this
+                // one's IncRef, which would free the object under the
+                // proxies still using it. The actor reads a connection's
+                // frames in order, so any answer to a later request on it
+                // (here: a method no object has) means the reference is
+                // counted.
+                let _ = link.call(
+                    Kind::Request,
+                    *object,
+                    COUNTED,
+                    |_| Ok(()),
+                    |_| Ok(()),
+                    Some(std::time::Duration::from_secs(10)),
+                );
                 Token { address: link.address().clone(), object: *object, typeid: typeid.clone() }
             }
             Reference::Local { token, handed } => {

@@ -17,6 +17,12 @@ pub fn generation<P: uactor_manager::ProxyClient>(proxy: &P) -> u64 {
     proxy.client().generation()
 }
 
+// The remaining built-in typeids, the dynamic `proxy_as` and iterators.
+pub use uactor_manager::{
+    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard, Lock,
+    LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
+};
+
 /// A proxy to the actor this code runs in (typeid `actor`), to hand out
 /// from one of its methods. Outside an actor process of type `A`:
 /// [`Error::Proxy`].
@@ -85,6 +91,9 @@ pub mod __private {
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
     };
     pub use uactor_manager::{TRANSPORTS, TransportRegistration};
+    /// How many objects this actor process keeps for proxies (tests check
+    /// that dropped proxies free them).
+    pub use uactor_manager::hosted_objects;
     pub use uactor_manager::ACTOR_START;
 
     use crate::{Error, Result};
@@ -114,7 +123,21 @@ pub mod __private {
 
     /// The typeids every actor can hand out.
     pub fn builtin_typeids() -> Vec<&'static str> {
-        vec!["list", "dict", "Value", "Event", "AsyncResult", "actor", "auto"]
+        vec![
+            "list",
+            "dict",
+            "Value",
+            "Queue",
+            "Event",
+            "Lock",
+            "Semaphore",
+            "Barrier",
+            "Condition",
+            "AsyncResult",
+            "Iterator",
+            "actor",
+            "auto",
+        ]
     }
 
     /// The error for a method index the actor does not have (a caller built

@@ -18,6 +18,7 @@ const POP: u16 = 4;
 const EXTEND: u16 = 5;
 const CLEAR: u16 = 6;
 const TO_VEC: u16 = 7;
+const ITER: u16 = 8;
 
 /// A proxy to a `Vec<T>` kept in an actor (typeid `list`).
 pub struct ListProxy<T> {
@@ -72,6 +73,12 @@ impl<T: Serialize + DeserializeOwned> ListProxy<T> {
     pub fn to_vec(&self) -> Result<Vec<T>> {
         self.object.call(TO_VEC, &())
     }
+
+    /// Walks a snapshot of the list, taken now in the actor, fetching a
+    /// batch of items at a time (later changes to the list are not seen).
+    pub fn iter(&self) -> Result<super::IteratorProxy<T>> {
+        self.object.call(ITER, &())
+    }
 }
 
 struct List<T>(Shared<Vec<T>>);
@@ -101,6 +108,11 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Served for List<T
             EXTEND => serve!(call, |values: Vec<T>| list.lock().extend(values)),
             CLEAR => serve!(call, || list.lock().clear()),
             TO_VEC => serve!(call, || list.lock().clone()),
+            ITER => {
+                let snapshot = list.lock().clone();
+                let iter = super::proxy_iter(snapshot)?;
+                call.reply(&iter)
+            }
             other => Err(Error::protocol(format!("a list has no method {other}"))),
         }
     }
