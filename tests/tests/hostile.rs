@@ -292,7 +292,7 @@ fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
         let held = started.elapsed();
         assert!(told.is_empty(), "{transport}: a silent peer was told {told:?}");
         assert!(
-            held >= deadline / 2 && held < deadline + Duration::from_secs(1),
+            held >= deadline / 2 && held < deadline + Duration::from_secs(2),
             "{transport}: held {held:?}"
         );
         println!("{transport}: a silent peer was dropped after {held:?} (deadline {deadline:?})");
@@ -341,7 +341,7 @@ fn a_peer_sending_a_byte_a_second_is_dropped_at_the_handshake_deadline() {
                 started.elapsed()
             )
         });
-        assert!(held < deadline + Duration::from_millis(1500), "{transport}: held {held:?}");
+        assert!(held < deadline + Duration::from_secs(3), "{transport}: held {held:?}");
         println!(
             "{transport}: a peer sending a byte a second was dropped after {held:?} (deadline {deadline:?})"
         );
