@@ -28,6 +28,7 @@
 //! assert_eq!(payload, b"hi");
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod actor;
 mod address;
@@ -40,6 +41,7 @@ pub mod transport;
 pub use actor::{Actor, Call, Cell, Deferred, Manager, Proxy};
 pub use address::Address;
 #[cfg(feature = "bincode")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bincode")))]
 pub use codec::Bincode;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};

@@ -1,19 +1,30 @@
 //! Process management of [uactor](https://docs.rs/uactor-rs): spawning
-//! actor processes, serving them, and watching them end.
+//! actor processes, serving them, and watching them end. Use it through the
+//! `uactor-rs` crate (`uactor::…`); this crate is what generated code and the
+//! facade call.
 //!
-//! - [`spawn`] re-executes the current binary as the host of one actor,
-//!   hands it the process tree's authkey over a private bootstrap channel
-//!   and returns the owning proxy once the actor listens;
+//! - [`spawn_actor`] re-executes the current binary as the host of one
+//!   actor, hands it the process tree's authkey over a private bootstrap
+//!   channel and returns the owning proxy once the actor listens;
 //! - [`Host`] is the actor side: it accepts, authenticates and serves
-//!   connections, one call at a time, on the thread that read it;
+//!   connections, one call at a time, on the thread that read it; it also
+//!   answers [`Stats`] requests itself, beside the actor;
 //! - [`Client`] is the caller side that every proxy wraps: pipelined calls,
 //!   the caller reads its own reply, death is reported as
 //!   [`Error::ActorDied`](uactor_core::Error::ActorDied) with the exit status;
+//!   the clients that own their actor are listed by [`actors`];
+//! - the object table ([`expose`], [`ObjectRef`]) keeps what an actor hands
+//!   out by proxy while some proxy refers to it;
 //! - the before-main hook ([`serve_if_spawned`]) turns a spawned process into
-//!   its actor, in test binaries and doc tests too.
+//!   its actor, in test binaries and doc tests too, after running the
+//!   program's [`ACTOR_START`] functions;
+//! - with the `tracing` feature, spans for spawn, connect, call and serve,
+//!   the call's trace context travelling in the request (see the facade's
+//!   docs).
 //!
 //! It knows nothing of the macro syntax: generated code reaches it through
 //! the facade's `__private` module.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod async_result;
 mod bootstrap;

@@ -31,12 +31,14 @@ pub enum Transport {
     /// ipc-channel trusts its peer's size fields, so this is for the
     /// parent/child links of one process tree only.
     #[cfg(feature = "ipc-channel")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ipc-channel")))]
     IpcChannel,
     /// TCP at this address (feature `tcp`); port 0 picks a free port, which
     /// [`address`](uactor_core::Proxy::address) then shows. Needs an explicit
     /// [`Options::authkey`]; add [`Options::tls`] (feature `tls`) for
     /// encryption.
     #[cfg(feature = "tcp")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tcp")))]
     Tcp(SocketAddr),
     /// A transport the program registered itself with
     /// `uactor::register_transport!`; made with [`Transport::custom`].
@@ -111,7 +113,7 @@ impl fmt::Debug for CustomTransport {
     }
 }
 
-/// Options for [`spawn`](crate::spawn): transport, authkey, bounds.
+/// Options for [`spawn_actor`](crate::spawn_actor) (`Type::spawn_with`): transport, authkey, bounds.
 ///
 /// ```
 /// use std::time::Duration;

@@ -10,8 +10,7 @@
 //! - the server checks the tag in constant time and answers
 //!   `HMAC(key, "uactor/1 server" ‖ s ‖ c)`, which the client checks.
 //!
-//! Every frame read here is bounded by
-//! [`HANDSHAKE_MAX_FRAME`](uactor_core::frame::HANDSHAKE_MAX_FRAME) and by a
+//! Every frame read here is bounded by [`HANDSHAKE_MAX_FRAME`] and by a
 //! deadline, so a silent or hostile peer cannot hold a server thread. A
 //! failed peer gets one fixed `Refused` frame and nothing else.
 

@@ -2,7 +2,7 @@
 //!
 //! Plain `std::net` sockets with `TCP_NODELAY` (a call is one small frame
 //! that must not wait for Nagle's algorithm), framed by
-//! [`framing`](crate::framing). Nothing here authenticates: the layer above
+//! [`framing`]. Nothing here authenticates: the layer above
 //! runs the [`handshake`](crate::handshake) over every accepted connection,
 //! with a deadline, on the connection's own thread, so the accept loop is
 //! never held by a silent or hostile peer. TCP actors always take an

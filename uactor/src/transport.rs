@@ -29,10 +29,9 @@
 //!   `Error::Closed` when the peer closed between frames: that is how an
 //!   actor's death is seen.
 //!
-//! Byte streams need none of this by hand: implement
-//! [`framing::Socket`](uactor_transport::framing::Socket) (read, write,
-//! timeouts) and [`framing::connection`](uactor_transport::framing::connection)
-//! frames it, with the bounds above.
+//! Byte streams need none of this by hand: implement [`framing::Socket`]
+//! (read, write, timeouts) and [`framing::connection`] frames it, with the
+//! bounds above.
 //!
 //! # Spawning actors on it
 //!

@@ -30,7 +30,15 @@ const NOTIFY: u16 = 5;
 
 /// A condition variable shared between an actor and its proxies (the
 /// seed's `Condition`), with a lock of its own. Clones are the same
-/// condition. See the [module](self) for the rules.
+/// condition.
+///
+/// The semantics are those of Python's `threading.Condition()`: a waiter
+/// takes the condition's lock, checks what it waits for, and calls `wait`,
+/// which releases the lock, sleeps until notified, and takes the lock again
+/// before returning. A notifier changes the state under the same lock, then
+/// notifies; such a notify cannot be lost. A woken waiter checks its state
+/// again in a loop: another may have changed it before the lock was taken
+/// back.
 #[derive(Clone, Default)]
 pub struct Condition(Arc<Inner>);
 
