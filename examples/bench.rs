@@ -315,37 +315,37 @@ fn run(plan: &Plan) -> Result<Report> {
         report.micros("floor_yield_same_core_us_median", medians[1]);
     }
 
-    // Throughput, each on its own actor (a proxy whose async twin has
-    // waited once reads its replies on a thread of its own from then on).
+    // Throughput, each batch on a fresh actor of its own (a proxy whose
+    // async twin has waited once reads its replies on a thread of its own
+    // from then on), spawned outside the timed part.
     {
-        let blocking = Bench::spawn()?;
-        let threaded = Bench::spawn()?;
-        let pipelined = Bench::spawn()?;
-        for bench in [&blocking, &threaded, &pipelined] {
-            bench.ping(0)?;
-        }
         let peer = Peer::start("stream", None, PIPELINED_MESSAGE)?;
         let calls = plan.calls / RATE_ROUNDS;
         let messages = plan.pipelined / RATE_ROUNDS;
         let medians = rates(&mut [
             Box::new(|| {
-                let started = Instant::now();
-                for n in 0..calls as u64 {
-                    blocking.ping(n)?;
-                }
-                Ok(calls as f64 / started.elapsed().as_secs_f64())
+                on_fresh_actor(|bench| {
+                    let started = Instant::now();
+                    for n in 0..calls as u64 {
+                        bench.ping(n)?;
+                    }
+                    Ok(calls as f64 / started.elapsed().as_secs_f64())
+                })
             }),
-            Box::new(|| Ok(calls as f64 / threaded_calls(&threaded, 4, calls)?.as_secs_f64())),
-            Box::new(|| Ok(messages as f64 / pipelined_calls(&pipelined, messages, WINDOW)?.as_secs_f64())),
+            Box::new(|| {
+                on_fresh_actor(|bench| Ok(calls as f64 / threaded_calls(bench, 4, calls)?.as_secs_f64()))
+            }),
+            Box::new(|| {
+                on_fresh_actor(|bench| {
+                    Ok(messages as f64 / pipelined_calls(bench, messages, WINDOW)?.as_secs_f64())
+                })
+            }),
             Box::new(|| Ok(messages as f64 / floor_pipelined(&peer, messages)?.as_secs_f64())),
         ])?;
         report.number("calls_per_s", medians[0]);
         report.number("threaded_calls_per_s", medians[1]);
         report.number("pipelined_calls_per_s", medians[2]);
         report.number("floor_uds_pipelined_per_s", medians[3]);
-        for bench in [blocking, threaded, pipelined] {
-            bench.shutdown()?;
-        }
     }
 
     // Life cycle.
@@ -507,6 +507,16 @@ fn spawn(shutdowns: &mut Vec<f64>) -> Probe<'_> {
         shutdowns.push(started.elapsed().as_secs_f64());
         Ok(spawned)
     })
+}
+
+/// Runs `measure` on a freshly spawned actor that has answered once, then
+/// shuts the actor down.
+fn on_fresh_actor(measure: impl FnOnce(&BenchProxy) -> Result<f64>) -> Result<f64> {
+    let bench = Bench::spawn()?;
+    bench.ping(0)?;
+    let rate = measure(&bench)?;
+    bench.shutdown()?;
+    Ok(rate)
 }
 
 /// How long `calls` calls take through one async twin with up to `window`
