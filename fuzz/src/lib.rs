@@ -115,7 +115,9 @@ impl Socket for Script {
 /// [`FRAME_LIMITS`], then the stream.
 pub fn frame_decoder(data: &[u8]) {
     let mut input = Input(data);
-    let (Some(seed), Some(limit)) = (input.byte(), input.byte()) else { return };
+    let (Some(seed), Some(limit)) = (input.byte(), input.byte()) else {
+        return;
+    };
     let max = FRAME_LIMITS[usize::from(limit) % FRAME_LIMITS.len()];
     let stream = input.0;
 
@@ -138,7 +140,9 @@ pub fn frame_decoder(data: &[u8]) {
     }
     let timeouts = reads.iter().filter(|read| read.is_none()).count();
 
-    let mut reader = StreamReader::new(Arc::new(Script { reads: Mutex::new(reads) }));
+    let mut reader = StreamReader::new(Arc::new(Script {
+        reads: Mutex::new(reads),
+    }));
     reader.set_max_frame(max);
     let mut consumed = 0;
     let mut timeouts_seen = 0;
@@ -149,9 +153,19 @@ pub fn frame_decoder(data: &[u8]) {
         match reader.read_frame() {
             Ok(frame) => {
                 assert!(frame.len() >= HEADER_LEN, "a frame shorter than its header");
-                assert!(frame.len() <= LENGTH_LEN + max as usize, "a frame past the limit");
-                assert_eq!(frame, &stream[consumed..consumed + frame.len()], "not the next bytes");
-                assert_eq!(declared.map(|length| length as usize + LENGTH_LEN), Some(frame.len()));
+                assert!(
+                    frame.len() <= LENGTH_LEN + max as usize,
+                    "a frame past the limit"
+                );
+                assert_eq!(
+                    frame,
+                    &stream[consumed..consumed + frame.len()],
+                    "not the next bytes"
+                );
+                assert_eq!(
+                    declared.map(|length| length as usize + LENGTH_LEN),
+                    Some(frame.len())
+                );
                 consumed += frame.len();
                 match Header::parse(frame) {
                     Ok((header, payload)) => assert_eq!(frame::encode(header, payload), frame),
@@ -161,10 +175,16 @@ pub fn frame_decoder(data: &[u8]) {
             }
             Err(Error::Timeout { .. }) => {
                 timeouts_seen += 1;
-                assert!(timeouts_seen <= timeouts, "more timeouts than the stream had");
+                assert!(
+                    timeouts_seen <= timeouts,
+                    "more timeouts than the stream had"
+                );
             }
             Err(Error::FrameTooLarge { size, max: limit }) => {
-                assert_eq!((Some(size), limit), (declared.map(u64::from), u64::from(max)));
+                assert_eq!(
+                    (Some(size), limit),
+                    (declared.map(u64::from), u64::from(max))
+                );
                 assert!(size > limit);
                 return;
             }
@@ -178,7 +198,10 @@ pub fn frame_decoder(data: &[u8]) {
                 return;
             }
             Err(Error::Transport { .. }) => {
-                assert!(consumed < stream.len(), "a partial frame at the end of the stream");
+                assert!(
+                    consumed < stream.len(),
+                    "a partial frame at the end of the stream"
+                );
                 return;
             }
             Err(other) => panic!("read_frame failed with {other:?}"),
@@ -210,7 +233,10 @@ pub fn header(data: &[u8]) {
         let length = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
         for max in FRAME_LIMITS {
             let allowed = frame::check_length(length, max).is_ok();
-            assert_eq!(allowed, length as usize >= HEADER_LEN - LENGTH_LEN && length <= max);
+            assert_eq!(
+                allowed,
+                length as usize >= HEADER_LEN - LENGTH_LEN && length <= max
+            );
         }
     }
 }
@@ -233,7 +259,10 @@ fn frames(data: &[u8], wrap: impl Fn(u8, &[u8]) -> Option<Vec<u8>>) -> Vec<Vec<u
                 frame
             }
             // A well-formed hello.
-            2 => frame::encode(Header::new(Kind::Hello, 0), &Hello::new(CodecId::Postcard).to_bytes()),
+            2 => frame::encode(
+                Header::new(Kind::Hello, 0),
+                &Hello::new(CodecId::Postcard).to_bytes(),
+            ),
             // A request: what a peer may try before it has authenticated.
             3 => frame::encode(Header::new(Kind::Request, 1), body),
             // A frame of another kind with the body as its payload.
@@ -268,10 +297,16 @@ fn drain(mut reader: Box<dyn FrameRead>) -> Vec<Vec<u8>> {
 /// challenge and one fixed refusal.
 pub fn handshake_server(data: &[u8]) {
     let (peer, mut server) = memory::pair();
-    let Connection { reader: from_server, writer: mut to_server } = peer;
+    let Connection {
+        reader: from_server,
+        writer: mut to_server,
+    } = peer;
     let sent = frames(data, |mode, body| {
         Some(match mode {
-            4 => frame::encode(Header::new(Kind::Response, 0), &sized(body, MAC_LEN + NONCE_LEN)),
+            4 => frame::encode(
+                Header::new(Kind::Response, 0),
+                &sized(body, MAC_LEN + NONCE_LEN),
+            ),
             5 => frame::encode(Header::new(Kind::Response, 0), body),
             6 => frame::encode(Header::new(Kind::Shutdown, 0), body),
             _ => return None,
@@ -285,9 +320,18 @@ pub fn handshake_server(data: &[u8]) {
 
     let key = Authkey::new(AUTHKEY).expect("a non-empty key");
     let welcome = Welcome { pid: 1, kind: 2 };
-    let result =
-        handshake::server(&mut server, &key, CodecId::Postcard, welcome, Duration::from_secs(1), MAX_FRAME);
-    assert!(result.is_err(), "a peer that does not know the key was accepted: {result:?}");
+    let result = handshake::server(
+        &mut server,
+        &key,
+        CodecId::Postcard,
+        welcome,
+        Duration::from_secs(1),
+        MAX_FRAME,
+    );
+    assert!(
+        result.is_err(),
+        "a peer that does not know the key was accepted: {result:?}"
+    );
     drop(server);
 
     let told = drain(from_server);
@@ -310,12 +354,18 @@ pub fn handshake_server(data: &[u8]) {
 /// sends nothing but its hello and its response.
 pub fn handshake_client(data: &[u8]) {
     let (mut client, server) = memory::pair();
-    let Connection { reader: from_client, writer: mut to_client } = server;
+    let Connection {
+        reader: from_client,
+        writer: mut to_client,
+    } = server;
     let sent = frames(data, |mode, body| {
         Some(match mode {
             4 => frame::encode(Header::new(Kind::Challenge, 0), &sized(body, NONCE_LEN)),
             // The welcome of protocol version 1: proof, pid, type tag, codec.
-            5 => frame::encode(Header::new(Kind::Welcome, 0), &sized(body, MAC_LEN + 4 + 8 + 1)),
+            5 => frame::encode(
+                Header::new(Kind::Welcome, 0),
+                &sized(body, MAC_LEN + 4 + 8 + 1),
+            ),
             6 => frame::encode(Header::new(Kind::Refused, 0), body),
             _ => return None,
         })
@@ -326,19 +376,34 @@ pub fn handshake_client(data: &[u8]) {
     drop(to_client);
 
     let key = Authkey::new(AUTHKEY).expect("a non-empty key");
-    let result = handshake::client(&mut client, &key, CodecId::Postcard, Duration::from_secs(1), MAX_FRAME);
-    assert!(result.is_err(), "a server that does not know the key was accepted: {result:?}");
+    let result = handshake::client(
+        &mut client,
+        &key,
+        CodecId::Postcard,
+        Duration::from_secs(1),
+        MAX_FRAME,
+    );
+    assert!(
+        result.is_err(),
+        "a server that does not know the key was accepted: {result:?}"
+    );
     drop(client);
 
     let told = drain(from_client);
     assert!(told.len() <= 2, "the client sent {} frames", told.len());
     if let Some(hello) = told.first() {
-        let expected = frame::encode(Header::new(Kind::Hello, 0), &Hello::new(CodecId::Postcard).to_bytes());
+        let expected = frame::encode(
+            Header::new(Kind::Hello, 0),
+            &Hello::new(CodecId::Postcard).to_bytes(),
+        );
         assert_eq!(*hello, expected);
     }
     if let Some(response) = told.get(1) {
         let (header, payload) = Header::parse(response).expect("the response parses");
-        assert_eq!((header.kind, payload.len()), (Kind::Response, MAC_LEN + NONCE_LEN));
+        assert_eq!(
+            (header.kind, payload.len()),
+            (Kind::Response, MAC_LEN + NONCE_LEN)
+        );
     }
 }
 
@@ -394,7 +459,9 @@ pub const CODEC_TYPES: u8 = 10;
 /// Arbitrary bytes decoded with the default codec as one of
 /// [`CODEC_TYPES`] representative types, picked by the first byte.
 pub fn codec(data: &[u8]) {
-    let Some((&selector, bytes)) = data.split_first() else { return };
+    let Some((&selector, bytes)) = data.split_first() else {
+        return;
+    };
     match selector % CODEC_TYPES {
         0 => {
             if let Some(error) = round_trip::<Error>(bytes) {
@@ -412,12 +479,17 @@ pub fn codec(data: &[u8]) {
             }
         }
         6 => drop(round_trip::<Vec<Vec<Option<u16>>>>(bytes)),
-        7 => drop(round_trip::<uactor_core::Result<Result<i64, String>>>(bytes)),
+        7 => drop(round_trip::<uactor_core::Result<Result<i64, String>>>(
+            bytes,
+        )),
         8 => {
             if let Ok(value) = CodecId::Postcard.decode::<Borrowed<'_>>(bytes) {
                 let mut again = Vec::new();
                 Postcard::encode(&value, &mut again).expect("a decoded value encodes");
-                assert_eq!(Postcard::decode::<Borrowed<'_>>(&again).expect("decodes again"), value);
+                assert_eq!(
+                    Postcard::decode::<Borrowed<'_>>(&again).expect("decodes again"),
+                    value
+                );
             }
         }
         _ => {

@@ -97,7 +97,11 @@ fn measure(run: impl FnOnce()) -> Usage {
     run();
     let elapsed = started.elapsed();
     TRACKING.set(false);
-    Usage { peak: PEAK.get().max(0) as usize, largest: LARGEST.get(), elapsed }
+    Usage {
+        peak: PEAK.get().max(0) as usize,
+        largest: LARGEST.get(),
+        elapsed,
+    }
 }
 
 /// The stream reader starts with a 64 KiB receive buffer whatever comes.
@@ -109,8 +113,9 @@ const READ_BUFFER: usize = 64 * 1024;
 fn allocation_bound(target: &str, data: &[u8]) -> usize {
     match target {
         "frame_decoder" => {
-            let limit =
-                data.get(1).map_or(MAX_FRAME, |&byte| FRAME_LIMITS[usize::from(byte) % FRAME_LIMITS.len()]);
+            let limit = data.get(1).map_or(MAX_FRAME, |&byte| {
+                FRAME_LIMITS[usize::from(byte) % FRAME_LIMITS.len()]
+            });
             READ_BUFFER.max(LENGTH_LEN + limit as usize)
         }
         "handshake_server" | "handshake_client" => 16 * HANDSHAKE_MAX_FRAME as usize,
@@ -150,7 +155,9 @@ fn run(target: &str, data: &[u8]) -> Usage {
 }
 
 fn corpus(target: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpus")
+        .join(target);
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|error| panic!("reading {}: {error}", dir.display()))
         .map(|entry| entry.expect("a directory entry").path())
@@ -211,12 +218,21 @@ fn kind_byte() -> impl Strategy<Value = u8> {
 /// A stream of well-formed frames, then damaged: a byte overwritten, a
 /// length field replaced, or the end cut off.
 fn frame_stream() -> impl Strategy<Value = Vec<u8>> {
-    let frames = vec((kind_byte(), any::<u64>(), any::<u16>(), vec(any::<u8>(), 0..300)), 0..8);
+    let frames = vec(
+        (
+            kind_byte(),
+            any::<u64>(),
+            any::<u16>(),
+            vec(any::<u8>(), 0..300),
+        ),
+        0..8,
+    );
     (any::<u8>(), any::<u8>(), frames, any::<u64>(), 0u8..4).prop_map(
         |(seed, limit, frames, noise, damage)| {
             let mut stream = vec![seed, limit];
             for (kind, request, method, payload) in frames {
-                let mut frame = frame::encode(Header::new(Kind::Request, request).method(method), &payload);
+                let mut frame =
+                    frame::encode(Header::new(Kind::Request, request).method(method), &payload);
                 frame[4] = kind;
                 stream.extend_from_slice(&frame);
             }
@@ -227,8 +243,9 @@ fn frame_stream() -> impl Strategy<Value = Vec<u8>> {
                     0 => stream[at] = (noise >> 32) as u8,
                     1 => {
                         let end = (at + 4).min(stream.len());
-                        let huge =
-                            [u32::MAX, 1 << 24, 19, MAX_FRAME + 1][(noise >> 40) as usize % 4].to_le_bytes();
+                        let huge = [u32::MAX, 1 << 24, 19, MAX_FRAME + 1]
+                            [(noise >> 40) as usize % 4]
+                            .to_le_bytes();
                         stream[at..end].copy_from_slice(&huge[..end - at]);
                     }
                     2 => stream.truncate(at),
@@ -261,13 +278,18 @@ fn handshake_records() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
-    let leaf = prop_oneof![any::<u64>().prop_map(Tree::Leaf), ".{0,8}".prop_map(Tree::Text)];
+    let leaf = prop_oneof![
+        any::<u64>().prop_map(Tree::Leaf),
+        ".{0,8}".prop_map(Tree::Text)
+    ];
     leaf.prop_recursive(6, 48, 4, |inner| {
         prop_oneof![
             vec(inner.clone(), 0..4).prop_map(Tree::Branch),
             inner.clone().prop_map(|tree| Tree::Boxed(Box::new(tree))),
-            ("[a-z]{0,4}", prop::option::of(inner.clone()))
-                .prop_map(|(name, child)| Tree::Named { name, child: child.map(Box::new) }),
+            ("[a-z]{0,4}", prop::option::of(inner.clone())).prop_map(|(name, child)| Tree::Named {
+                name,
+                child: child.map(Box::new)
+            }),
             prop::collection::btree_map("[a-z]{0,3}", inner.clone(), 0..3).prop_map(Tree::Map),
             (inner.clone(), inner).prop_map(|pair| Tree::Pair(Box::new(pair))),
         ]
@@ -278,7 +300,9 @@ fn tree() -> impl Strategy<Value = Tree> {
 fn encoded_values() -> impl Strategy<Value = Vec<u8>> {
     let error = prop_oneof![
         ".{0,16}".prop_map(|message| Error::Remote { message }),
-        any::<u64>().prop_map(|ms| Error::Timeout { after: Duration::from_millis(ms % 1_000_000) }),
+        any::<u64>().prop_map(|ms| Error::Timeout {
+            after: Duration::from_millis(ms % 1_000_000)
+        }),
         (any::<u64>(), any::<u64>()).prop_map(|(size, max)| Error::FrameTooLarge { size, max }),
         Just(Error::Closed),
     ];
@@ -380,8 +404,15 @@ fn report(name: &str, usage: Usage, allowed: usize) {
         "{name}: median {:?}, largest allocation {} B, peak live {} B",
         usage.elapsed, usage.largest, usage.peak
     );
-    assert!(usage.elapsed < Duration::from_millis(1), "{name} took {:?}", usage.elapsed);
-    assert!(usage.largest <= allowed && usage.peak <= allowed, "{name} allocated {usage:?}");
+    assert!(
+        usage.elapsed < Duration::from_millis(1),
+        "{name} took {:?}",
+        usage.elapsed
+    );
+    assert!(
+        usage.largest <= allowed && usage.peak <= allowed,
+        "{name} allocated {usage:?}"
+    );
 }
 
 #[test]
@@ -398,7 +429,9 @@ fn a_length_prefix_of_u32_max_is_refused_before_allocating() {
     // error, so nothing skips it).
     let usage = detonate(|| {
         let result = reader.read_frame();
-        assert!(matches!(result, Err(Error::FrameTooLarge { size, .. }) if size == u64::from(u32::MAX)));
+        assert!(
+            matches!(result, Err(Error::FrameTooLarge { size, .. }) if size == u64::from(u32::MAX))
+        );
     });
     report("u32::MAX length prefix", usage, 0);
 }
@@ -413,17 +446,25 @@ fn a_16_byte_payload_declaring_2_60_elements_is_refused_at_once() {
     assert_eq!(payload.len(), 16);
     let tree = [&[2u8][..], payload].concat();
     let bombs: [(&str, &dyn Fn() -> bool); 6] = [
-        ("Vec<u64>", &|| Postcard::decode::<Vec<u64>>(payload).is_err()),
+        ("Vec<u64>", &|| {
+            Postcard::decode::<Vec<u64>>(payload).is_err()
+        }),
         ("Vec<u8>", &|| Postcard::decode::<Vec<u8>>(payload).is_err()),
         ("Vec<()>", &|| Postcard::decode::<Vec<()>>(payload).is_err()),
         ("String", &|| Postcard::decode::<String>(payload).is_err()),
-        ("HashMap<u64, u64>", &|| Postcard::decode::<std::collections::HashMap<u64, u64>>(payload).is_err()),
+        ("HashMap<u64, u64>", &|| {
+            Postcard::decode::<std::collections::HashMap<u64, u64>>(payload).is_err()
+        }),
         ("Tree::Branch", &|| Postcard::decode::<Tree>(&tree).is_err()),
     ];
     for (name, bomb) in bombs {
         let usage = detonate(|| assert!(bomb(), "{name} decoded"));
         // The error's message is the only allocation.
-        report(&format!("16-byte payload declaring 2^60 elements as {name}"), usage, 1024);
+        report(
+            &format!("16-byte payload declaring 2^60 elements as {name}"),
+            usage,
+            1024,
+        );
     }
 }
 
@@ -446,7 +487,10 @@ fn large_frames_back_to_back_stay_within_the_frame_limit() {
     // one must not round its capacity up past the limit.
     let mut data = vec![0u8, 2];
     for size in [900 * 1024, MAX_FRAME as usize - 20] {
-        data.extend_from_slice(&frame::encode(Header::new(Kind::Request, 1), &vec![7; size]));
+        data.extend_from_slice(&frame::encode(
+            Header::new(Kind::Request, 1),
+            &vec![7; size],
+        ));
     }
     let usage = run("frame_decoder", &data);
     println!(

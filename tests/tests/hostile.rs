@@ -80,7 +80,10 @@ fn transports() -> Vec<(&'static str, Options)> {
     let loopback = "127.0.0.1:0".parse().expect("an address");
     vec![
         ("local socket", Options::new()),
-        ("tcp", Options::new().transport(uactor::Transport::Tcp(loopback))),
+        (
+            "tcp",
+            Options::new().transport(uactor::Transport::Tcp(loopback)),
+        ),
     ]
 }
 
@@ -90,7 +93,9 @@ fn spawn(options: &Options) -> VaultProxy {
 
 /// The index of `name` among the vault's methods, as a request names it.
 fn method(name: &str) -> u16 {
-    (0..64).find(|&index| <Vault as Actor>::method_name(index) == Some(name)).expect("a method of Vault")
+    (0..64)
+        .find(|&index| <Vault as Actor>::method_name(index) == Some(name))
+        .expect("a method of Vault")
 }
 
 /// A byte stream to an actor's address, below the handshake.
@@ -173,7 +178,10 @@ impl Socket for Tcp {
 }
 
 fn hello_frame() -> Vec<u8> {
-    frame::encode(Header::new(Kind::Hello, 0), &Hello::new(CodecId::Postcard).to_bytes())
+    frame::encode(
+        Header::new(Kind::Hello, 0),
+        &Hello::new(CodecId::Postcard).to_bytes(),
+    )
 }
 
 fn refusal() -> Vec<u8> {
@@ -186,7 +194,9 @@ fn request(id: u64, method: u16, args: &[u8]) -> Vec<u8> {
 }
 
 fn open_files(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|dir| dir.count()).unwrap_or(0)
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| dir.count())
+        .unwrap_or(0)
 }
 
 /// Waits until `pid` has at most `most` descriptors open; returns how many.
@@ -251,16 +261,25 @@ fn ten_thousand_wrong_keys_are_refused_and_no_request_is_decoded() {
                             let mut forged = [0u8; MAC_LEN + NONCE_LEN];
                             forged[..8].copy_from_slice(&(attempt as u64).to_le_bytes());
                             let mut bytes = hello_frame();
-                            bytes.extend_from_slice(&frame::encode(Header::new(Kind::Response, 0), &forged));
+                            bytes.extend_from_slice(&frame::encode(
+                                Header::new(Kind::Response, 0),
+                                &forged,
+                            ));
                             bytes.extend_from_slice(&request(1, bump, &[]));
                             raw.write_all(&bytes).expect("write");
                             let told = raw.read_to_close(Duration::from_secs(10));
                             let head = told.get(..24 + NONCE_LEN).expect("a challenge");
                             let (challenge, rest) = Header::parse(head)
-                                .map(|(header, nonce)| ((header.kind, nonce.len()), &told[24 + NONCE_LEN..]))
+                                .map(|(header, nonce)| {
+                                    ((header.kind, nonce.len()), &told[24 + NONCE_LEN..])
+                                })
                                 .expect("a challenge");
                             assert_eq!(challenge, (Kind::Challenge, NONCE_LEN));
-                            assert_eq!(rest, refusal(), "attempt {attempt}: more than a fixed refusal");
+                            assert_eq!(
+                                rest,
+                                refusal(),
+                                "attempt {attempt}: more than a fixed refusal"
+                            );
                         }
                         refused.fetch_add(1, Ordering::Relaxed);
                     }
@@ -270,9 +289,16 @@ fn ten_thousand_wrong_keys_are_refused_and_no_request_is_decoded() {
         let elapsed = started.elapsed();
         assert_eq!(refused.load(Ordering::Relaxed), attempts);
         // Every connection above sent a request for `bump`; none was read.
-        assert_eq!(vault.decoded().unwrap(), 0, "{transport}: a request was decoded without the key");
+        assert_eq!(
+            vault.decoded().unwrap(),
+            0,
+            "{transport}: a request was decoded without the key"
+        );
         let left = settle_files(vault.pid(), files, Duration::from_secs(10));
-        assert!(left <= files, "{transport}: the actor holds {left} descriptors, {files} before");
+        assert!(
+            left <= files,
+            "{transport}: the actor holds {left} descriptors, {files} before"
+        );
         println!(
             "{transport}: {attempts} wrong-key attempts refused in {elapsed:?} ({:.0}/s); requests decoded: 0; \
              actor descriptors {files} before, {left} after",
@@ -290,7 +316,10 @@ fn a_silent_peer_is_dropped_at_the_handshake_deadline() {
         let started = Instant::now();
         let told = raw.read_to_close(Duration::from_secs(10));
         let held = started.elapsed();
-        assert!(told.is_empty(), "{transport}: a silent peer was told {told:?}");
+        assert!(
+            told.is_empty(),
+            "{transport}: a silent peer was told {told:?}"
+        );
         assert!(
             held >= deadline / 2 && held < deadline + Duration::from_secs(2),
             "{transport}: held {held:?}"
@@ -309,7 +338,10 @@ fn a_peer_sending_a_byte_a_second_is_dropped_at_the_handshake_deadline() {
         // A valid hello, then a response, one byte a second: each byte comes
         // well within the deadline, the handshake as a whole does not.
         let mut drip = hello_frame();
-        drip.extend_from_slice(&frame::encode(Header::new(Kind::Response, 0), &[0; MAC_LEN + NONCE_LEN]));
+        drip.extend_from_slice(&frame::encode(
+            Header::new(Kind::Response, 0),
+            &[0; MAC_LEN + NONCE_LEN],
+        ));
         let started = Instant::now();
         let mut dropped = None;
         for byte in drip {
@@ -341,7 +373,10 @@ fn a_peer_sending_a_byte_a_second_is_dropped_at_the_handshake_deadline() {
                 started.elapsed()
             )
         });
-        assert!(held < deadline + Duration::from_secs(3), "{transport}: held {held:?}");
+        assert!(
+            held < deadline + Duration::from_secs(3),
+            "{transport}: held {held:?}"
+        );
         println!(
             "{transport}: a peer sending a byte a second was dropped after {held:?} (deadline {deadline:?})"
         );
@@ -371,7 +406,9 @@ fn a_thousand_idle_connections_do_not_delay_a_real_client() {
         let before: Vec<_> = (0..20).map(|_| connect_and_call()).collect();
         let files = settle_files(pid, open_files(pid), Duration::ZERO);
 
-        let idle: Vec<Raw> = (0..1000).map(|_| Raw::connect(&address).expect("an idle connection")).collect();
+        let idle: Vec<Raw> = (0..1000)
+            .map(|_| Raw::connect(&address).expect("an idle connection"))
+            .collect();
         // Wait until the actor has accepted them all: each holds a descriptor.
         let held = Instant::now();
         while open_files(pid) < files + 1000 && held.elapsed() < Duration::from_secs(30) {
@@ -384,20 +421,31 @@ fn a_thousand_idle_connections_do_not_delay_a_real_client() {
         );
 
         let during: Vec<_> = (0..20).map(|_| connect_and_call()).collect();
-        let worst = during.iter().map(|(_, total)| *total).max().unwrap_or_default();
+        let worst = during
+            .iter()
+            .map(|(_, total)| *total)
+            .max()
+            .unwrap_or_default();
         // A server that ran handshakes one at a time would make this client
         // wait for the idle peers' 60 s deadlines.
         assert!(
             worst < Duration::from_secs(2),
             "{transport}: a real client took {worst:?} among 1000 idle peers"
         );
-        let (connect_before, total_before) =
-            (median(before.iter().map(|s| s.0).collect()), median(before.iter().map(|s| s.1).collect()));
-        let (connect_during, total_during) =
-            (median(during.iter().map(|s| s.0).collect()), median(during.iter().map(|s| s.1).collect()));
+        let (connect_before, total_before) = (
+            median(before.iter().map(|s| s.0).collect()),
+            median(before.iter().map(|s| s.1).collect()),
+        );
+        let (connect_during, total_during) = (
+            median(during.iter().map(|s| s.0).collect()),
+            median(during.iter().map(|s| s.1).collect()),
+        );
         drop(idle);
         let left = settle_files(pid, files, Duration::from_secs(10));
-        assert!(left <= files, "{transport}: {left} descriptors left, {files} before the idle peers");
+        assert!(
+            left <= files,
+            "{transport}: {left} descriptors left, {files} before the idle peers"
+        );
         println!(
             "{transport}: connect + 10 calls, median of 20: {total_before:?} alone (connect {connect_before:?}), \
              {total_during:?} among 1000 idle connections (connect {connect_during:?}), worst {worst:?}"
@@ -417,20 +465,44 @@ fn an_unauthenticated_peer_learns_nothing_but_a_fixed_refusal() {
     // What the peer sends, and whether its valid hello must earn it a
     // challenge (a hello naming an unknown codec may or may not).
     let attempts: Vec<(&str, Vec<u8>, bool)> = vec![
-        ("a wrong key", [hello_frame(), forged.clone()].concat(), true),
         (
-            "a short response",
-            [hello_frame(), frame::encode(Header::new(Kind::Response, 0), &[1; 5])].concat(),
+            "a wrong key",
+            [hello_frame(), forged.clone()].concat(),
             true,
         ),
-        ("an unknown codec and a wrong key", [hello_with(&unknown_codec), forged.clone()].concat(), false),
+        (
+            "a short response",
+            [
+                hello_frame(),
+                frame::encode(Header::new(Kind::Response, 0), &[1; 5]),
+            ]
+            .concat(),
+            true,
+        ),
+        (
+            "an unknown codec and a wrong key",
+            [hello_with(&unknown_codec), forged.clone()].concat(),
+            false,
+        ),
         ("a bad magic", hello_with(b"GET / HT"), false),
         ("another version", hello_with(&wrong_version), false),
         ("a request first", request(1, method("bump"), &[]), false),
-        ("a shutdown first", frame::encode(Header::new(Kind::Shutdown, 9), &[]), false),
+        (
+            "a shutdown first",
+            frame::encode(Header::new(Kind::Shutdown, 9), &[]),
+            false,
+        ),
         ("a response first", forged, false),
-        ("an oversized frame", frame::encode(Header::new(Kind::Hello, 0), &[0; 1000]), false),
-        ("an HTTP request", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), false),
+        (
+            "an oversized frame",
+            frame::encode(Header::new(Kind::Hello, 0), &[0; 1000]),
+            false,
+        ),
+        (
+            "an HTTP request",
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            false,
+        ),
         ("a length of u32::MAX", vec![0xff; 8], false),
     ];
     for (transport, options) in transports() {
@@ -446,20 +518,28 @@ fn an_unauthenticated_peer_learns_nothing_but_a_fixed_refusal() {
                     &told[challenge..]
                 }
                 _ => {
-                    assert!(!challenged, "{transport}, {what}: no challenge before the refusal");
+                    assert!(
+                        !challenged,
+                        "{transport}, {what}: no challenge before the refusal"
+                    );
                     &told[..]
                 }
             };
             assert_eq!(rest, refusal(), "{transport}, {what}: told {told:?}");
         }
         assert_eq!(vault.decoded().unwrap(), 0);
-        println!("{transport}: {} kinds of stranger each got the same 24-byte refusal", attempts.len());
+        println!(
+            "{transport}: {} kinds of stranger each got the same 24-byte refusal",
+            attempts.len()
+        );
     }
 }
 
 /// The private directory of a local actor's socket.
 fn socket_dir(address: &Address) -> PathBuf {
-    let Address::Local(path) = address else { panic!("not a local socket: {address}") };
+    let Address::Local(path) = address else {
+        panic!("not a local socket: {address}")
+    };
     path.parent().expect("a socket in a directory").to_owned()
 }
 
@@ -513,24 +593,40 @@ fn as_nobody(socket: &Path) -> Option<String> {
 fn a_local_socket_is_private_to_its_user() {
     let vault = spawn(&Options::new());
     let address = vault.address();
-    let Address::Local(socket) = &address else { panic!("the default transport is a local socket") };
+    let Address::Local(socket) = &address else {
+        panic!("the default transport is a local socket")
+    };
     let dir = socket_dir(&address);
     let metadata = std::fs::metadata(&dir).expect("the socket's directory");
-    assert_eq!(metadata.permissions().mode() & 0o777, 0o700, "{}", dir.display());
-    assert_eq!(metadata.uid(), rustix::process::geteuid().as_raw(), "owned by the actor's user");
+    assert_eq!(
+        metadata.permissions().mode() & 0o777,
+        0o700,
+        "{}",
+        dir.display()
+    );
+    assert_eq!(
+        metadata.uid(),
+        rustix::process::geteuid().as_raw(),
+        "owned by the actor's user"
+    );
     println!("{}: mode 0700, owner uid {}", dir.display(), metadata.uid());
 
     // Another user cannot even reach the socket.
-    let Some(seen) = as_nobody(socket) else { return };
+    let Some(seen) = as_nobody(socket) else {
+        return;
+    };
     assert_eq!(seen, "denied", "another user reached the socket");
     println!("as nobody: {seen}");
 
     // Defence in depth: with the directory opened up, the actor still drops
     // a peer running as another user before it reads a byte.
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).expect("chmod the directory");
-    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o777)).expect("chmod the socket");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711))
+        .expect("chmod the directory");
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o777))
+        .expect("chmod the socket");
     let seen = as_nobody(socket);
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("restore the directory");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+        .expect("restore the directory");
     let seen = seen.expect("ran as nobody a moment ago");
     assert_eq!(seen, "dropped", "the peer-uid check let another user speak");
     println!("as nobody, past an opened directory: {seen}");
@@ -542,8 +638,14 @@ fn a_local_socket_is_private_to_its_user() {
 fn authenticated(address: &Address) -> Connection {
     let mut connection = Raw::connect(address).expect("connect").framed();
     let key = Authkey::new(KEY).expect("a key");
-    handshake::client(&mut connection, &key, CodecId::Postcard, Duration::from_secs(10), DEFAULT_MAX_FRAME)
-        .expect("the right key is welcome");
+    handshake::client(
+        &mut connection,
+        &key,
+        CodecId::Postcard,
+        Duration::from_secs(10),
+        DEFAULT_MAX_FRAME,
+    )
+    .expect("the right key is welcome");
     connection
 }
 
@@ -551,13 +653,19 @@ fn authenticated(address: &Address) -> Connection {
 fn call_raw(connection: &mut Connection, frame: &[u8]) -> (Result<Vec<u8>, Error>, Duration) {
     let started = Instant::now();
     connection.writer.write_frame(frame).expect("send");
-    connection.reader.set_timeout(Some(Duration::from_secs(10))).expect("a timeout");
+    connection
+        .reader
+        .set_timeout(Some(Duration::from_secs(10)))
+        .expect("a timeout");
     let reply = connection.reader.read_frame().expect("a reply").to_vec();
     let elapsed = started.elapsed();
     let (header, payload) = Header::parse(&reply).expect("a well-formed reply");
     match header.kind {
         Kind::Reply => (Ok(payload.to_vec()), elapsed),
-        Kind::Failure => (Err(CodecId::Postcard.decode(payload).expect("an error")), elapsed),
+        Kind::Failure => (
+            Err(CodecId::Postcard.decode(payload).expect("an error")),
+            elapsed,
+        ),
         other => panic!("a {other:?} frame in reply"),
     }
 }
@@ -571,10 +679,15 @@ fn length_bombs_from_an_authenticated_peer_fail_fast_and_the_actor_serves_on() {
 
         // A 16-byte payload declaring a vector of 2^60 elements.
         let mut payload = Vec::new();
-        CodecId::Postcard.encode(&(1u64 << 60), &mut payload).expect("encode");
+        CodecId::Postcard
+            .encode(&(1u64 << 60), &mut payload)
+            .expect("encode");
         payload.resize(16, 1);
         let (result, vector) = call_raw(&mut connection, &request(1, method("sum"), &payload));
-        assert!(matches!(result, Err(Error::Codec { .. })), "{transport}: {result:?}");
+        assert!(
+            matches!(result, Err(Error::Codec { .. })),
+            "{transport}: {result:?}"
+        );
 
         // A value nested 100 000 deep: `Node` is variant 1, `Leaf` 0.
         let mut nested = vec![1u8; 100_000];
@@ -593,10 +706,16 @@ fn length_bombs_from_an_authenticated_peer_fail_fast_and_the_actor_serves_on() {
         // is allocated for it, and the actor serves everyone else.
         let started = Instant::now();
         connection.writer.write_frame(&[0xff; 4]).expect("send");
-        connection.reader.set_timeout(Some(Duration::from_secs(10))).expect("a timeout");
+        connection
+            .reader
+            .set_timeout(Some(Duration::from_secs(10)))
+            .expect("a timeout");
         let closed = connection.reader.read_frame().map(<[u8]>::to_vec);
         let dropped = started.elapsed();
-        assert!(matches!(closed, Err(Error::Closed | Error::Transport { .. })), "{transport}: {closed:?}");
+        assert!(
+            matches!(closed, Err(Error::Closed | Error::Transport { .. })),
+            "{transport}: {closed:?}"
+        );
         assert_eq!(vault.bump().unwrap(), 2, "{transport}: the actor serves on");
         println!(
             "{transport}: 2^60-element vector refused in {vector:?}, 100 000-deep value in {nesting:?}, \

@@ -58,7 +58,9 @@ const THREADS_PER_PROXY: usize = 100;
 fn kill_during_calls() -> Round {
     let owner = Echo::spawn_with(&Options::new().authkey(KEY)).expect("spawn");
     let address = owner.address();
-    let proxies: Vec<_> = (0..PROXIES).map(|_| Echo::connect(&address, KEY).expect("connect")).collect();
+    let proxies: Vec<_> = (0..PROXIES)
+        .map(|_| Echo::connect(&address, KEY).expect("connect"))
+        .collect();
     let callers = PROXIES * THREADS_PER_PROXY;
     let replies = Arc::new(AtomicU64::new(0));
     let misdelivered = Arc::new(AtomicU64::new(0));
@@ -69,30 +71,37 @@ fn kill_during_calls() -> Round {
     for (p, proxy) in proxies.iter().enumerate() {
         for t in 0..THREADS_PER_PROXY {
             let proxy = proxy.clone();
-            let (replies, misdelivered, warmed, start, ended) =
-                (replies.clone(), misdelivered.clone(), warmed.clone(), start.clone(), ended.clone());
+            let (replies, misdelivered, warmed, start, ended) = (
+                replies.clone(),
+                misdelivered.clone(),
+                warmed.clone(),
+                start.clone(),
+                ended.clone(),
+            );
             let caller = ((p * THREADS_PER_PROXY + t) as u64) << 32;
-            let thread = std::thread::Builder::new().stack_size(128 * 1024).spawn(move || {
-                start.wait();
-                for call in 0u64.. {
-                    let id = caller | call;
-                    match proxy.echo(id) {
-                        Ok(answer) => {
-                            if answer != id {
-                                misdelivered.fetch_add(1, Ordering::Relaxed);
+            let thread = std::thread::Builder::new()
+                .stack_size(128 * 1024)
+                .spawn(move || {
+                    start.wait();
+                    for call in 0u64.. {
+                        let id = caller | call;
+                        match proxy.echo(id) {
+                            Ok(answer) => {
+                                if answer != id {
+                                    misdelivered.fetch_add(1, Ordering::Relaxed);
+                                }
+                                replies.fetch_add(1, Ordering::Relaxed);
+                                if call == 0 {
+                                    warmed.fetch_add(1, Ordering::Relaxed);
+                                }
                             }
-                            replies.fetch_add(1, Ordering::Relaxed);
-                            if call == 0 {
-                                warmed.fetch_add(1, Ordering::Relaxed);
+                            Err(error) => {
+                                let _ = ended.send((error, Instant::now()));
+                                return;
                             }
-                        }
-                        Err(error) => {
-                            let _ = ended.send((error, Instant::now()));
-                            return;
                         }
                     }
-                }
-            });
+                });
             threads.push(thread.expect("a caller thread"));
         }
     }
@@ -102,15 +111,26 @@ fn kill_during_calls() -> Round {
     while warmed.load(Ordering::Relaxed) < callers && warming.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert_eq!(warmed.load(Ordering::Relaxed), callers, "not every caller got going");
+    assert_eq!(
+        warmed.load(Ordering::Relaxed),
+        callers,
+        "not every caller got going"
+    );
     let killed = kill9(owner.pid());
 
     let mut ended_after = Vec::with_capacity(callers);
     let limit = killed + Duration::from_secs(10);
     while ended_after.len() < callers {
-        let Some(remaining) = limit.checked_duration_since(Instant::now()) else { break };
-        let Ok((error, at)) = endings.recv_timeout(remaining) else { break };
-        assert!(matches!(error, Error::ActorDied { .. }), "a call ended with {error:?}");
+        let Some(remaining) = limit.checked_duration_since(Instant::now()) else {
+            break;
+        };
+        let Ok((error, at)) = endings.recv_timeout(remaining) else {
+            break;
+        };
+        assert!(
+            matches!(error, Error::ActorDied { .. }),
+            "a call ended with {error:?}"
+        );
         ended_after.push(at.saturating_duration_since(killed));
     }
     let hangs = callers - ended_after.len();
@@ -118,9 +138,16 @@ fn kill_during_calls() -> Round {
     for thread in threads {
         thread.join().expect("a caller thread");
     }
-    assert_eq!(misdelivered.load(Ordering::Relaxed), 0, "replies delivered to the wrong call");
+    assert_eq!(
+        misdelivered.load(Ordering::Relaxed),
+        0,
+        "replies delivered to the wrong call"
+    );
     assert!(!alive(owner.pid()));
-    Round { ended_after, replies: replies.load(Ordering::Relaxed) }
+    Round {
+        ended_after,
+        replies: replies.load(Ordering::Relaxed),
+    }
 }
 
 #[test]
@@ -147,7 +174,11 @@ fn kill_9_during_1000_calls_in_flight_ends_every_call_with_actor_died() {
         worst_p99,
         all.last().copied().unwrap_or_default()
     );
-    assert!(percentile(&all, 99) < Duration::from_secs(1), "p99 {:?}", percentile(&all, 99));
+    assert!(
+        percentile(&all, 99) < Duration::from_secs(1),
+        "p99 {:?}",
+        percentile(&all, 99)
+    );
 }
 
 /// Starts `parent_of_many` with `count` actors and returns it with their pids.
@@ -186,7 +217,10 @@ fn killing_the_parent_takes_its_32_actors_with_it_within_a_second() {
     for run in 0..runs {
         let (mut parent, pids) = parent_with(32);
         assert_eq!(pids.len(), 32);
-        assert!(pids.iter().all(|&pid| alive(pid)), "run {run}: an actor died early");
+        assert!(
+            pids.iter().all(|&pid| alive(pid)),
+            "run {run}: an actor died early"
+        );
         let killed = kill9(parent.id());
         parent.wait().expect("reap the parent");
         let mut last = Duration::ZERO;

@@ -26,7 +26,10 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
 }
 
 fn duration() -> Duration {
-    let seconds = std::env::var("UACTOR_SOAK_SECS").ok().and_then(|text| text.parse().ok()).unwrap_or(5);
+    let seconds = std::env::var("UACTOR_SOAK_SECS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(5);
     Duration::from_secs(seconds)
 }
 
@@ -93,7 +96,9 @@ fn fingerprint(bytes: &[u8]) -> u64 {
         .iter()
         .step_by(4096)
         .chain(bytes.last())
-        .fold(bytes.len() as u64, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
+        .fold(bytes.len() as u64, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
+        })
 }
 
 /// A small deterministic generator per client.
@@ -138,9 +143,16 @@ fn call(store: &StoreProxy, mirror: bool, id: u64, len: usize) -> uactor::Result
     if mirror {
         let (answered, back) = store.mirror(id, payload.clone())?;
         assert_eq!(answered, id, "a reply to another request");
-        assert!(back == payload, "request {id}: the payload came back changed");
+        assert!(
+            back == payload,
+            "request {id}: the payload came back changed"
+        );
     } else {
-        assert_eq!(store.digest(id, payload)?, expected, "a reply to another request");
+        assert_eq!(
+            store.digest(id, payload)?,
+            expected,
+            "a reply to another request"
+        );
     }
     Ok(())
 }
@@ -166,7 +178,9 @@ fn footprint(pid: u32) -> Footprint {
         .and_then(|value| value.split_whitespace().next())
         .and_then(|kib| kib.parse().ok())
         .unwrap_or(0);
-    let files = std::fs::read_dir(format!("/proc/{pid}/fd")).map(|dir| dir.count()).unwrap_or(0);
+    let files = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|dir| dir.count())
+        .unwrap_or(0);
     Footprint { rss_kib, files }
 }
 
@@ -189,8 +203,11 @@ fn clients_times_actors_with_payloads_up_to_1_mib_hold_steady() {
     let _alone = one_at_a_time();
     let length = duration();
     let options = Options::new().authkey(KEY);
-    let owners: Vec<StoreProxy> = (0..ACTORS).map(|_| Store::spawn_with(&options).expect("spawn")).collect();
-    let addresses: Arc<Vec<Address>> = Arc::new(owners.iter().map(|owner| owner.address()).collect());
+    let owners: Vec<StoreProxy> = (0..ACTORS)
+        .map(|_| Store::spawn_with(&options).expect("spawn"))
+        .collect();
+    let addresses: Arc<Vec<Address>> =
+        Arc::new(owners.iter().map(|owner| owner.address()).collect());
     let pids: Vec<u32> = owners.iter().map(|owner| owner.pid()).collect();
     let me = std::process::id();
 
@@ -200,12 +217,19 @@ fn clients_times_actors_with_payloads_up_to_1_mib_hold_steady() {
     let (finished, results) = std::sync::mpsc::channel();
     let started = Instant::now();
     for client in 0..CLIENTS {
-        let (addresses, stop, sent, warm, finished) =
-            (addresses.clone(), stop.clone(), sent.clone(), warm.clone(), finished.clone());
+        let (addresses, stop, sent, warm, finished) = (
+            addresses.clone(),
+            stop.clone(),
+            sent.clone(),
+            warm.clone(),
+            finished.clone(),
+        );
         std::thread::spawn(move || {
             // Each client has its own connection to each actor.
-            let stores: Vec<StoreProxy> =
-                addresses.iter().map(|address| Store::connect(address, KEY).expect("connect")).collect();
+            let stores: Vec<StoreProxy> = addresses
+                .iter()
+                .map(|address| Store::connect(address, KEY).expect("connect"))
+                .collect();
             let mut random = XorShift(0x9e37_79b9_7f4a_7c15 ^ (client as u64 + 1));
             let mut answered = 0u64;
             // Warm-up: the largest payload both ways on every connection, so
@@ -231,7 +255,9 @@ fn clients_times_actors_with_payloads_up_to_1_mib_hold_steady() {
             let _ = finished.send(Ok(answered));
         });
     }
-    while warm.load(Ordering::Relaxed) < CLIENTS as u64 && started.elapsed() < Duration::from_secs(60) {
+    while warm.load(Ordering::Relaxed) < CLIENTS as u64
+        && started.elapsed() < Duration::from_secs(60)
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
     // A second of the real load, then the first measurement.
@@ -244,10 +270,20 @@ fn clients_times_actors_with_payloads_up_to_1_mib_hold_steady() {
     let measuring = Instant::now();
     let span = length.saturating_sub(warm_up).max(Duration::from_secs(2));
     while measuring.elapsed() < span {
-        series.push(pids.iter().chain([&me]).map(|&pid| footprint(pid)).collect());
+        series.push(
+            pids.iter()
+                .chain([&me])
+                .map(|&pid| footprint(pid))
+                .collect(),
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
-    series.push(pids.iter().chain([&me]).map(|&pid| footprint(pid)).collect());
+    series.push(
+        pids.iter()
+            .chain([&me])
+            .map(|&pid| footprint(pid))
+            .collect(),
+    );
     stop.store(true, Ordering::Relaxed);
     let mut answered = 0;
     for result in collect(&results, CLIENTS, Duration::from_secs(30)) {
@@ -266,8 +302,14 @@ fn clients_times_actors_with_payloads_up_to_1_mib_hold_steady() {
     let elapsed = started.elapsed();
     let total = sent.load(Ordering::Relaxed);
     assert_eq!(answered, total, "every request answered once");
-    let served: u64 = owners.iter().map(|owner| owner.served().expect("served")).sum();
-    assert_eq!(served, total, "the actors served {served} requests, the clients sent {total}");
+    let served: u64 = owners
+        .iter()
+        .map(|owner| owner.served().expect("served"))
+        .sum();
+    assert_eq!(
+        served, total,
+        "the actors served {served} requests, the clients sent {total}"
+    );
 
     println!(
         "{CLIENTS} clients x {ACTORS} actors for {elapsed:?}: {total} requests, each answered once \
@@ -281,18 +323,33 @@ fn clients_times_actors_with_payloads_up_to_1_mib_hold_steady() {
         rss[rss.len() / 2]
     };
     for index in 0..=ACTORS {
-        let who = if index < ACTORS { format!("actor {}", pids[index]) } else { "caller".to_owned() };
+        let who = if index < ACTORS {
+            format!("actor {}", pids[index])
+        } else {
+            "caller".to_owned()
+        };
         let (start, end) = (series[0][index], series[series.len() - 1][index]);
-        let (early, late) = (median(&series[..third], index), median(&series[series.len() - third..], index));
+        let (early, late) = (
+            median(&series[..third], index),
+            median(&series[series.len() - third..], index),
+        );
         println!(
             "  {who}: RSS {} KiB at the start, {} KiB at the end (medians: {early} KiB in the first third, \
              {late} KiB in the last); descriptors {} -> {}",
             start.rss_kib, end.rss_kib, start.files, end.files
         );
-        assert!(series.iter().all(|sample| sample[index].files == start.files), "{who}: descriptors changed");
+        assert!(
+            series
+                .iter()
+                .all(|sample| sample[index].files == start.files),
+            "{who}: descriptors changed"
+        );
         // Flat: no trend beyond allocator noise (a quarter, or 16 MiB).
         let allowed = early + (early / 4).max(16 * 1024);
-        assert!(late <= allowed, "{who}: RSS grew from a median of {early} KiB to {late} KiB");
+        assert!(
+            late <= allowed,
+            "{who}: RSS grew from a median of {early} KiB to {late} KiB"
+        );
     }
     for owner in owners {
         owner.shutdown().expect("shutdown");
@@ -310,15 +367,22 @@ fn with_restart_on_a_random_actor_killed_every_2_s_never_hangs_a_call() {
         .authkey(KEY)
         .restart(Restart::OnCrash { max_restarts: 100 })
         .call_timeout(Duration::from_secs(20));
-    let owners: Arc<Vec<StoreProxy>> =
-        Arc::new((0..ACTORS).map(|_| Store::spawn_with(&options).expect("spawn")).collect());
+    let owners: Arc<Vec<StoreProxy>> = Arc::new(
+        (0..ACTORS)
+            .map(|_| Store::spawn_with(&options).expect("spawn"))
+            .collect(),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let progress: Arc<Vec<AtomicU64>> = Arc::new((0..CLIENTS).map(|_| AtomicU64::new(0)).collect());
     let epoch = Instant::now();
     let (finished, results) = std::sync::mpsc::channel();
     for client in 0..CLIENTS {
-        let (owners, stop, progress, finished) =
-            (owners.clone(), stop.clone(), progress.clone(), finished.clone());
+        let (owners, stop, progress, finished) = (
+            owners.clone(),
+            stop.clone(),
+            progress.clone(),
+            finished.clone(),
+        );
         std::thread::spawn(move || {
             // The clients share the owners' connections: only the owner
             // follows its actor through a restart.
@@ -387,7 +451,9 @@ fn with_restart_on_a_random_actor_killed_every_2_s_never_hangs_a_call() {
     );
     assert_eq!(restarts, kills, "every killed actor was restarted");
     for owner in owners.iter() {
-        owner.served().expect("every actor answers after the last restart");
+        owner
+            .served()
+            .expect("every actor answers after the last restart");
     }
     assert!(outcomes.get("Ok").copied().unwrap_or(0) > 0);
 }

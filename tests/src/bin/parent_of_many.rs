@@ -8,7 +8,10 @@ use tests::Counter;
 
 fn main() -> uactor::Result<()> {
     uactor::init();
-    let count: usize = std::env::args().nth(1).and_then(|arg| arg.parse().ok()).unwrap_or(32);
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|arg| arg.parse().ok())
+        .unwrap_or(32);
     let mut actors = Vec::with_capacity(count);
     for index in 0..count {
         let actor = if index % 2 == 0 {
@@ -16,7 +19,9 @@ fn main() -> uactor::Result<()> {
         } else {
             // The spawning thread is gone before the actor is used: the
             // actor must not depend on it (PR_SET_PDEATHSIG would fire).
-            std::thread::spawn(move || Counter::spawn(index as i64)).join().expect("a spawning thread")?
+            std::thread::spawn(move || Counter::spawn(index as i64))
+                .join()
+                .expect("a spawning thread")?
         };
         actors.push(actor);
     }

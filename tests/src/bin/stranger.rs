@@ -34,7 +34,12 @@ fn main() {
     let mut answer = [0; 256];
     match stream.read(&mut answer) {
         Ok(0) => println!("dropped"),
-        Err(error) if matches!(error.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+            ) =>
+        {
             println!("dropped")
         }
         Ok(read) => println!("answered {read} bytes"),

@@ -247,29 +247,46 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
 
     #[inline]
     fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
-        self.visitor.visit_some(Bounded { inner, budget: self.budget })
+        self.visitor.visit_some(Bounded {
+            inner,
+            budget: self.budget,
+        })
     }
 
     #[inline]
     fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
-        self.visitor.visit_newtype_struct(Bounded { inner, budget: self.budget })
+        self.visitor.visit_newtype_struct(Bounded {
+            inner,
+            budget: self.budget,
+        })
     }
 
     #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, inner: A) -> Result<Self::Value, A::Error> {
         let count_all = self.budget.lies(inner.size_hint());
-        self.visitor.visit_seq(Elements { access: inner, budget: self.budget, count_all })
+        self.visitor.visit_seq(Elements {
+            access: inner,
+            budget: self.budget,
+            count_all,
+        })
     }
 
     #[inline]
     fn visit_map<A: MapAccess<'de>>(self, inner: A) -> Result<Self::Value, A::Error> {
         let count_all = self.budget.lies(inner.size_hint());
-        self.visitor.visit_map(Elements { access: inner, budget: self.budget, count_all })
+        self.visitor.visit_map(Elements {
+            access: inner,
+            budget: self.budget,
+            count_all,
+        })
     }
 
     #[inline]
     fn visit_enum<A: EnumAccess<'de>>(self, inner: A) -> Result<Self::Value, A::Error> {
-        self.visitor.visit_enum(Wrap { visitor: inner, budget: self.budget })
+        self.visitor.visit_enum(Wrap {
+            visitor: inner,
+            budget: self.budget,
+        })
     }
 }
 
@@ -302,8 +319,14 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Elements<'_, A> {
     type Error = A::Error;
 
     #[inline]
-    fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, A::Error> {
-        let element = self.access.next_element_seed(Seed { seed, budget: self.budget })?;
+    fn next_element_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, A::Error> {
+        let element = self.access.next_element_seed(Seed {
+            seed,
+            budget: self.budget,
+        })?;
         self.count::<S::Value, A::Error>(element.is_some())?;
         Ok(element)
     }
@@ -318,15 +341,24 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Elements<'_, A> {
     type Error = A::Error;
 
     #[inline]
-    fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, A::Error> {
-        let key = self.access.next_key_seed(Seed { seed, budget: self.budget })?;
+    fn next_key_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<Option<S::Value>, A::Error> {
+        let key = self.access.next_key_seed(Seed {
+            seed,
+            budget: self.budget,
+        })?;
         self.count::<S::Value, A::Error>(key.is_some())?;
         Ok(key)
     }
 
     #[inline]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        self.access.next_value_seed(Seed { seed, budget: self.budget })
+        self.access.next_value_seed(Seed {
+            seed,
+            budget: self.budget,
+        })
     }
 
     #[inline]
@@ -340,10 +372,19 @@ impl<'de, 'b, A: EnumAccess<'de>> EnumAccess<'de> for Wrap<'b, A> {
     type Variant = Wrap<'b, A::Variant>;
 
     #[inline]
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self::Variant), A::Error> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self::Variant), A::Error> {
         let budget = self.budget;
         let (value, variant) = self.visitor.variant_seed(Seed { seed, budget })?;
-        Ok((value, Wrap { visitor: variant, budget }))
+        Ok((
+            value,
+            Wrap {
+                visitor: variant,
+                budget,
+            },
+        ))
     }
 }
 
@@ -357,12 +398,21 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Wrap<'_, A> {
 
     #[inline]
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        self.visitor.newtype_variant_seed(Seed { seed, budget: self.budget })
+        self.visitor.newtype_variant_seed(Seed {
+            seed,
+            budget: self.budget,
+        })
     }
 
     #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
-        self.visitor.tuple_variant(len, Wrap { visitor, budget: self.budget })
+        self.visitor.tuple_variant(
+            len,
+            Wrap {
+                visitor,
+                budget: self.budget,
+            },
+        )
     }
 
     #[inline]
@@ -371,7 +421,13 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Wrap<'_, A> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, A::Error> {
-        self.visitor.struct_variant(fields, Wrap { visitor, budget: self.budget })
+        self.visitor.struct_variant(
+            fields,
+            Wrap {
+                visitor,
+                budget: self.budget,
+            },
+        )
     }
 }
 
@@ -386,6 +442,9 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<'_, S> {
 
     #[inline]
     fn deserialize<D: Deserializer<'de>>(self, inner: D) -> Result<S::Value, D::Error> {
-        self.seed.deserialize(Bounded { inner, budget: self.budget })
+        self.seed.deserialize(Bounded {
+            inner,
+            budget: self.budget,
+        })
     }
 }

@@ -14,7 +14,10 @@ fn trailing_bytes_are_an_error() {
     let mut out = Vec::new();
     Postcard::encode(&1u8, &mut out).unwrap();
     out.push(0);
-    assert!(matches!(Postcard::decode::<u8>(&out), Err(Error::Codec { .. })));
+    assert!(matches!(
+        Postcard::decode::<u8>(&out),
+        Err(Error::Codec { .. })
+    ));
 }
 
 #[test]
@@ -29,7 +32,10 @@ fn a_huge_length_prefix_fails_without_allocating() {
 
 #[test]
 fn codec_ids_round_trip_through_their_byte() {
-    assert_eq!(CodecId::from_byte(CodecId::Postcard.to_byte()).unwrap(), CodecId::Postcard);
+    assert_eq!(
+        CodecId::from_byte(CodecId::Postcard.to_byte()).unwrap(),
+        CodecId::Postcard
+    );
     assert!(matches!(CodecId::from_byte(0), Err(Error::Protocol { .. })));
 }
 
@@ -100,7 +106,10 @@ fn zero_sized_elements_cannot_make_the_decoder_loop_for_ever() {
         #[serde(skip)]
         _cache: u64,
     }
-    assert!(matches!(Postcard::decode::<Vec<Skipped>>(&bytes), Err(Error::Codec { .. })));
+    assert!(matches!(
+        Postcard::decode::<Vec<Skipped>>(&bytes),
+        Err(Error::Codec { .. })
+    ));
     // An honest vector of units still decodes.
     let mut honest = Vec::new();
     Postcard::encode(&vec![(); 1000], &mut honest).unwrap();
@@ -126,7 +135,11 @@ fn bounded_decoding_round_trips_every_shape() {
         Unit,
         Newtype(u32),
         Tuple(u8, char),
-        Struct { name: String, bytes: &'a [u8], text: &'a str },
+        Struct {
+            name: String,
+            bytes: &'a [u8],
+            text: &'a str,
+        },
     }
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct All<'a> {
@@ -151,14 +164,20 @@ fn bounded_decoding_round_trips_every_shape() {
             Shape::Unit,
             Shape::Newtype(9),
             Shape::Tuple(1, 'é'),
-            Shape::Struct { name: "n".into(), bytes: b"raw", text: "borrowed" },
+            Shape::Struct {
+                name: "n".into(),
+                bytes: b"raw",
+                text: "borrowed",
+            },
         ],
         map: HashMap::from([("a".into(), vec![1, 2, 3])]),
         sorted: BTreeMap::from([(1, Some(-1)), (2, None)]),
         floats: (1.5, -2.25),
         wide: (u128::MAX, i64::MIN),
         maybe: None,
-        error: Error::Timeout { after: std::time::Duration::from_millis(5) },
+        error: Error::Timeout {
+            after: std::time::Duration::from_millis(5),
+        },
     };
     let mut bytes = Vec::new();
     Postcard::encode(&value, &mut bytes).unwrap();
