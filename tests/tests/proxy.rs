@@ -21,14 +21,19 @@ fn bounded<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'sta
     thread::spawn(move || {
         let _ = sender.send(work());
     });
-    receiver.recv_timeout(LIMIT).unwrap_or_else(|_| panic!("{what} did not finish within {LIMIT:?}"))
+    receiver
+        .recv_timeout(LIMIT)
+        .unwrap_or_else(|_| panic!("{what} did not finish within {LIMIT:?}"))
 }
 
 /// Polls `condition` until it holds, at most `LIMIT`.
 fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let started = Instant::now();
     while !condition() {
-        assert!(started.elapsed() < LIMIT, "{what}: still not true after {LIMIT:?}");
+        assert!(
+            started.elapsed() < LIMIT,
+            "{what}: still not true after {LIMIT:?}"
+        );
         thread::sleep(Duration::from_millis(5));
     }
 }
@@ -65,7 +70,10 @@ fn typeids_list_every_builtin() {
         "actor",
         "auto",
     ] {
-        assert!(typeids.contains(&typeid), "{typeid} missing from {typeids:?}");
+        assert!(
+            typeids.contains(&typeid),
+            "{typeid} missing from {typeids:?}"
+        );
     }
 }
 
@@ -126,27 +134,48 @@ fn lock_excludes_and_is_released_on_drop_and_when_its_holder_is_killed() {
 
     let guard = lock.acquire().unwrap();
     assert!(lock.is_locked().unwrap());
-    assert!(lock.try_acquire().unwrap().is_none(), "held, yet taken again");
+    assert!(
+        lock.try_acquire().unwrap().is_none(),
+        "held, yet taken again"
+    );
     // A second thread waits for it, in the actor, while this one goes on.
     let waiter = {
         let lock = lock.clone();
         thread::spawn(move || lock.acquire().map(|guard| guard.release()))
     };
     thread::sleep(Duration::from_millis(50));
-    assert!(keeper.ping().unwrap(), "the actor is held up by a waiting acquire");
+    assert!(
+        keeper.ping().unwrap(),
+        "the actor is held up by a waiting acquire"
+    );
     assert!(!waiter.is_finished());
     drop(guard);
-    bounded("the waiting acquire", move || waiter.join().unwrap()).unwrap().unwrap();
+    bounded("the waiting acquire", move || waiter.join().unwrap())
+        .unwrap()
+        .unwrap();
     assert!(!lock.is_locked().unwrap());
 
     // Another process takes it and is killed while holding it.
     let holder = Holder::spawn().unwrap();
-    assert!(holder.take(lock.clone()).unwrap().unwrap(), "the holder did not get a free lock");
-    assert!(lock.try_acquire().unwrap().is_none(), "the holder's lock was taken");
-    assert!(lock.acquire_timeout(Duration::from_millis(50)).unwrap().is_none());
+    assert!(
+        holder.take(lock.clone()).unwrap().unwrap(),
+        "the holder did not get a free lock"
+    );
+    assert!(
+        lock.try_acquire().unwrap().is_none(),
+        "the holder's lock was taken"
+    );
+    assert!(
+        lock.acquire_timeout(Duration::from_millis(50))
+            .unwrap()
+            .is_none()
+    );
     let pid = holder.pid();
     kill9(pid);
-    assert!(wait_gone(pid, LIMIT).is_some(), "the holder survived kill -9");
+    assert!(
+        wait_gone(pid, LIMIT).is_some(),
+        "the holder survived kill -9"
+    );
     let retaken = lock.acquire_timeout(LIMIT).unwrap();
     assert!(retaken.is_some(), "a killed holder kept the lock");
     retaken.unwrap().release().unwrap();
@@ -163,7 +192,11 @@ fn semaphore_counts_permits_and_waits_for_a_release() {
     assert!(semaphore.try_acquire().unwrap());
     assert!(!semaphore.try_acquire().unwrap());
     assert_eq!(semaphore.available().unwrap(), 0);
-    assert!(!semaphore.acquire_timeout(Duration::from_millis(50)).unwrap());
+    assert!(
+        !semaphore
+            .acquire_timeout(Duration::from_millis(50))
+            .unwrap()
+    );
     let waiter = {
         let semaphore = semaphore.clone();
         thread::spawn(move || semaphore.acquire())
@@ -192,9 +225,19 @@ fn barrier_lets_a_round_through_together_and_a_timeout_withdraws() {
         let barrier = barrier.clone();
         thread::spawn(move || barrier.wait_timeout(Duration::from_millis(100)))
     };
-    assert_eq!(barrier.wait_timeout(Duration::from_millis(100)).unwrap(), None);
-    assert_eq!(bounded("the early waiter", move || early.join().unwrap()).unwrap(), None);
-    assert_eq!(barrier.waiting().unwrap(), 0, "a waiter that gave up still counts");
+    assert_eq!(
+        barrier.wait_timeout(Duration::from_millis(100)).unwrap(),
+        None
+    );
+    assert_eq!(
+        bounded("the early waiter", move || early.join().unwrap()).unwrap(),
+        None
+    );
+    assert_eq!(
+        barrier.waiting().unwrap(),
+        0,
+        "a waiter that gave up still counts"
+    );
 
     for _round in 0..2 {
         let waiters: Vec<_> = (0..3)
@@ -204,7 +247,10 @@ fn barrier_lets_a_round_through_together_and_a_timeout_withdraws() {
             })
             .collect();
         let indexes: HashSet<usize> = bounded("a round of the barrier", move || {
-            waiters.into_iter().map(|waiter| waiter.join().unwrap().unwrap()).collect()
+            waiters
+                .into_iter()
+                .map(|waiter| waiter.join().unwrap().unwrap())
+                .collect()
         });
         assert_eq!(indexes, HashSet::from([0, 1, 2]));
     }
@@ -217,11 +263,18 @@ fn condition_wait_releases_its_lock_and_wakes_on_notify() {
     let condition = keeper.condition().unwrap();
     let items = keeper.items().unwrap();
     assert_eq!(uactor::typeid(&condition), "Condition");
-    assert_eq!(condition.notify().unwrap(), 0, "woke somebody with nobody waiting");
+    assert_eq!(
+        condition.notify().unwrap(),
+        0,
+        "woke somebody with nobody waiting"
+    );
 
     // Waiting without the lock is an error, not a hang.
     let lock_of_another = keeper.lock().unwrap().acquire().unwrap();
-    assert!(matches!(condition.wait(&lock_of_another), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        condition.wait(&lock_of_another),
+        Err(Error::Proxy { .. })
+    ));
     drop(lock_of_another);
 
     let (holding, held) = mpsc::channel();
@@ -233,7 +286,10 @@ fn condition_wait_releases_its_lock_and_wakes_on_notify() {
             let _ = holding.send(());
             let mut waits = 0;
             while items.is_empty()? {
-                assert!(condition.wait_timeout(&guard, LIMIT)?, "not notified in time");
+                assert!(
+                    condition.wait_timeout(&guard, LIMIT)?,
+                    "not notified in time"
+                );
                 waits += 1;
             }
             guard.release()?;
@@ -249,11 +305,18 @@ fn condition_wait_releases_its_lock_and_wakes_on_notify() {
     .unwrap();
     items.push(1).unwrap();
     drop(guard);
-    eventually("a notify wakes the waiter", || condition.notify_all().unwrap() == 1 || waiter.is_finished());
+    eventually("a notify wakes the waiter", || {
+        condition.notify_all().unwrap() == 1 || waiter.is_finished()
+    });
     let waits = bounded("the condition's waiter", move || waiter.join().unwrap()).unwrap();
     assert!(waits >= 1);
     let guard = condition.acquire().unwrap();
-    assert!(!condition.wait_timeout(&guard, Duration::from_millis(20)).unwrap(), "notified by nobody");
+    assert!(
+        !condition
+            .wait_timeout(&guard, Duration::from_millis(20))
+            .unwrap(),
+        "notified by nobody"
+    );
     guard.release().unwrap();
     keeper.shutdown().unwrap();
 }
@@ -267,7 +330,12 @@ fn iterators_are_walked_in_batches_and_lists_iterate_a_snapshot() {
     assert_eq!(walked, (0..1000).collect::<Vec<_>>());
     assert_eq!(keeper.numbers(0).unwrap().count(), 0);
     // A small batch still sees everything once.
-    let small: Vec<u64> = keeper.numbers(10).unwrap().with_batch(3).map(Result::unwrap).collect();
+    let small: Vec<u64> = keeper
+        .numbers(10)
+        .unwrap()
+        .with_batch(3)
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(small, (0..10).collect::<Vec<_>>());
 
     let items = keeper.items().unwrap();
@@ -275,14 +343,20 @@ fn iterators_are_walked_in_batches_and_lists_iterate_a_snapshot() {
     let snapshot = items.iter().unwrap();
     items.push(1000).unwrap();
     let seen: Vec<i64> = snapshot.map(Result::unwrap).collect();
-    assert_eq!(seen, (0..100).collect::<Vec<_>>(), "the snapshot saw a later push");
+    assert_eq!(
+        seen,
+        (0..100).collect::<Vec<_>>(),
+        "the snapshot saw a later push"
+    );
 
     // Exhausted iterators leave the table.
     let base = keeper.hosted_objects().unwrap();
     let iter = keeper.numbers(5).unwrap();
     assert_eq!(keeper.hosted_objects().unwrap(), base + 1);
     drop(iter);
-    eventually("a dropped iterator is freed", || keeper.hosted_objects().unwrap() == base);
+    eventually("a dropped iterator is freed", || {
+        keeper.hosted_objects().unwrap() == base
+    });
     keeper.shutdown().unwrap();
 }
 
@@ -296,16 +370,23 @@ fn twenty_thousand_proxies_made_and_dropped_do_not_grow_the_actor() {
         drop(keeper.fresh(4).unwrap());
         drop(keeper.queue().unwrap());
     }
-    eventually("warm-up proxies are freed", || keeper.hosted_objects().unwrap() == base);
+    eventually("warm-up proxies are freed", || {
+        keeper.hosted_objects().unwrap() == base
+    });
     let before = rss_kib(pid);
     for _ in 0..10_000 {
         drop(keeper.fresh(4).unwrap()); // a new object each time
         drop(keeper.queue().unwrap()); // the same object each time
     }
-    eventually("20 000 dropped proxies are freed", || keeper.hosted_objects().unwrap() == base);
+    eventually("20 000 dropped proxies are freed", || {
+        keeper.hosted_objects().unwrap() == base
+    });
     let after = rss_kib(pid);
     println!("actor RSS before {before} KiB, after 20 000 proxies {after} KiB");
-    assert!(after < before + 2048, "the actor grew from {before} KiB to {after} KiB");
+    assert!(
+        after < before + 2048,
+        "the actor grew from {before} KiB to {after} KiB"
+    );
     keeper.shutdown().unwrap();
 }
 
@@ -322,9 +403,15 @@ fn a_proxy_goes_from_actor_a_through_actor_b_and_back_and_still_mutates_a() {
     assert_eq!(list.to_vec().unwrap(), vec![1, 2, 3]);
     drop(list);
     drop(back);
-    assert_eq!(a.hosted_objects().unwrap(), base + 1, "B's copy must keep the object");
+    assert_eq!(
+        a.hosted_objects().unwrap(),
+        base + 1,
+        "B's copy must keep the object"
+    );
     b.forget().unwrap();
-    eventually("the object is freed once every copy is dropped", || a.hosted_objects().unwrap() == base);
+    eventually("the object is freed once every copy is dropped", || {
+        a.hosted_objects().unwrap() == base
+    });
 
     // B's process ends while it keeps a copy: its references go with it.
     let list = a.items().unwrap();
@@ -332,7 +419,9 @@ fn a_proxy_goes_from_actor_a_through_actor_b_and_back_and_still_mutates_a() {
     drop(kept);
     assert_eq!(a.hosted_objects().unwrap(), base + 1);
     b.shutdown().unwrap();
-    eventually("a dead holder's references are released", || a.hosted_objects().unwrap() == base);
+    eventually("a dead holder's references are released", || {
+        a.hosted_objects().unwrap() == base
+    });
     assert_eq!(a.sum().unwrap(), 10);
     a.shutdown().unwrap();
 }
@@ -351,7 +440,10 @@ fn nested_actors_are_returned_by_proxy_and_end_with_their_owner() {
     assert!(alive(pids[0]), "a reference ended the nest's child");
     nest.shutdown().unwrap();
     for pid in pids {
-        assert!(wait_gone(pid, LIMIT).is_some(), "child {pid} outlived its owner");
+        assert!(
+            wait_gone(pid, LIMIT).is_some(),
+            "child {pid} outlived its owner"
+        );
     }
     assert!(second.get().is_err());
 }
@@ -365,27 +457,54 @@ fn proxy_as_is_the_dynamic_proxy_and_fails_with_error_proxy() {
     let list: ListProxy<i64> = any.clone().downcast().unwrap();
     list.push(5).unwrap();
     assert_eq!(keeper.sum().unwrap(), 5);
-    assert!(matches!(any.downcast::<QueueProxy<i64>>(), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        any.downcast::<QueueProxy<i64>>(),
+        Err(Error::Proxy { .. })
+    ));
 
-    assert!(matches!(keeper.items_as("dict".into()), Err(Error::Proxy { .. })));
-    assert!(matches!(keeper.items_as("no such typeid".into()), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        keeper.items_as("dict".into()),
+        Err(Error::Proxy { .. })
+    ));
+    assert!(matches!(
+        keeper.items_as("no such typeid".into()),
+        Err(Error::Proxy { .. })
+    ));
 
     let itself = keeper.itself_as("actor".into()).unwrap();
     assert_eq!(itself.typeid(), "actor");
     let reference: KeeperProxy = itself.downcast().unwrap();
     assert_eq!(reference.pid(), keeper.pid());
     assert!(reference.ping().unwrap());
-    assert!(matches!(keeper.stranger_as_actor(), Err(Error::Proxy { .. })));
-    assert!(matches!(keeper.itself_as("list".into()), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        keeper.stranger_as_actor(),
+        Err(Error::Proxy { .. })
+    ));
+    assert!(matches!(
+        keeper.itself_as("list".into()),
+        Err(Error::Proxy { .. })
+    ));
     drop(reference);
 
     // Outside an actor process: an error, not a panic.
     let outside = uactor::Shared::new(vec![1i64]);
-    assert!(matches!(uactor::proxy_as(&outside, "list"), Err(Error::Proxy { .. })));
-    assert!(matches!(uactor::proxy(&uactor::Queue::<i64>::new()), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        uactor::proxy_as(&outside, "list"),
+        Err(Error::Proxy { .. })
+    ));
+    assert!(matches!(
+        uactor::proxy(&uactor::Queue::<i64>::new()),
+        Err(Error::Proxy { .. })
+    ));
     assert!(matches!(uactor::proxy_iter(0..3), Err(Error::Proxy { .. })));
-    assert!(matches!(uactor::proxy(&uactor::Lock::new()), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        uactor::proxy(&uactor::Lock::new()),
+        Err(Error::Proxy { .. })
+    ));
     let counter_value = Counter::new(0);
-    assert!(matches!(uactor::proxy_as(&counter_value, "actor"), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        uactor::proxy_as(&counter_value, "actor"),
+        Err(Error::Proxy { .. })
+    ));
     keeper.shutdown().unwrap();
 }

@@ -99,6 +99,10 @@ pub fn typeid<P: Typed>(proxy: &P) -> &str {
 
 /// The proxy methods and `serde` impls every typed object proxy shares.
 macro_rules! object_proxy {
+    // A proxy without type parameters (rustfmt writes `EventProxy<>` so).
+    ($proxy:ident, $typeid:literal) => {
+        object_proxy!($proxy<>, $typeid);
+    };
     ($proxy:ident < $($param:ident),* >, $typeid:literal) => {
         impl<$($param),*> Clone for $proxy<$($param),*> {
             fn clone(&self) -> Self {

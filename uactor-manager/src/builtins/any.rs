@@ -39,15 +39,20 @@ where
     type Proxy = A::Proxy;
 
     fn expose(&self) -> Result<A::Proxy> {
-        let address = hosted_address()
-            .ok_or_else(|| Error::proxy("an `actor` proxy can only be made inside an actor process"))?;
+        let address = hosted_address().ok_or_else(|| {
+            Error::proxy("an `actor` proxy can only be made inside an actor process")
+        })?;
         if !is_hosted(self) {
             return Err(Error::proxy(format!(
                 "an `actor` proxy can only be made from the actor this process hosts, not from another {}",
                 A::NAME
             )));
         }
-        let token = Token { address, object: ACTOR_OBJECT, typeid: "actor".to_owned() };
+        let token = Token {
+            address,
+            object: ACTOR_OBJECT,
+            typeid: "actor".to_owned(),
+        };
         Client::from_token(token, A::NAME).map(A::Proxy::from_client)
     }
 }
@@ -106,7 +111,10 @@ impl AnyProxy {
                 Error::Proxy { message } => message,
                 other => other.to_string(),
             };
-            Error::proxy(format!("a `{typeid}` proxy is not a {}: {reason}", std::any::type_name::<P>()))
+            Error::proxy(format!(
+                "a `{typeid}` proxy is not a {}: {reason}",
+                std::any::type_name::<P>()
+            ))
         })
     }
 
@@ -114,15 +122,21 @@ impl AnyProxy {
     /// remote, taken back when it is this process's own.
     fn from_token(token: Token) -> Result<Self> {
         if token.object == ACTOR_OBJECT {
-            return Ok(AnyProxy { inner: Inner::Actor(token) });
+            return Ok(AnyProxy {
+                inner: Inner::Actor(token),
+            });
         }
         if hosted_address().as_ref() == Some(&token.address) {
             // Made here and not sent: it carries the reference counted when
             // it was made.
-            return Ok(AnyProxy { inner: Inner::Object(ObjectRef::local(token)) });
+            return Ok(AnyProxy {
+                inner: Inner::Object(ObjectRef::local(token)),
+            });
         }
         let typeid = token.typeid.clone();
-        ObjectRef::from_token(token, &typeid).map(|object| AnyProxy { inner: Inner::Object(object) })
+        ObjectRef::from_token(token, &typeid).map(|object| AnyProxy {
+            inner: Inner::Object(object),
+        })
     }
 }
 
@@ -154,11 +168,15 @@ impl<'de> Deserialize<'de> for AnyProxy {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let token = Token::deserialize(deserializer)?;
         if token.object == ACTOR_OBJECT {
-            return Ok(AnyProxy { inner: Inner::Actor(token) });
+            return Ok(AnyProxy {
+                inner: Inner::Actor(token),
+            });
         }
         let typeid = token.typeid.clone();
         ObjectRef::from_token(token, &typeid)
-            .map(|object| AnyProxy { inner: Inner::Object(object) })
+            .map(|object| AnyProxy {
+                inner: Inner::Object(object),
+            })
             .map_err(serde::de::Error::custom)
     }
 }

@@ -47,7 +47,10 @@ impl Barrier {
         let parties = parties.max(1);
         Barrier(Arc::new(Inner {
             parties,
-            round: Mutex::new(Round { taken: vec![false; parties], generation: 0 }),
+            round: Mutex::new(Round {
+                taken: vec![false; parties],
+                generation: 0,
+            }),
             tripped: event_listener::Event::new(),
         }))
     }
@@ -116,9 +119,15 @@ impl Barrier {
     /// `connection` is open; the waiter's index, or `None` if it withdrew.
     async fn wait_for(&self, connection: u64, timeout: Option<Duration>) -> Option<usize> {
         let (index, generation) = self.arrive();
-        let Some(generation) = generation else { return Some(index) };
+        let Some(generation) = generation else {
+            return Some(index);
+        };
         let completed = unless_closed(connection, within(timeout, self.tripped(generation))).await;
-        if completed.flatten().is_some() || !self.withdraw(index, generation) { Some(index) } else { None }
+        if completed.flatten().is_some() || !self.withdraw(index, generation) {
+            Some(index)
+        } else {
+            None
+        }
     }
 
     /// Waits, without blocking the thread, for the round to complete; this
@@ -136,7 +145,10 @@ impl Barrier {
 
 impl std::fmt::Debug for Barrier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Barrier").field("parties", &self.parties()).field("waiting", &self.waiting()).finish()
+        f.debug_struct("Barrier")
+            .field("parties", &self.parties())
+            .field("waiting", &self.waiting())
+            .finish()
     }
 }
 
@@ -146,7 +158,7 @@ pub struct BarrierProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy! { BarrierProxy<>, "Barrier" }
+object_proxy!(BarrierProxy, "Barrier");
 
 impl BarrierProxy {
     /// Waits until every party of this round has arrived; returns this
@@ -155,7 +167,9 @@ impl BarrierProxy {
     pub fn wait(&self) -> Result<usize> {
         self.object
             .call::<_, Option<usize>>(WAIT, &(None::<Duration>,))?
-            .ok_or_else(|| Error::protocol("the barrier answered a wait without a timeout with no index"))
+            .ok_or_else(|| {
+                Error::protocol("the barrier answered a wait without a timeout with no index")
+            })
     }
 
     /// Waits at most `timeout`; `None` if the round did not complete in
@@ -186,7 +200,9 @@ impl Served for Barrier {
                 let (timeout,): (Option<Duration>,) = call.args()?;
                 let barrier = self.clone();
                 let connection = call.connection();
-                reply_later(call, move || async move { Ok(barrier.wait_for(connection, timeout).await) });
+                reply_later(call, move || async move {
+                    Ok(barrier.wait_for(connection, timeout).await)
+                });
                 Ok(())
             }
             PARTIES => serve!(call, || self.parties()),
@@ -202,6 +218,9 @@ impl Expose for Barrier {
     fn expose(&self) -> Result<BarrierProxy> {
         let identity = Arc::as_ptr(&self.0) as *const () as usize;
         let token = expose(Arc::new(self.clone()), identity)?;
-        Ok(BarrierProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(BarrierProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

@@ -77,7 +77,10 @@ impl Condition {
     }
 
     fn waiters(&self) -> MutexGuard<'_, VecDeque<Arc<Waiter>>> {
-        self.0.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0
+            .waiters
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The condition's lock, as a [`Lock`](super::Lock): the same lock.
@@ -130,7 +133,10 @@ impl Condition {
         let woken = unless_closed(connection, within(timeout, waiter.notified())).await;
         let notified = {
             let mut waiters = self.waiters();
-            match waiters.iter().position(|queued| Arc::ptr_eq(queued, &waiter)) {
+            match waiters
+                .iter()
+                .position(|queued| Arc::ptr_eq(queued, &waiter))
+            {
                 Some(at) => {
                     waiters.remove(at);
                     false
@@ -154,7 +160,9 @@ impl Condition {
     /// releases its lock; an error if it does not hold the lock.
     fn enqueue(&self, connection: u64, ticket: u64) -> Result<Arc<Waiter>> {
         if !self.0.lock.held_by(connection, ticket) {
-            return Err(Error::proxy("waiting on a condition needs its lock: acquire it first"));
+            return Err(Error::proxy(
+                "waiting on a condition needs its lock: acquire it first",
+            ));
         }
         let waiter = Arc::new(Waiter::default());
         self.waiters().push_back(Arc::clone(&waiter));
@@ -175,9 +183,15 @@ impl Condition {
         self.wait_timeout_inner(guard, Some(timeout))
     }
 
-    fn wait_timeout_inner(&self, guard: &mut LocalLockGuard, timeout: Option<Duration>) -> Result<bool> {
+    fn wait_timeout_inner(
+        &self,
+        guard: &mut LocalLockGuard,
+        timeout: Option<Duration>,
+    ) -> Result<bool> {
         if !Arc::ptr_eq(&guard.core, &self.0.lock) {
-            return Err(Error::proxy("this guard holds another lock than the condition's"));
+            return Err(Error::proxy(
+                "this guard holds another lock than the condition's",
+            ));
         }
         let waiter = self.enqueue(0, guard.ticket)?;
         let woken = futures::executor::block_on(self.wait_for(waiter, 0, guard.ticket, timeout));
@@ -187,7 +201,9 @@ impl Condition {
 
 impl std::fmt::Debug for Condition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Condition").field("waiters", &self.waiters().len()).finish()
+        f.debug_struct("Condition")
+            .field("waiters", &self.waiters().len())
+            .finish()
     }
 }
 
@@ -207,7 +223,7 @@ pub struct ConditionProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy! { ConditionProxy<>, "Condition" }
+object_proxy!(ConditionProxy, "Condition");
 
 impl ConditionProxy {
     /// Takes the condition's lock, waiting while someone else holds it.
@@ -285,7 +301,9 @@ impl Served for Condition {
                 Ok(())
             }
             NOTIFY => super::serve!(call, |n: usize| self.notify(n)),
-            other => Err(Error::protocol(format!("a Condition has no method {other}"))),
+            other => Err(Error::protocol(format!(
+                "a Condition has no method {other}"
+            ))),
         }
     }
 }
@@ -296,6 +314,9 @@ impl Expose for Condition {
     fn expose(&self) -> Result<ConditionProxy> {
         let identity = Arc::as_ptr(&self.0) as *const () as usize;
         let token = expose(Arc::new(self.clone()), identity)?;
-        Ok(ConditionProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(ConditionProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

@@ -36,7 +36,9 @@ where
     I::IntoIter: Send + 'static,
     I::Item: Serialize + DeserializeOwned + Send + 'static,
 {
-    let kept: Arc<Kept<I::Item>> = Arc::new(Kept { iter: Mutex::new(Some(Box::new(iter.into_iter()))) });
+    let kept: Arc<Kept<I::Item>> = Arc::new(Kept {
+        iter: Mutex::new(Some(Box::new(iter.into_iter()))),
+    });
     let identity = Arc::as_ptr(&kept) as *const () as usize;
     let token = expose(kept, identity)?;
     Ok(IteratorProxy::from_object(ObjectRef::local(token)))
@@ -60,7 +62,13 @@ pub struct IteratorProxy<T> {
 
 impl<T> IteratorProxy<T> {
     fn from_object(object: ObjectRef) -> Self {
-        IteratorProxy { object, fetched: VecDeque::new(), batch: BATCH, done: false, _types: PhantomData }
+        IteratorProxy {
+            object,
+            fetched: VecDeque::new(),
+            batch: BATCH,
+            done: false,
+            _types: PhantomData,
+        }
     }
 
     /// Fetches `batch` items per call from now on (1 to 4096).
@@ -100,7 +108,11 @@ impl<T: DeserializeOwned> Iterator for IteratorProxy<T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        if self.done { (self.fetched.len(), Some(self.fetched.len())) } else { (self.fetched.len(), None) }
+        if self.done {
+            (self.fetched.len(), Some(self.fetched.len()))
+        } else {
+            (self.fetched.len(), None)
+        }
     }
 }
 
@@ -165,7 +177,9 @@ impl<T: Serialize + Send + 'static> Served for Kept<T> {
                 drop(slot);
                 call.reply(&items)
             }
-            other => Err(Error::protocol(format!("an Iterator has no method {other}"))),
+            other => Err(Error::protocol(format!(
+                "an Iterator has no method {other}"
+            ))),
         }
     }
 }

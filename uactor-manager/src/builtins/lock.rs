@@ -72,7 +72,11 @@ impl Core {
                 return Take::Busy;
             }
             let ticket = ticket.unwrap_or_else(next_ticket);
-            *holder = Some(Holder { ticket, connection, hook: None });
+            *holder = Some(Holder {
+                ticket,
+                connection,
+                hook: None,
+            });
             ticket
         };
         if connection == 0 {
@@ -89,7 +93,11 @@ impl Core {
         );
         match hook {
             Some(hook) => {
-                if let Some(holder) = self.holder().as_mut().filter(|holder| holder.ticket == ticket) {
+                if let Some(holder) = self
+                    .holder()
+                    .as_mut()
+                    .filter(|holder| holder.ticket == ticket)
+                {
                     holder.hook = Some(hook);
                 } else {
                     waiting::cancel(connection, hook);
@@ -105,7 +113,11 @@ impl Core {
 
     /// Takes the lock for `connection`, waiting while it is held; `None`
     /// if that connection closed first.
-    pub(super) async fn take(self: &Arc<Self>, connection: u64, ticket: Option<u64>) -> Option<u64> {
+    pub(super) async fn take(
+        self: &Arc<Self>,
+        connection: u64,
+        ticket: Option<u64>,
+    ) -> Option<u64> {
         loop {
             match self.try_take(connection, ticket) {
                 Take::Taken(ticket) => return Some(ticket),
@@ -144,12 +156,16 @@ impl Core {
         let released = {
             let mut holder = self.holder();
             match holder.as_ref() {
-                Some(held) if held.ticket == ticket && held.connection == connection => holder.take(),
+                Some(held) if held.ticket == ticket && held.connection == connection => {
+                    holder.take()
+                }
                 _ => None,
             }
         };
         let Some(released) = released else {
-            return Err(Error::proxy("this guard does not hold the lock (it was released already)"));
+            return Err(Error::proxy(
+                "this guard does not hold the lock (it was released already)",
+            ));
         };
         if let Some(hook) = released.hook {
             waiting::cancel(connection, hook);
@@ -181,7 +197,9 @@ impl Core {
                 }
                 let core = Arc::clone(self);
                 reply_later(call, move || async move {
-                    let taken = unless_closed(connection, within(timeout, core.take(connection, None))).await;
+                    let taken =
+                        unless_closed(connection, within(timeout, core.take(connection, None)))
+                            .await;
                     Ok(taken.flatten().flatten())
                 });
                 Ok(())
@@ -219,7 +237,10 @@ impl Lock {
     pub fn acquire(&self) -> LocalLockGuard {
         loop {
             if let Some(ticket) = self.0.take_blocking(None) {
-                return LocalLockGuard { core: Arc::clone(&self.0), ticket };
+                return LocalLockGuard {
+                    core: Arc::clone(&self.0),
+                    ticket,
+                };
             }
         }
     }
@@ -227,14 +248,20 @@ impl Lock {
     /// Takes the lock, blocking this thread at most `timeout`.
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<LocalLockGuard> {
         let ticket = self.0.take_blocking(Some(Instant::now() + timeout))?;
-        Some(LocalLockGuard { core: Arc::clone(&self.0), ticket })
+        Some(LocalLockGuard {
+            core: Arc::clone(&self.0),
+            ticket,
+        })
     }
 
     /// Takes the lock without blocking the thread (for `async fn` methods).
     pub async fn acquire_async(&self) -> LocalLockGuard {
         loop {
             if let Some(ticket) = self.0.take(0, None).await {
-                return LocalLockGuard { core: Arc::clone(&self.0), ticket };
+                return LocalLockGuard {
+                    core: Arc::clone(&self.0),
+                    ticket,
+                };
             }
         }
     }
@@ -242,7 +269,10 @@ impl Lock {
     /// Takes the lock if it is free.
     pub fn try_acquire(&self) -> Option<LocalLockGuard> {
         match self.0.try_take(0, None) {
-            Take::Taken(ticket) => Some(LocalLockGuard { core: Arc::clone(&self.0), ticket }),
+            Take::Taken(ticket) => Some(LocalLockGuard {
+                core: Arc::clone(&self.0),
+                ticket,
+            }),
             Take::Busy | Take::Gone => None,
         }
     }
@@ -260,7 +290,9 @@ impl Lock {
 
 impl std::fmt::Debug for Lock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Lock").field("locked", &self.is_locked()).finish()
+        f.debug_struct("Lock")
+            .field("locked", &self.is_locked())
+            .finish()
     }
 }
 
@@ -279,7 +311,9 @@ impl Drop for LocalLockGuard {
 
 impl std::fmt::Debug for LocalLockGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalLockGuard").field("ticket", &self.ticket).finish()
+        f.debug_struct("LocalLockGuard")
+            .field("ticket", &self.ticket)
+            .finish()
     }
 }
 
@@ -289,7 +323,7 @@ pub struct LockProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy! { LockProxy<>, "Lock" }
+object_proxy!(LockProxy, "Lock");
 
 impl LockProxy {
     /// Takes the lock, waiting while someone else holds it. The wait
@@ -297,8 +331,9 @@ impl LockProxy {
     /// is released when the guard is dropped, or when this process exits
     /// or is killed while holding it.
     pub fn acquire(&self) -> Result<LockGuard> {
-        LockGuard::acquire(&self.object, None)?
-            .ok_or_else(|| Error::protocol("the lock answered an acquire without a timeout with no ticket"))
+        LockGuard::acquire(&self.object, None)?.ok_or_else(|| {
+            Error::protocol("the lock answered an acquire without a timeout with no ticket")
+        })
     }
 
     /// Takes the lock, waiting at most `timeout`; `None` if it stayed held.
@@ -328,14 +363,25 @@ pub struct LockGuard {
 }
 
 impl LockGuard {
-    pub(super) fn acquire(object: &ObjectRef, timeout: Option<Duration>) -> Result<Option<LockGuard>> {
+    pub(super) fn acquire(
+        object: &ObjectRef,
+        timeout: Option<Duration>,
+    ) -> Result<Option<LockGuard>> {
         let ticket: Option<u64> = object.call(ACQUIRE, &(timeout,))?;
-        Ok(ticket.map(|ticket| LockGuard { object: object.clone(), ticket, released: false }))
+        Ok(ticket.map(|ticket| LockGuard {
+            object: object.clone(),
+            ticket,
+            released: false,
+        }))
     }
 
     pub(super) fn try_acquire(object: &ObjectRef) -> Result<Option<LockGuard>> {
         let ticket: Option<u64> = object.call(TRY_ACQUIRE, &())?;
-        Ok(ticket.map(|ticket| LockGuard { object: object.clone(), ticket, released: false }))
+        Ok(ticket.map(|ticket| LockGuard {
+            object: object.clone(),
+            ticket,
+            released: false,
+        }))
     }
 
     /// The ticket this guard holds the lock with, for the condition's wait,
@@ -367,7 +413,10 @@ impl Drop for LockGuard {
 
 impl std::fmt::Debug for LockGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LockGuard").field("object", &self.object).field("ticket", &self.ticket).finish()
+        f.debug_struct("LockGuard")
+            .field("object", &self.object)
+            .field("ticket", &self.ticket)
+            .finish()
     }
 }
 
@@ -389,6 +438,9 @@ impl Expose for Lock {
     fn expose(&self) -> Result<LockProxy> {
         let identity = Arc::as_ptr(&self.0) as *const () as usize;
         let token = expose(Arc::new(Kept(Arc::clone(&self.0))), identity)?;
-        Ok(LockProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(LockProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

@@ -37,7 +37,10 @@ struct Inner<T> {
 impl<T> Queue<T> {
     /// An empty queue.
     pub fn new() -> Self {
-        Queue(Arc::new(Inner { items: Mutex::new(VecDeque::new()), added: event_listener::Event::new() }))
+        Queue(Arc::new(Inner {
+            items: Mutex::new(VecDeque::new()),
+            added: event_listener::Event::new(),
+        }))
     }
 
     fn items(&self) -> MutexGuard<'_, VecDeque<T>> {
@@ -152,7 +155,9 @@ impl<T: Serialize + DeserializeOwned> QueueProxy<T> {
     pub fn get(&self) -> Result<T> {
         self.object
             .call::<_, Option<T>>(GET, &(None::<Duration>,))?
-            .ok_or_else(|| Error::protocol("the queue answered a get without a timeout with no item"))
+            .ok_or_else(|| {
+                Error::protocol("the queue answered a get without a timeout with no item")
+            })
     }
 
     /// Takes the first item, waiting at most `timeout`; `None` if none came.
@@ -216,6 +221,9 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Expose for Queue<T> {
 
     fn expose(&self) -> Result<QueueProxy<T>> {
         let token = expose(Arc::new(self.clone()), self.identity())?;
-        Ok(QueueProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(QueueProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

@@ -37,11 +37,17 @@ struct Inner {
 impl Semaphore {
     /// A semaphore with `permits` permits.
     pub fn new(permits: usize) -> Self {
-        Semaphore(Arc::new(Inner { permits: Mutex::new(permits), released: event_listener::Event::new() }))
+        Semaphore(Arc::new(Inner {
+            permits: Mutex::new(permits),
+            released: event_listener::Event::new(),
+        }))
     }
 
     fn permits(&self) -> MutexGuard<'_, usize> {
-        self.0.permits.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0
+            .permits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Takes a permit if one is free.
@@ -117,7 +123,9 @@ impl Default for Semaphore {
 
 impl std::fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Semaphore").field("available", &self.available()).finish()
+        f.debug_struct("Semaphore")
+            .field("available", &self.available())
+            .finish()
     }
 }
 
@@ -127,7 +135,7 @@ pub struct SemaphoreProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy! { SemaphoreProxy<>, "Semaphore" }
+object_proxy!(SemaphoreProxy, "Semaphore");
 
 impl SemaphoreProxy {
     /// Takes a permit, waiting until one is free. The wait happens in the
@@ -136,7 +144,9 @@ impl SemaphoreProxy {
         if self.object.call(ACQUIRE, &(None::<Duration>,))? {
             Ok(())
         } else {
-            Err(Error::protocol("the semaphore answered an acquire without a timeout with no permit"))
+            Err(Error::protocol(
+                "the semaphore answered an acquire without a timeout with no permit",
+            ))
         }
     }
 
@@ -179,7 +189,8 @@ impl Served for Semaphore {
                 let semaphore = self.clone();
                 let connection = call.connection();
                 reply_later(call, move || async move {
-                    let taken = unless_closed(connection, within(timeout, semaphore.acquire_async())).await;
+                    let taken =
+                        unless_closed(connection, within(timeout, semaphore.acquire_async())).await;
                     Ok(taken.flatten().is_some())
                 });
                 Ok(())
@@ -187,7 +198,9 @@ impl Served for Semaphore {
             TRY_ACQUIRE => serve!(call, || self.try_acquire()),
             RELEASE => serve!(call, || self.release()),
             AVAILABLE => serve!(call, || self.available()),
-            other => Err(Error::protocol(format!("a Semaphore has no method {other}"))),
+            other => Err(Error::protocol(format!(
+                "a Semaphore has no method {other}"
+            ))),
         }
     }
 }
@@ -198,6 +211,9 @@ impl Expose for Semaphore {
     fn expose(&self) -> Result<SemaphoreProxy> {
         let identity = Arc::as_ptr(&self.0) as *const () as usize;
         let token = expose(Arc::new(self.clone()), identity)?;
-        Ok(SemaphoreProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(SemaphoreProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

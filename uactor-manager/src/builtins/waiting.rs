@@ -36,7 +36,11 @@ fn open_connections() -> &'static Mutex<HashMap<u64, Arc<State>>> {
 }
 
 fn state(connection: u64) -> Option<Arc<State>> {
-    open_connections().lock().unwrap_or_else(PoisonError::into_inner).get(&connection).cloned()
+    open_connections()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&connection)
+        .cloned()
 }
 
 /// A connection the host serves; dropping it closes it: its hooks run and
@@ -51,7 +55,10 @@ impl Open {
     pub(crate) fn new() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        open_connections().lock().unwrap_or_else(PoisonError::into_inner).insert(id, Arc::default());
+        open_connections()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, Arc::default());
         Open { id }
     }
 
@@ -63,7 +70,10 @@ impl Open {
 
 impl Drop for Open {
     fn drop(&mut self) {
-        let Some(state) = open_connections().lock().unwrap_or_else(PoisonError::into_inner).remove(&self.id)
+        let Some(state) = open_connections()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id)
         else {
             return;
         };
@@ -71,7 +81,8 @@ impl Drop for Open {
         state.closing.notify(usize::MAX);
         // Run outside every lock: a hook releases a lock, which wakes
         // waiters that may register hooks of their own.
-        let hooks = std::mem::take(&mut *state.hooks.lock().unwrap_or_else(PoisonError::into_inner));
+        let hooks =
+            std::mem::take(&mut *state.hooks.lock().unwrap_or_else(PoisonError::into_inner));
         for (_, hook) in hooks {
             hook();
         }
@@ -102,7 +113,11 @@ pub(crate) fn on_close(connection: u64, hook: Hook) -> Option<u64> {
 /// Forgets hook `hook` of `connection` (what it undoes was undone).
 pub(crate) fn cancel(connection: u64, hook: u64) {
     if let Some(state) = state(connection) {
-        state.hooks.lock().unwrap_or_else(PoisonError::into_inner).remove(&hook);
+        state
+            .hooks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&hook);
     }
 }
 
@@ -112,7 +127,9 @@ pub(crate) async fn closed(connection: u64) {
     if connection == 0 {
         return futures::future::pending().await;
     }
-    let Some(state) = state(connection) else { return };
+    let Some(state) = state(connection) else {
+        return;
+    };
     loop {
         if state.closed.load(Ordering::SeqCst) {
             return;
@@ -200,8 +217,14 @@ mod tests {
         let id = open.id();
         drop(open);
         assert_eq!(ran.load(Ordering::SeqCst), 1);
-        assert!(on_close(id, Box::new(|| ())).is_none(), "a closed connection refuses hooks");
+        assert!(
+            on_close(id, Box::new(|| ())).is_none(),
+            "a closed connection refuses hooks"
+        );
         futures::executor::block_on(closed(id));
-        assert_eq!(futures::executor::block_on(unless_closed(id, futures::future::pending::<()>())), None);
+        assert_eq!(
+            futures::executor::block_on(unless_closed(id, futures::future::pending::<()>())),
+            None
+        );
     }
 }
