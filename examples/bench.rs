@@ -38,7 +38,9 @@ pub struct Bench {
 #[uactor::actor]
 impl Bench {
     pub fn new() -> Self {
-        Bench { list: Shared::new(Vec::new()) }
+        Bench {
+            list: Shared::new(Vec::new()),
+        }
     }
 
     /// A result proxy: the list stays in the actor.
@@ -157,7 +159,10 @@ fn repeat(what: &str, count: usize) -> Result<()> {
         other => bail!("nothing to loop called {other:?}; {USAGE}"),
     }
     let elapsed = started.elapsed();
-    eprintln!("{count} × {what}: {:.2} µs each", elapsed.as_secs_f64() * 1e6 / count as f64);
+    eprintln!(
+        "{count} × {what}: {:.2} µs each",
+        elapsed.as_secs_f64() * 1e6 / count as f64
+    );
     bench.shutdown()?;
     Ok(())
 }
@@ -260,8 +265,10 @@ fn run(plan: &Plan) -> Result<Report> {
         let peer = Peer::start("echo", Some(0), 8)?;
         let list = bench.list()?;
         let _pinned = cpus.pin_this_thread(0)?;
-        let medians =
-            interleaved(plan.calls, &mut [call(&bench), peer.ping_pong(), call(&switched), push(&list)])?;
+        let medians = interleaved(
+            plan.calls,
+            &mut [call(&bench), peer.ping_pong(), call(&switched), push(&list)],
+        )?;
         report.micros("call_rtt_same_core_us_median", medians[0]);
         report.micros("floor_uds_same_core_us_median", medians[1]);
         report.micros("call_rtt_same_core_after_async_us_median", medians[2]);
@@ -310,7 +317,10 @@ fn run(plan: &Plan) -> Result<Report> {
         let spinning = Peer::start("spin-echo", Some(0), 8)?;
         let yielding = Peer::start("yield-echo", Some(0), 8)?;
         let _pinned = cpus.pin_this_thread(0)?;
-        let medians = interleaved(plan.spin_same_core, &mut [spinning.ping_pong(), yielding.ping_pong()])?;
+        let medians = interleaved(
+            plan.spin_same_core,
+            &mut [spinning.ping_pong(), yielding.ping_pong()],
+        )?;
         report.micros("floor_spin_same_core_us_median", medians[0]);
         report.micros("floor_yield_same_core_us_median", medians[1]);
     }
@@ -333,7 +343,9 @@ fn run(plan: &Plan) -> Result<Report> {
                 })
             }),
             Box::new(|| {
-                on_fresh_actor(|bench| Ok(calls as f64 / threaded_calls(bench, 4, calls)?.as_secs_f64()))
+                on_fresh_actor(|bench| {
+                    Ok(calls as f64 / threaded_calls(bench, 4, calls)?.as_secs_f64())
+                })
             }),
             Box::new(|| {
                 on_fresh_actor(|bench| {
@@ -354,7 +366,11 @@ fn run(plan: &Plan) -> Result<Report> {
         let program = std::env::current_exe()?;
         let medians = interleaved(
             plan.spawns,
-            &mut [spawn(&mut shutdowns), reexec(&program, false), reexec(&program, true)],
+            &mut [
+                spawn(&mut shutdowns),
+                reexec(&program, false),
+                reexec(&program, true),
+            ],
         )?;
         report.millis("spawn_ms_median", medians[0]);
         report.millis("shutdown_ms_median", median_of(shutdowns));
@@ -379,7 +395,10 @@ fn run(plan: &Plan) -> Result<Report> {
             drop(reply);
             Ok(elapsed)
         });
-        report.millis("echo_1mib_vec_ms_median", interleaved(plan.vec_echoes, &mut [vec_echo])?[0]);
+        report.millis(
+            "echo_1mib_vec_ms_median",
+            interleaved(plan.vec_echoes, &mut [vec_echo])?[0],
+        );
         // What the actor keeps after large calls.
         report.int("actor_rss_after_echo_kib", rss_kib(bench.pid())?);
         bench.shutdown()?;
@@ -407,10 +426,26 @@ fn run(plan: &Plan) -> Result<Report> {
         "call_rtt_cross_core_us_median",
         "floor_uds_cross_core_us_median",
     );
-    report.ratio("ratio_call_rtt_to_floor", "call_rtt_us_median", "floor_uds_us_median");
-    report.ratio("ratio_spawn_to_reexec", "spawn_ms_median", "floor_reexec_ms_median");
-    report.ratio("ratio_echo_1mib_to_floor", "echo_1mib_ms_median", "floor_uds_echo_1mib_ms_median");
-    report.ratio("ratio_list_push_to_call", "list_push_us_median", "call_rtt_same_core_us_median");
+    report.ratio(
+        "ratio_call_rtt_to_floor",
+        "call_rtt_us_median",
+        "floor_uds_us_median",
+    );
+    report.ratio(
+        "ratio_spawn_to_reexec",
+        "spawn_ms_median",
+        "floor_reexec_ms_median",
+    );
+    report.ratio(
+        "ratio_echo_1mib_to_floor",
+        "echo_1mib_ms_median",
+        "floor_uds_echo_1mib_ms_median",
+    );
+    report.ratio(
+        "ratio_list_push_to_call",
+        "list_push_us_median",
+        "call_rtt_same_core_us_median",
+    );
     Ok(report)
 }
 
@@ -556,10 +591,12 @@ fn threaded_calls(bench: &BenchProxy, threads: usize, calls: usize) -> Result<Du
                 })
             })
             .collect();
-        workers.into_iter().try_for_each(|worker| match worker.join() {
-            Ok(result) => result.map_err(anyhow::Error::from),
-            Err(_) => bail!("a calling thread panicked"),
-        })
+        workers
+            .into_iter()
+            .try_for_each(|worker| match worker.join() {
+                Ok(result) => result.map_err(anyhow::Error::from),
+                Err(_) => bail!("a calling thread panicked"),
+            })
     })?;
     Ok(started.elapsed())
 }
@@ -596,10 +633,15 @@ impl Peer {
         ));
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let path = dir.join("floor.sock");
-        let listener = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
+        let listener =
+            UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
         listener.set_nonblocking(true)?;
         let mut command = Command::new(std::env::current_exe()?);
-        command.env(ROLE, role).env(SOCKET, &path).env(SIZE, size.to_string()).stdin(Stdio::null());
+        command
+            .env(ROLE, role)
+            .env(SOCKET, &path)
+            .env(SIZE, size.to_string())
+            .stdin(Stdio::null());
         if let Some(cpu) = cpu {
             command.env(CPU, cpu.to_string());
         }
@@ -608,7 +650,9 @@ impl Peer {
         let stream = loop {
             match listener.accept() {
                 Ok((stream, _)) => break stream,
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                Err(error)
+                    if error.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline =>
+                {
                     if let Some(status) = child.try_wait()? {
                         let _ = std::fs::remove_dir_all(&dir);
                         bail!("the {role} helper ended before it connected ({status})");
@@ -627,7 +671,12 @@ impl Peer {
         stream.set_nonblocking(wait != Wait::Block)?;
         // No read timeout: a blocking read with one arms a timer, which the
         // floor would pay and uactor's calls (no timeout by default) do not.
-        Ok(Peer { child, stream, dir, wait })
+        Ok(Peer {
+            child,
+            stream,
+            dir,
+            wait,
+        })
     }
 }
 
@@ -719,7 +768,10 @@ fn floor_pipelined(peer: &Peer, n: usize) -> Result<Duration> {
 fn reexec(program: &Path, fork: bool) -> Probe<'_> {
     Box::new(move || {
         let mut command = Command::new(program);
-        command.env(ROLE, "hello").stdin(Stdio::null()).stdout(Stdio::piped());
+        command
+            .env(ROLE, "hello")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
         if fork {
             use std::os::unix::process::CommandExt;
             // SAFETY: the hook does nothing, so it is async-signal-safe.
@@ -728,7 +780,11 @@ fn reexec(program: &Path, fork: bool) -> Probe<'_> {
         let started = Instant::now();
         let mut child = command.spawn()?;
         let mut byte = [0u8; 1];
-        let read = child.stdout.as_mut().context("the helper's stdout")?.read(&mut byte);
+        let read = child
+            .stdout
+            .as_mut()
+            .context("the helper's stdout")?
+            .read(&mut byte);
         let first = started.elapsed();
         child.wait()?;
         if read? != 1 {
@@ -746,7 +802,11 @@ fn floor_idle_rss() -> Result<u64> {
         .stdout(Stdio::piped())
         .spawn()?;
     let mut byte = [0u8; 1];
-    let read = child.stdout.as_mut().context("the helper's stdout")?.read(&mut byte);
+    let read = child
+        .stdout
+        .as_mut()
+        .context("the helper's stdout")?
+        .read(&mut byte);
     std::thread::sleep(Duration::from_millis(50));
     let rss = rss_kib(child.id());
     drop(child.stdin.take());
@@ -867,7 +927,9 @@ struct Affinity {
 
 impl Affinity {
     fn original() -> Result<Self> {
-        Ok(Affinity { original: sched_getaffinity(None)? })
+        Ok(Affinity {
+            original: sched_getaffinity(None)?,
+        })
     }
 
     fn count(&self) -> usize {
@@ -877,7 +939,9 @@ impl Affinity {
     /// Pins the calling thread to `cpu` until the guard is dropped.
     fn pin_this_thread(&self, cpu: usize) -> Result<Pinned> {
         sched_setaffinity(None, &only(cpu))?;
-        Ok(Pinned { original: self.original })
+        Ok(Pinned {
+            original: self.original,
+        })
     }
 }
 
@@ -906,7 +970,8 @@ fn pin_process(pid: u32, cpu: usize) -> Result<()> {
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
         let tid: i32 = task?.file_name().to_string_lossy().parse()?;
         let tid = Pid::from_raw(tid).context("a thread id of zero")?;
-        sched_setaffinity(Some(tid), &set).with_context(|| format!("pinning thread {tid:?} of {pid}"))?;
+        sched_setaffinity(Some(tid), &set)
+            .with_context(|| format!("pinning thread {tid:?} of {pid}"))?;
     }
     Ok(())
 }
@@ -914,8 +979,15 @@ fn pin_process(pid: u32, cpu: usize) -> Result<()> {
 /// VmRSS of process `pid`, in KiB.
 fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|line| line.starts_with("VmRSS:")).context("no VmRSS line")?;
-    Ok(line.split_whitespace().nth(1).context("an empty VmRSS line")?.parse()?)
+    let line = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .context("no VmRSS line")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("an empty VmRSS line")?
+        .parse()?)
 }
 
 fn machine() -> String {
@@ -924,7 +996,8 @@ fn machine() -> String {
         .unwrap_or_default()
         .lines()
         .find_map(|line| {
-            line.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            line.strip_prefix("model name")
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_default();
     format!("{model}, Linux {}", kernel.trim())
@@ -975,11 +1048,14 @@ impl Report {
     }
 
     fn get(&self, key: &str) -> Option<f64> {
-        self.entries.iter().find(|(name, _)| *name == key).and_then(|(_, value)| match value {
-            Value::Number(number) => Some(*number),
-            Value::Integer(integer) => Some(*integer as f64),
-            _ => None,
-        })
+        self.entries
+            .iter()
+            .find(|(name, _)| *name == key)
+            .and_then(|(_, value)| match value {
+                Value::Number(number) => Some(*number),
+                Value::Integer(integer) => Some(*integer as f64),
+                _ => None,
+            })
     }
 
     fn ratio(&mut self, key: &'static str, numerator: &str, denominator: &str) {
@@ -1000,7 +1076,9 @@ impl Report {
                 let value = match value {
                     Value::Number(number) if number.is_finite() => format!("{number:.3}"),
                     Value::Integer(integer) => integer.to_string(),
-                    Value::Text(text) => format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\"")),
+                    Value::Text(text) => {
+                        format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+                    }
                     Value::Number(_) | Value::Null => "null".to_owned(),
                 };
                 format!("  \"{key}\": {value}")
@@ -1021,7 +1099,10 @@ impl Report {
             }
         }
         println!();
-        println!("{:<34} {:>14} {:>14} {:>8} {:>8}", "goal", "uactor", "floor", "ratio", "goal");
+        println!(
+            "{:<34} {:>14} {:>14} {:>8} {:>8}",
+            "goal", "uactor", "floor", "ratio", "goal"
+        );
         let goals: [(&str, &str, &str, &str, &str, &str); 6] = [
             (
                 "same-core call round trip",
@@ -1063,11 +1144,24 @@ impl Report {
                 "ratio_list_push_to_call",
                 "≤ 1.3",
             ),
-            ("idle actor resident", "actor_idle_rss_kib", "floor_idle_rss_kib", "KiB", "", "≤ 4096"),
+            (
+                "idle actor resident",
+                "actor_idle_rss_kib",
+                "floor_idle_rss_kib",
+                "KiB",
+                "",
+                "≤ 4096",
+            ),
         ];
         for (label, value, floor, unit, ratio, goal) in goals {
-            let ratio = self.get(ratio).map_or("".to_owned(), |ratio| format!("{ratio:.2}"));
-            println!("{label:<34} {:>14} {:>14} {ratio:>8} {goal:>8}", show(value, unit), show(floor, unit));
+            let ratio = self
+                .get(ratio)
+                .map_or("".to_owned(), |ratio| format!("{ratio:.2}"));
+            println!(
+                "{label:<34} {:>14} {:>14} {ratio:>8} {goal:>8}",
+                show(value, unit),
+                show(floor, unit)
+            );
         }
         println!();
         println!("{:<40} {:>14}", "measurement", "value");

@@ -25,10 +25,14 @@ impl Bench {
 fn call(c: &mut Criterion) {
     let bench = Bench::spawn().expect("spawns the actor");
     let mut group = c.benchmark_group("call");
-    group.bench_function("ping", |b| b.iter(|| bench.ping(black_box(1)).expect("answers")));
+    group.bench_function("ping", |b| {
+        b.iter(|| bench.ping(black_box(1)).expect("answers"))
+    });
     let payload = ByteBuf::from(vec![7u8; 4096]);
     group.throughput(Throughput::Bytes(payload.len() as u64));
-    group.bench_function("echo 4 KiB", |b| b.iter(|| bench.echo(payload.clone()).expect("answers")));
+    group.bench_function("echo 4 KiB", |b| {
+        b.iter(|| bench.echo(payload.clone()).expect("answers"))
+    });
     group.finish();
     bench.shutdown().expect("shuts down");
 }
