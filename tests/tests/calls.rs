@@ -20,7 +20,10 @@ fn state_survives_a_hundred_calls_and_the_actor_runs_elsewhere() {
 fn user_errors_come_back_as_values() {
     let counter = Counter::spawn(10).unwrap();
     assert_eq!(counter.checked_div(2).unwrap(), Ok(5));
-    assert_eq!(counter.checked_div(0).unwrap(), Err("division by zero".to_string()));
+    assert_eq!(
+        counter.checked_div(0).unwrap(),
+        Err("division by zero".to_string())
+    );
 }
 
 #[test]
@@ -30,7 +33,10 @@ fn a_panic_is_an_error_and_the_actor_keeps_serving() {
     match counter.explode("kaboom".into()) {
         Err(Error::Remote { message }) => {
             assert!(message.contains("kaboom"), "{message}");
-            assert!(message.contains(".rs:"), "the location is reported: {message}");
+            assert!(
+                message.contains(".rs:"),
+                "the location is reported: {message}"
+            );
         }
         other => panic!("expected Error::Remote, got {other:?}"),
     }
@@ -58,7 +64,10 @@ fn eight_threads_two_thousand_calls_each_nothing_lost_or_doubled() {
     let mut next: HashMap<u32, u32> = HashMap::new();
     for (thread, call) in log {
         let expected = next.entry(thread).or_default();
-        assert_eq!(call, *expected, "thread {thread}'s calls arrived out of order or twice");
+        assert_eq!(
+            call, *expected,
+            "thread {thread}'s calls arrived out of order or twice"
+        );
         *expected += 1;
     }
     assert!(next.values().all(|&count| count == CALLS));
@@ -71,7 +80,10 @@ fn a_call_past_its_timeout_fails_and_its_late_reply_is_dropped() {
     let started = Instant::now();
     assert!(matches!(counter.nap(350), Err(Error::Timeout { .. })));
     let waited = started.elapsed();
-    assert!(waited >= Duration::from_millis(200) && waited < Duration::from_millis(340), "{waited:?}");
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_millis(340),
+        "{waited:?}"
+    );
     // This call queues behind the nap; the nap's late reply arrives while it
     // waits and must not be taken for its own.
     assert_eq!(counter.add(7).unwrap(), 7);

@@ -14,11 +14,24 @@ fn three_naps_on_two_actors_take_the_time_of_one() {
     let first = a.nap(600).unwrap();
     let second = a.nap(600).unwrap();
     let third = b.nap(600).unwrap();
-    assert!(started.elapsed() < Duration::from_millis(300), "the calls returned at once");
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "the calls returned at once"
+    );
     assert!(!first.ready());
-    assert_eq!((first.get().unwrap(), second.get().unwrap(), third.get().unwrap()), (600, 600, 600));
+    assert_eq!(
+        (
+            first.get().unwrap(),
+            second.get().unwrap(),
+            third.get().unwrap()
+        ),
+        (600, 600, 600)
+    );
     let took = started.elapsed();
-    assert!(took < Duration::from_millis(1200), "3 × 600 ms took {took:?}: not concurrent");
+    assert!(
+        took < Duration::from_millis(1200),
+        "3 × 600 ms took {took:?}: not concurrent"
+    );
 }
 
 #[test]
@@ -32,7 +45,10 @@ fn async_result_waits_times_out_and_tells_readiness() {
     result.wait().unwrap();
     assert_eq!(result.get().unwrap(), 300);
 
-    assert_eq!(sleeper.crunch(1000).unwrap().get().unwrap(), (0..1000u64).map(|x| x * x).sum());
+    assert_eq!(
+        sleeper.crunch(1000).unwrap().get().unwrap(),
+        (0..1000u64).map(|x| x * x).sum()
+    );
     match sleeper.fail_later().unwrap().get() {
         Err(Error::Remote { message }) => assert!(message.contains("the task failed"), "{message}"),
         other => panic!("expected Error::Remote, got {other:?}"),
@@ -45,11 +61,17 @@ fn async_result_waits_times_out_and_tells_readiness() {
 fn mut_async_methods_run_one_at_a_time() {
     let sleeper = Sleeper::spawn().unwrap();
     let started = Instant::now();
-    let calls: Vec<_> = (0..3).map(|_| sleeper.add_slowly(1, 150).unwrap()).collect();
+    let calls: Vec<_> = (0..3)
+        .map(|_| sleeper.add_slowly(1, 150).unwrap())
+        .collect();
     let mut totals: Vec<u64> = calls.into_iter().map(|call| call.get().unwrap()).collect();
     totals.sort_unstable();
     assert_eq!(totals, vec![1, 2, 3]);
-    assert!(started.elapsed() >= Duration::from_millis(440), "they overlapped: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(440),
+        "they overlapped: {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -58,7 +80,12 @@ fn waiting_fails_with_actor_died_when_the_actor_dies_first() {
     let doomed = sleeper.die_after(100).unwrap();
     let long = sleeper.nap(10_000).unwrap();
     let started = Instant::now();
-    assert_eq!(long.get(), Err(Error::ActorDied { status: Exit::Signal(6) }));
+    assert_eq!(
+        long.get(),
+        Err(Error::ActorDied {
+            status: Exit::Signal(6)
+        })
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(matches!(doomed.get(), Err(Error::ActorDied { .. })));
 }
@@ -80,16 +107,29 @@ fn expected() -> Vec<u64> {
 #[test]
 fn the_async_twin_runs_under_futures_block_on() {
     let sleeper = Sleeper::spawn().unwrap().to_async();
-    assert_eq!(futures::executor::block_on(many_calls(&sleeper)), expected());
+    assert_eq!(
+        futures::executor::block_on(many_calls(&sleeper)),
+        expected()
+    );
 }
 
 #[test]
 fn the_async_twin_runs_under_tokio() {
     let sleeper = Sleeper::spawn().unwrap().to_async();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     assert_eq!(runtime.block_on(many_calls(&sleeper)), expected());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    assert_eq!(runtime.block_on(async { sleeper.total().await }).unwrap(), 0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    assert_eq!(
+        runtime.block_on(async { sleeper.total().await }).unwrap(),
+        0
+    );
 }
 
 #[test]

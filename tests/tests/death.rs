@@ -14,8 +14,17 @@ fn kill_9_makes_calls_fail_with_actor_died_and_the_signal() {
     kill9(pid);
     let started = Instant::now();
     let error = counter.get().unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
-    assert_eq!(error, Error::ActorDied { status: Exit::Signal(9) });
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        error,
+        Error::ActorDied {
+            status: Exit::Signal(9)
+        }
+    );
     assert!(error.to_string().contains("SIGKILL"), "{error}");
     // Later calls fail the same way, at once.
     assert_eq!(counter.add(1).unwrap_err(), error);
@@ -37,15 +46,28 @@ fn a_call_in_flight_fails_at_once_when_its_actor_is_killed() {
     let killed = Instant::now();
     kill9(pid);
     let (result, ended) = caller.join().unwrap();
-    assert_eq!(result, Err(Error::ActorDied { status: Exit::Signal(9) }));
+    assert_eq!(
+        result,
+        Err(Error::ActorDied {
+            status: Exit::Signal(9)
+        })
+    );
     let after = ended.duration_since(killed);
-    assert!(after < Duration::from_secs(1), "the call ended {after:?} after the kill");
+    assert!(
+        after < Duration::from_secs(1),
+        "the call ended {after:?} after the kill"
+    );
 }
 
 #[test]
 fn an_abort_is_reported_with_its_signal() {
     let counter = Counter::spawn(0).unwrap();
-    assert_eq!(counter.abort(), Err(Error::ActorDied { status: Exit::Signal(6) }));
+    assert_eq!(
+        counter.abort(),
+        Err(Error::ActorDied {
+            status: Exit::Signal(6)
+        })
+    );
 }
 
 #[test]
@@ -56,7 +78,9 @@ fn a_failing_or_panicking_constructor_is_spawns_error() {
         other => panic!("expected Error::Spawn, got {other:?}"),
     }
     match Fragile::spawn("panic".into()) {
-        Err(Error::Spawn { message }) => assert!(message.contains("constructor blew up"), "{message}"),
+        Err(Error::Spawn { message }) => {
+            assert!(message.contains("constructor blew up"), "{message}")
+        }
         other => panic!("expected Error::Spawn, got {other:?}"),
     }
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -77,12 +101,18 @@ fn actors_end_within_a_second_of_their_parents_death() {
             let _ = lines.send(line);
         }
     });
-    let line = received.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-        let _ = parent.kill();
-        panic!("the parent never reported its actors");
-    });
-    let pids: Vec<u32> =
-        line.strip_prefix("PIDS ").unwrap().split(' ').map(|pid| pid.parse().unwrap()).collect();
+    let line = received
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            let _ = parent.kill();
+            panic!("the parent never reported its actors");
+        });
+    let pids: Vec<u32> = line
+        .strip_prefix("PIDS ")
+        .unwrap()
+        .split(' ')
+        .map(|pid| pid.parse().unwrap())
+        .collect();
     assert_eq!(pids.len(), 3);
     assert!(pids.iter().all(|&pid| alive(pid)));
 
@@ -91,7 +121,10 @@ fn actors_end_within_a_second_of_their_parents_death() {
     parent.wait().unwrap();
     for pid in pids {
         let gone = wait_gone(pid, Duration::from_secs(1));
-        assert!(gone.is_some(), "actor {pid} outlived its parent by over 1 s");
+        assert!(
+            gone.is_some(),
+            "actor {pid} outlived its parent by over 1 s"
+        );
     }
     assert!(killed.elapsed() < Duration::from_secs(2));
 }

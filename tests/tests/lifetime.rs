@@ -11,9 +11,16 @@ fn shutdown_ends_and_reaps_the_process_before_it_returns() {
     let pid = counter.pid();
     assert!(alive(pid));
     counter.shutdown().unwrap();
-    assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "not reaped");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "not reaped"
+    );
     assert_eq!(counter.get(), Err(Error::Closed));
-    assert_eq!(counter.shutdown(), Ok(()), "a second shutdown is not an error");
+    assert_eq!(
+        counter.shutdown(),
+        Ok(()),
+        "a second shutdown is not an error"
+    );
 }
 
 #[test]
@@ -86,9 +93,18 @@ fn a_connected_proxy_is_a_reference_not_an_owner() {
     assert_eq!(reference.pid(), owner.pid());
     assert_eq!(reference.add(1).unwrap(), 2);
     drop(reference);
-    assert!(alive(owner.pid()), "dropping a reference leaves the actor running");
+    assert!(
+        alive(owner.pid()),
+        "dropping a reference leaves the actor running"
+    );
     assert_eq!(owner.get().unwrap(), 2);
 
-    assert!(matches!(Counter::connect(&address, b"wrong"), Err(Error::Auth { .. })));
-    assert!(matches!(tests::Marker::connect(&address, b"shared secret"), Err(Error::Proxy { .. })));
+    assert!(matches!(
+        Counter::connect(&address, b"wrong"),
+        Err(Error::Auth { .. })
+    ));
+    assert!(matches!(
+        tests::Marker::connect(&address, b"shared secret"),
+        Err(Error::Proxy { .. })
+    ));
 }

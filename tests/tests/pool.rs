@@ -15,7 +15,10 @@ fn concurrent_calls_go_to_the_least_loaded_actor() {
         }
     });
     let took = started.elapsed();
-    assert!(took < Duration::from_millis(750), "two 400 ms calls on a pool of two took {took:?}");
+    assert!(
+        took < Duration::from_millis(750),
+        "two 400 ms calls on a pool of two took {took:?}"
+    );
 }
 
 #[test]
@@ -24,7 +27,9 @@ fn broadcast_reaches_every_actor_and_drop_ends_them_all() {
     assert_eq!(pool.len(), 3);
     let values = pool.broadcast(|counter| counter.add(1)).unwrap();
     assert_eq!(values, vec![6, 6, 6]);
-    let pids = pool.broadcast(|counter| Ok(uactor::Proxy::pid(counter))).unwrap();
+    let pids = pool
+        .broadcast(|counter| Ok(uactor::Proxy::pid(counter)))
+        .unwrap();
     let mut unique = pids.clone();
     unique.sort_unstable();
     unique.dedup();

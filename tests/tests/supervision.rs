@@ -6,14 +6,19 @@ use tests::{Counter, alive, kill9, wait_gone};
 use uactor::{Error, Exit, Options, Restart};
 
 fn supervised(max_restarts: u32) -> Options {
-    Options::new().restart(Restart::OnCrash { max_restarts }).restart_period(Duration::from_secs(30))
+    Options::new()
+        .restart(Restart::OnCrash { max_restarts })
+        .restart_period(Duration::from_secs(30))
 }
 
 /// Waits until `counter`'s generation reaches `generation`.
 fn wait_generation(counter: &tests::CounterProxy, generation: u64) {
     let started = Instant::now();
     while uactor::generation(counter) < generation {
-        assert!(started.elapsed() < Duration::from_secs(10), "no restart within 10 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no restart within 10 s"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -27,7 +32,11 @@ fn a_crashed_actor_is_recreated_from_its_arguments() {
     kill9(first);
     assert!(wait_gone(first, Duration::from_secs(2)).is_some());
     // A call made after the crash waits for the new process and reaches it.
-    assert_eq!(counter.get().unwrap(), 7, "re-created from spawn's arguments");
+    assert_eq!(
+        counter.get().unwrap(),
+        7,
+        "re-created from spawn's arguments"
+    );
     wait_generation(&counter, 1);
     assert_ne!(counter.pid(), first);
     assert!(alive(counter.pid()));
@@ -46,7 +55,12 @@ fn calls_in_flight_at_the_crash_fail_with_actor_died() {
     });
     std::thread::sleep(Duration::from_millis(200));
     kill9(pid);
-    assert_eq!(caller.join().unwrap(), Err(Error::ActorDied { status: Exit::Signal(9) }));
+    assert_eq!(
+        caller.join().unwrap(),
+        Err(Error::ActorDied {
+            status: Exit::Signal(9)
+        })
+    );
     wait_generation(&counter, 1);
     assert_eq!(counter.add(2).unwrap(), 2);
 }
@@ -66,14 +80,30 @@ fn a_crash_loop_stops_after_the_restart_limit_with_the_reason() {
     let started = Instant::now();
     let error = loop {
         match counter.get() {
-            Err(error @ Error::ActorDied { status: Exit::GaveUp { .. } }) => break error,
+            Err(
+                error @ Error::ActorDied {
+                    status: Exit::GaveUp { .. },
+                },
+            ) => break error,
             other => {
-                assert!(started.elapsed() < Duration::from_secs(5), "still {other:?}");
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "still {other:?}"
+                );
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
     };
-    assert_eq!(error, Error::ActorDied { status: Exit::GaveUp { restarts: 3, code: None, signal: Some(9) } });
+    assert_eq!(
+        error,
+        Error::ActorDied {
+            status: Exit::GaveUp {
+                restarts: 3,
+                code: None,
+                signal: Some(9)
+            }
+        }
+    );
     assert!(error.to_string().contains("after 3 restarts"), "{error}");
     assert_eq!(uactor::generation(&counter), 3, "exactly 3 restarts");
 }

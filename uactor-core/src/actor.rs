@@ -139,7 +139,13 @@ impl fmt::Debug for Call<'_> {
 impl<'a> Call<'a> {
     /// A call whose arguments are `args`, replying into `reply`.
     pub fn new(codec: CodecId, args: &'a [u8], reply: &'a mut Vec<u8>) -> Self {
-        Call { codec, args, reply, deferred: None, connection: 0 }
+        Call {
+            codec,
+            args,
+            reply,
+            deferred: None,
+            connection: 0,
+        }
     }
 
     /// The same call, made over connection `connection` (the host numbers

@@ -56,18 +56,25 @@ impl FromStr for Address {
             Ok(Address::Local(PathBuf::from(path)))
         } else if let Some(address) = text.strip_prefix("tcp://") {
             address.parse().map(Address::Tcp).map_err(|error| {
-                Error::proxy(format!("`{text}` is not a TCP address (`tcp://IP:PORT`): {error}"))
+                Error::proxy(format!(
+                    "`{text}` is not a TCP address (`tcp://IP:PORT`): {error}"
+                ))
             })
         } else if let Some(address) = text.strip_prefix("tls://") {
             address.parse().map(Address::Tls).map_err(|error| {
-                Error::proxy(format!("`{text}` is not a TLS address (`tls://IP:PORT`): {error}"))
+                Error::proxy(format!(
+                    "`{text}` is not a TLS address (`tls://IP:PORT`): {error}"
+                ))
             })
         } else if let Some(rest) = text.strip_prefix("custom:") {
             match rest.split_once(':') {
-                Some((scheme, address)) if !scheme.is_empty() => {
-                    Ok(Address::Custom { scheme: scheme.to_owned(), address: address.to_owned() })
-                }
-                _ => Err(Error::proxy(format!("`{text}` is not a custom address (`custom:SCHEME:ADDRESS`)"))),
+                Some((scheme, address)) if !scheme.is_empty() => Ok(Address::Custom {
+                    scheme: scheme.to_owned(),
+                    address: address.to_owned(),
+                }),
+                _ => Err(Error::proxy(format!(
+                    "`{text}` is not a custom address (`custom:SCHEME:ADDRESS`)"
+                ))),
             }
         } else if let Some(name) = text.strip_prefix("memory:") {
             Ok(Address::Memory(name.to_owned()))

@@ -120,7 +120,9 @@ impl Codec for Postcard {
             ))),
             Err(error) => Err(Error::codec(match budget.exceeded() {
                 Some(bound) => bound.to_string(),
-                None => format!("postcard could not decode: {error} (do both sides use the same types?)"),
+                None => format!(
+                    "postcard could not decode: {error} (do both sides use the same types?)"
+                ),
             })),
         }
     }

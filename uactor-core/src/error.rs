@@ -84,33 +84,46 @@ pub enum Error {
 impl Error {
     /// An [`Error::Spawn`] with this message.
     pub fn spawn(message: impl Into<String>) -> Self {
-        Error::Spawn { message: message.into() }
+        Error::Spawn {
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Protocol`] with this message.
     pub fn protocol(message: impl Into<String>) -> Self {
-        Error::Protocol { message: message.into() }
+        Error::Protocol {
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Proxy`] with this message.
     pub fn proxy(message: impl Into<String>) -> Self {
-        Error::Proxy { message: message.into() }
+        Error::Proxy {
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Auth`] with this message.
     pub fn auth(message: impl Into<String>) -> Self {
-        Error::Auth { message: message.into() }
+        Error::Auth {
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Codec`] with this message.
     pub fn codec(message: impl Into<String>) -> Self {
-        Error::Codec { message: message.into() }
+        Error::Codec {
+            message: message.into(),
+        }
     }
 
     /// An [`Error::Transport`] that says what was being done when `source`
     /// happened.
     pub fn io(context: impl fmt::Display, source: std::io::Error) -> Self {
-        Error::Transport { message: format!("{context}: {source}"), source: Some(Arc::new(source)) }
+        Error::Transport {
+            message: format!("{context}: {source}"),
+            source: Some(Arc::new(source)),
+        }
     }
 
     /// Whether this error means the actor can no longer be reached at all
@@ -118,7 +131,10 @@ impl Error {
     pub fn is_fatal(&self) -> bool {
         matches!(
             self,
-            Error::ActorDied { .. } | Error::Closed | Error::Transport { .. } | Error::Protocol { .. }
+            Error::ActorDied { .. }
+                | Error::Closed
+                | Error::Transport { .. }
+                | Error::Protocol { .. }
         )
     }
 }
@@ -129,17 +145,29 @@ impl fmt::Display for Error {
             Error::Spawn { message } => write!(f, "could not spawn the actor: {message}"),
             Error::Transport { message, .. } => write!(f, "transport failure: {message}"),
             Error::ActorDied { status } => {
-                write!(f, "the actor process died ({status}); spawn a new one to go on")
+                write!(
+                    f,
+                    "the actor process died ({status}); spawn a new one to go on"
+                )
             }
             Error::Remote { message } => {
-                write!(f, "the actor's method panicked: {message} (the actor keeps serving)")
+                write!(
+                    f,
+                    "the actor's method panicked: {message} (the actor keeps serving)"
+                )
             }
             Error::Proxy { message } => write!(f, "proxy error: {message}"),
             Error::Timeout { after } => {
-                write!(f, "the call did not complete within {after:?}; a late reply will be dropped")
+                write!(
+                    f,
+                    "the call did not complete within {after:?}; a late reply will be dropped"
+                )
             }
             Error::Auth { message } => {
-                write!(f, "authentication failed: {message} (check that both sides use the same authkey)")
+                write!(
+                    f,
+                    "authentication failed: {message} (check that both sides use the same authkey)"
+                )
             }
             Error::Protocol { message } => write!(f, "protocol error: {message}"),
             Error::Codec { message } => write!(f, "could not encode or decode a value: {message}"),
@@ -156,7 +184,10 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Transport { source: Some(source), .. } => Some(&**source),
+            Error::Transport {
+                source: Some(source),
+                ..
+            } => Some(&**source),
             _ => None,
         }
     }
@@ -176,7 +207,9 @@ impl PartialEq for Error {
             | (Codec { message: a }, Codec { message: b }) => a == b,
             (ActorDied { status: a }, ActorDied { status: b }) => a == b,
             (Timeout { after: a }, Timeout { after: b }) => a == b,
-            (FrameTooLarge { size: a, max: m }, FrameTooLarge { size: b, max: n }) => a == b && m == n,
+            (FrameTooLarge { size: a, max: m }, FrameTooLarge { size: b, max: n }) => {
+                a == b && m == n
+            }
             (Closed, Closed) => true,
             _ => false,
         }
@@ -216,8 +249,15 @@ impl fmt::Display for Exit {
                 None => write!(f, "killed by signal {signal}"),
             },
             Exit::Unknown => write!(f, "connection lost, exit status unknown"),
-            Exit::GaveUp { restarts, code, signal } => {
-                write!(f, "crashed again after {restarts} restarts within the restart period (last: ")?;
+            Exit::GaveUp {
+                restarts,
+                code,
+                signal,
+            } => {
+                write!(
+                    f,
+                    "crashed again after {restarts} restarts within the restart period (last: "
+                )?;
                 match (code, signal) {
                     (Some(code), _) => write!(f, "{}", Exit::Code(*code))?,
                     (None, Some(signal)) => write!(f, "{}", Exit::Signal(*signal))?,

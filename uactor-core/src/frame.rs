@@ -30,6 +30,15 @@ pub const DEFAULT_MAX_FRAME: u32 = 64 * 1024 * 1024;
 /// The largest frame accepted before a peer has authenticated.
 pub const HANDSHAKE_MAX_FRAME: u32 = 256;
 
+/// Frames up to this size never make a buffer grow past it.
+pub const SMALL_FRAME: usize = 64 * 1024;
+
+/// A buffer above this size is released after its frame.
+pub const KEEP_LIMIT: usize = 16 * 1024 * 1024;
+
+/// A grown buffer is released after this many small frames in a row.
+pub const SMALL_FRAMES_BEFORE_SHRINK: u32 = 64;
+
 /// The object id of the actor itself; other ids name objects it handed out.
 pub const ACTOR_OBJECT: u64 = 0;
 
@@ -125,7 +134,13 @@ pub struct Header {
 impl Header {
     /// A header of `kind` for request `request`, other fields zero.
     pub fn new(kind: Kind, request: u64) -> Self {
-        Header { kind, flags: 0, method: 0, request, object: ACTOR_OBJECT }
+        Header {
+            kind,
+            flags: 0,
+            method: 0,
+            request,
+            object: ACTOR_OBJECT,
+        }
     }
 
     /// The same header with this method index.
@@ -181,10 +196,15 @@ impl Header {
 #[inline]
 pub fn check_length(length: u32, max: u32) -> Result<()> {
     if (length as usize) < HEADER_LEN - LENGTH_LEN {
-        return Err(Error::protocol(format!("a frame declares {length} bytes, fewer than its header")));
+        return Err(Error::protocol(format!(
+            "a frame declares {length} bytes, fewer than its header"
+        )));
     }
     if length > max {
-        return Err(Error::FrameTooLarge { size: u64::from(length), max: u64::from(max) });
+        return Err(Error::FrameTooLarge {
+            size: u64::from(length),
+            max: u64::from(max),
+        });
     }
     Ok(())
 }
@@ -195,12 +215,17 @@ pub fn check_length(length: u32, max: u32) -> Result<()> {
 #[derive(Debug, Default)]
 pub struct FrameBuffer {
     bytes: Vec<u8>,
+    /// Frames in a row that used a small part of a grown buffer.
+    small_frames: u32,
 }
 
 impl FrameBuffer {
     /// An empty buffer.
     pub fn new() -> Self {
-        FrameBuffer { bytes: Vec::with_capacity(256) }
+        FrameBuffer {
+            bytes: Vec::with_capacity(256),
+            small_frames: 0,
+        }
     }
 
     /// Starts a new frame, dropping the previous one but keeping capacity.
@@ -241,10 +266,26 @@ impl FrameBuffer {
         self.bytes.is_empty()
     }
 
-    /// Gives memory back after an unusually large frame.
+    /// Gives memory back once a large buffer stops being needed: at once
+    /// above [`KEEP_LIMIT`], or after [`SMALL_FRAMES_BEFORE_SHRINK`] small
+    /// frames in a row. Keeping it meanwhile spares repeated large calls
+    /// the page faults of fresh memory, which cost more than the copy.
     pub fn shrink(&mut self) {
-        if self.bytes.capacity() > 1 << 20 {
+        let capacity = self.bytes.capacity();
+        if capacity <= SMALL_FRAME {
+            return;
+        }
+        if capacity > KEEP_LIMIT {
             self.bytes = Vec::with_capacity(256);
+            self.small_frames = 0;
+        } else if self.bytes.len() > SMALL_FRAME {
+            self.small_frames = 0;
+        } else {
+            self.small_frames += 1;
+            if self.small_frames >= SMALL_FRAMES_BEFORE_SHRINK {
+                self.bytes = Vec::with_capacity(256);
+                self.small_frames = 0;
+            }
         }
     }
 }

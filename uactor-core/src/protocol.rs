@@ -43,19 +43,33 @@ pub struct Hello {
 impl Hello {
     /// This build's hello for `codec`.
     pub fn new(codec: CodecId) -> Self {
-        Hello { version: VERSION, codec }
+        Hello {
+            version: VERSION,
+            codec,
+        }
     }
 
     /// The payload bytes.
     pub fn to_bytes(self) -> [u8; HELLO_LEN] {
         let version = self.version.to_le_bytes();
-        [MAGIC[0], MAGIC[1], MAGIC[2], MAGIC[3], version[0], version[1], self.codec.to_byte(), 0]
+        [
+            MAGIC[0],
+            MAGIC[1],
+            MAGIC[2],
+            MAGIC[3],
+            version[0],
+            version[1],
+            self.codec.to_byte(),
+            0,
+        ]
     }
 
     /// Parses and checks a hello payload: magic, version and codec.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != HELLO_LEN || bytes[..4] != MAGIC {
-            return Err(Error::protocol("the peer does not speak the uactor protocol (bad magic)"));
+            return Err(Error::protocol(
+                "the peer does not speak the uactor protocol (bad magic)",
+            ));
         }
         let version = u16::from_le_bytes([bytes[4], bytes[5]]);
         if version != VERSION {
@@ -64,7 +78,10 @@ impl Hello {
                  build both sides with the same uactor"
             )));
         }
-        Ok(Hello { version, codec: CodecId::from_byte(bytes[6])? })
+        Ok(Hello {
+            version,
+            codec: CodecId::from_byte(bytes[6])?,
+        })
     }
 }
 

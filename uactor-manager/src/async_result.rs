@@ -34,7 +34,11 @@ pub struct AsyncResult<T> {
 
 enum State<T> {
     /// A call in flight on a connection.
-    Remote { link: Link, request: u64, decode: fn(CodecId, &[u8]) -> Result<T> },
+    Remote {
+        link: Link,
+        request: u64,
+        decode: fn(CodecId, &[u8]) -> Result<T>,
+    },
     /// Work running in this process.
     Local(oneshot::Receiver<Result<T>>),
     /// The result is in.
@@ -50,19 +54,29 @@ fn decode<T: DeserializeOwned>(codec: CodecId, bytes: &[u8]) -> Result<T> {
 impl<T: DeserializeOwned> AsyncResult<T> {
     /// The result of call `request` on `link`.
     pub(crate) fn remote(link: Link, request: u64) -> Self {
-        AsyncResult { state: Mutex::new(State::Remote { link, request, decode: decode::<T> }) }
+        AsyncResult {
+            state: Mutex::new(State::Remote {
+                link,
+                request,
+                decode: decode::<T>,
+            }),
+        }
     }
 }
 
 impl<T> AsyncResult<T> {
     /// A result that `receiver` will deliver.
     pub(crate) fn local(receiver: oneshot::Receiver<Result<T>>) -> Self {
-        AsyncResult { state: Mutex::new(State::Local(receiver)) }
+        AsyncResult {
+            state: Mutex::new(State::Local(receiver)),
+        }
     }
 
     /// A result that is already in.
     pub fn ready_with(result: Result<T>) -> Self {
-        AsyncResult { state: Mutex::new(State::Done(result)) }
+        AsyncResult {
+            state: Mutex::new(State::Done(result)),
+        }
     }
 
     /// Blocks until the result is in (or `timeout` passes, when given);
@@ -72,10 +86,16 @@ impl<T> AsyncResult<T> {
         let settled = match &mut *state {
             State::Done(_) => return Ok(true),
             State::Taken => return Err(Error::proxy("the result was already taken")),
-            State::Remote { link, request, decode } => {
+            State::Remote {
+                link,
+                request,
+                decode,
+            } => {
                 let codec = link.codec();
                 let decode = *decode;
-                match link.wait(*request, timeout, OnTimeout::Keep, |bytes| decode(codec, bytes)) {
+                match link.wait(*request, timeout, OnTimeout::Keep, |bytes| {
+                    decode(codec, bytes)
+                }) {
                     Err(Error::Timeout { .. }) if timeout.is_some() => return Ok(false),
                     result => result,
                 }
@@ -137,7 +157,10 @@ impl<T> AsyncResult<T> {
 }
 
 /// Waits on a local result, at most `timeout`; `None` if it passed.
-fn receive<T>(receiver: &mut oneshot::Receiver<Result<T>>, timeout: Option<Duration>) -> Option<Result<T>> {
+fn receive<T>(
+    receiver: &mut oneshot::Receiver<Result<T>>,
+    timeout: Option<Duration>,
+) -> Option<Result<T>> {
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
     loop {
         match receiver.try_recv() {
@@ -148,21 +171,31 @@ fn receive<T>(receiver: &mut oneshot::Receiver<Result<T>>, timeout: Option<Durat
         match deadline {
             Some(deadline) if Instant::now() >= deadline => return None,
             Some(deadline) => {
-                let pause = deadline.saturating_duration_since(Instant::now()).min(Duration::from_millis(1));
+                let pause = deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(1));
                 std::thread::sleep(pause);
             }
-            None => return Some(futures::executor::block_on(receiver).unwrap_or_else(|_| Err(canceled()))),
+            None => {
+                return Some(
+                    futures::executor::block_on(receiver).unwrap_or_else(|_| Err(canceled())),
+                );
+            }
         }
     }
 }
 
 fn canceled() -> Error {
-    Error::Remote { message: "the task was dropped before it finished".into() }
+    Error::Remote {
+        message: "the task was dropped before it finished".into(),
+    }
 }
 
 impl<T> Drop for AsyncResult<T> {
     fn drop(&mut self) {
-        if let State::Remote { link, request, .. } = &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
+        if let State::Remote { link, request, .. } =
+            &*self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        {
             link.forget(*request);
         }
     }
@@ -177,7 +210,9 @@ impl<T> fmt::Debug for AsyncResult<T> {
             State::Done(Err(error)) => format!("failed: {error}"),
             State::Taken => "taken".to_owned(),
         };
-        f.debug_struct("AsyncResult").field("state", &state).finish()
+        f.debug_struct("AsyncResult")
+            .field("state", &state)
+            .finish()
     }
 }
 
@@ -205,14 +240,22 @@ impl<T> Future for AsyncResultFuture<T> {
     type Output = Result<T>;
 
     fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<T>> {
-        let mut state = self.result.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self
+            .result
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let result = match &mut *state {
             State::Done(_) => match std::mem::replace(&mut *state, State::Taken) {
                 State::Done(result) => result,
                 _ => unreachable!("matched Done above"),
             },
             State::Taken => Err(Error::proxy("the result was already taken")),
-            State::Remote { link, request, decode } => {
+            State::Remote {
+                link,
+                request,
+                decode,
+            } => {
                 let codec = link.codec();
                 let decode = *decode;
                 match link.poll(*request, context, |bytes| decode(codec, bytes)) {
@@ -251,15 +294,27 @@ impl<R: DeserializeOwned> CallFuture<R> {
     /// before it was sent.
     pub(crate) fn new(sent: Result<(Link, u64)>) -> Self {
         match sent {
-            Ok((link, request)) => CallFuture { link: Some(link), request, early: None, _result: PhantomData },
-            Err(error) => CallFuture { link: None, request: 0, early: Some(error), _result: PhantomData },
+            Ok((link, request)) => CallFuture {
+                link: Some(link),
+                request,
+                early: None,
+                _result: PhantomData,
+            },
+            Err(error) => CallFuture {
+                link: None,
+                request: 0,
+                early: Some(error),
+                _result: PhantomData,
+            },
         }
     }
 }
 
 impl<R> fmt::Debug for CallFuture<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallFuture").field("request", &self.request).finish()
+        f.debug_struct("CallFuture")
+            .field("request", &self.request)
+            .finish()
     }
 }
 
@@ -271,7 +326,9 @@ impl<R: DeserializeOwned> Future for CallFuture<R> {
             return Poll::Ready(Err(error));
         }
         let Some(link) = &self.link else {
-            return Poll::Ready(Err(Error::proxy("the call's future was polled after it resolved")));
+            return Poll::Ready(Err(Error::proxy(
+                "the call's future was polled after it resolved",
+            )));
         };
         let codec = link.codec();
         let polled = link.poll(self.request, context, |bytes| codec.decode(bytes));

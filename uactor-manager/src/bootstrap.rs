@@ -52,11 +52,16 @@ pub(crate) enum Report {
 pub(crate) fn send<T: Serialize>(connection: &mut Connection, message: &T) -> Result<()> {
     let mut payload = Vec::new();
     CodecId::Postcard.encode(message, &mut payload)?;
-    connection.writer.write_frame(&frame::encode(Header::new(Kind::Request, 0), &payload))
+    connection
+        .writer
+        .write_frame(&frame::encode(Header::new(Kind::Request, 0), &payload))
 }
 
 /// Receives one message over a bootstrap channel, waiting at most `deadline`.
-pub(crate) fn receive<T: DeserializeOwned>(connection: &mut Connection, deadline: Duration) -> Result<T> {
+pub(crate) fn receive<T: DeserializeOwned>(
+    connection: &mut Connection,
+    deadline: Duration,
+) -> Result<T> {
     connection.reader.set_timeout(Some(deadline))?;
     let bytes = connection.reader.read_frame()?;
     let (_, payload) = Header::parse(bytes)?;
@@ -69,7 +74,9 @@ pub fn serve_if_spawned() {
     let Some(actor) = std::env::var_os(ACTOR_VARIABLE) else {
         return;
     };
-    let channel = std::env::var(CHANNEL_VARIABLE).ok().and_then(|fd| fd.parse().ok());
+    let channel = std::env::var(CHANNEL_VARIABLE)
+        .ok()
+        .and_then(|fd| fd.parse().ok());
     crate::process::forget_marker(&[ACTOR_VARIABLE, CHANNEL_VARIABLE]);
     let Some(stream) = channel.and_then(crate::process::adopt) else {
         eprintln!(
@@ -100,7 +107,9 @@ pub fn serve_if_spawned() {
                 "actor type {:?} is not registered in {}; \
                  spawn actors from the binary that declares them",
                 bootstrap.actor,
-                std::env::current_exe().map(|path| path.display().to_string()).unwrap_or_default()
+                std::env::current_exe()
+                    .map(|path| path.display().to_string())
+                    .unwrap_or_default()
             ));
             let _ = send(&mut connection, &Report::Failed { error });
             std::process::exit(BOOTSTRAP_FAILED);

@@ -13,10 +13,10 @@ use uactor_core::frame::{ACTOR_OBJECT, Kind};
 use uactor_core::{Address, Error, Exit, Result};
 use uactor_transport::{Authkey, handshake};
 
-use crate::async_result::{AsyncResult, CallFuture};
-use crate::object::Token;
-use crate::link::{Link, OnTimeout};
 use crate::Options;
+use crate::async_result::{AsyncResult, CallFuture};
+use crate::link::{Link, OnTimeout};
+use crate::object::Token;
 use crate::options::Restart;
 use crate::spawn::{ExitHook, Launched, Process, Recipe};
 use crate::{ActorInfo, ActorState, Stats};
@@ -90,7 +90,13 @@ enum Phase {
 
 impl Owner {
     fn process(&self) -> Arc<Process> {
-        Arc::clone(&self.ends.lock().unwrap_or_else(PoisonError::into_inner).process)
+        Arc::clone(
+            &self
+                .ends
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .process,
+        )
     }
 
     /// Waits for the process to end after a shutdown; kills it past the
@@ -132,19 +138,39 @@ impl Client {
                     changed: Condvar::new(),
                     client: OnceLock::new(),
                 });
-                (supervisor.recipe.launch(Some(Supervisor::hook(&supervisor)))?, Some(supervisor))
+                (
+                    supervisor
+                        .recipe
+                        .launch(Some(Supervisor::hook(&supervisor)))?,
+                    Some(supervisor),
+                )
             }
             Restart::Never => (recipe.launch(None)?, None),
         };
-        let Launched { process, bootstrap, connection, address } = launched;
-        let incarnation = open(actor, address, connection, &authkey, &options, Some(Arc::clone(&process)))
-            .inspect_err(|_| process.kill())?;
+        let Launched {
+            process,
+            bootstrap,
+            connection,
+            address,
+        } = launched;
+        let incarnation = open(
+            actor,
+            address,
+            connection,
+            &authkey,
+            &options,
+            Some(Arc::clone(&process)),
+        )
+        .inspect_err(|_| process.kill())?;
         let inner = Arc::new(Inner {
             actor,
             call_timeout: options.call_timeout,
             current: RwLock::new(incarnation),
             owner: Some(Owner {
-                ends: Mutex::new(Ends { process, _bootstrap: bootstrap }),
+                ends: Mutex::new(Ends {
+                    process,
+                    _bootstrap: bootstrap,
+                }),
                 shutdown_timeout: options.shutdown_timeout,
                 shutting_down: AtomicBool::new(false),
                 supervisor: supervisor.clone(),
@@ -205,7 +231,12 @@ impl Client {
         #[cfg(feature = "tracing")]
         scope.sent(request);
         let codec = link.codec();
-        link.wait(request, self.inner.call_timeout, OnTimeout::Forget, |bytes| codec.decode(bytes))
+        link.wait(
+            request,
+            self.inner.call_timeout,
+            OnTimeout::Forget,
+            |bytes| codec.decode(bytes),
+        )
     }
 
     /// Sends a call to method `method` of an actor method that runs
@@ -257,7 +288,9 @@ impl Client {
             .owner
             .as_ref()
             .and_then(|owner| owner.supervisor.as_ref())
-            .map_or(0, |supervisor| supervisor.generation.load(Ordering::Acquire))
+            .map_or(0, |supervisor| {
+                supervisor.generation.load(Ordering::Acquire)
+            })
     }
 
     /// How the actor is doing: its host's counters, uptime and resident
@@ -294,11 +327,37 @@ impl Client {
     /// The actor proxy a token stands for: a reference to the actor, not an
     /// owner, over this process's connection to it.
     pub fn from_token(token: Token, actor: &'static str) -> Result<Client> {
+        Client::adopt(token, actor, Some(actor))
+    }
+
+    /// The proxy to whichever actor `token` stands for, of any type: for
+    /// interface proxies and method handles, which reach actors of several
+    /// types. `label` names it in errors and `Debug`.
+    pub fn from_any_token(token: Token, label: &'static str) -> Result<Client> {
+        Client::adopt(token, label, None)
+    }
+
+    /// The codec of this client's connection, for a caller that encodes
+    /// part of a payload itself (an interface call nests its arguments).
+    pub fn codec(&self) -> uactor_core::CodecId {
+        self.inner.current().link.codec()
+    }
+
+    /// A reference to the actor at `token`, checked to serve `served` when
+    /// given.
+    fn adopt(token: Token, actor: &'static str, served: Option<&str>) -> Result<Client> {
         if token.object != ACTOR_OBJECT || token.typeid != "actor" {
-            return Err(Error::proxy(format!("a `{}` proxy cannot be decoded as a proxy to {actor}", token.typeid)));
+            return Err(Error::proxy(format!(
+                "a `{}` proxy cannot be decoded as a proxy to {actor}",
+                token.typeid
+            )));
         }
-        let link = crate::connections::link_to(&token.address, Some(actor))?;
-        let incarnation = Incarnation { pid: link.pid(), link, address: token.address };
+        let link = crate::connections::link_to(&token.address, served)?;
+        let incarnation = Incarnation {
+            pid: link.pid(),
+            link,
+            address: token.address,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 actor,
@@ -311,7 +370,11 @@ impl Client {
 
     /// The token this proxy travels as.
     pub fn to_token(&self) -> Token {
-        Token { address: self.address(), object: ACTOR_OBJECT, typeid: "actor".to_owned() }
+        Token {
+            address: self.address(),
+            object: ACTOR_OBJECT,
+            typeid: "actor".to_owned(),
+        }
     }
 
     /// Decodes an actor proxy to `actor` from serde data.
@@ -325,7 +388,10 @@ impl Client {
 }
 
 impl Serialize for Client {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         self.to_token().serialize(serializer)
     }
 }
@@ -348,7 +414,9 @@ fn open(
         options.max_frame_size,
     )?;
     if welcome.kind != handshake::kind_tag(actor) {
-        return Err(Error::proxy(format!("the actor at {address} is not a {actor}")));
+        return Err(Error::proxy(format!(
+            "the actor at {address} is not a {actor}"
+        )));
     }
     let link = Link::new(
         connection,
@@ -359,28 +427,52 @@ fn open(
     );
     crate::connections::register(&link);
     crate::connections::remember_key(&address, authkey);
-    Ok(Incarnation { link, pid: welcome.pid, address })
+    Ok(Incarnation {
+        link,
+        pid: welcome.pid,
+        address,
+    })
 }
 
 impl Inner {
     fn current(&self) -> Incarnation {
-        self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The connection a call goes over. If the actor crashed and its
     /// supervisor is re-creating it, waits (at most the spawn timeout) for
     /// the new process, so a call made after a crash reaches it.
     fn link(&self) -> Result<Link> {
-        let link = self.current.read().unwrap_or_else(PoisonError::into_inner).link.clone();
-        let Some(owner) = &self.owner else { return Ok(link) };
-        let Some(supervisor) = &owner.supervisor else { return Ok(link) };
+        let link = self
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .link
+            .clone();
+        let Some(owner) = &self.owner else {
+            return Ok(link);
+        };
+        let Some(supervisor) = &owner.supervisor else {
+            return Ok(link);
+        };
         if link.broken().is_none() || owner.shutting_down.load(Ordering::Acquire) {
             return Ok(link);
         }
         let deadline = Instant::now() + supervisor.recipe.options.spawn_timeout + EXIT_GRACE;
-        let mut phase = supervisor.phase.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut phase = supervisor
+            .phase
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         loop {
-            let current = self.current.read().unwrap_or_else(PoisonError::into_inner).link.clone();
+            let current = self
+                .current
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .link
+                .clone();
             match &*phase {
                 Phase::GaveUp(error) => return Err(error.clone()),
                 Phase::Running if current.broken().is_none() => return Ok(current),
@@ -404,13 +496,20 @@ impl Inner {
     fn send<A: Serialize + ?Sized>(&self, method: u16, args: &A) -> Result<(Link, u64)> {
         let link = self.link()?;
         let codec = link.codec();
-        match link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out)) {
+        match link.send(Kind::Request, ACTOR_OBJECT, method, |out| {
+            codec.encode(args, out)
+        }) {
             Ok(request) => Ok((link, request)),
             Err(Error::ActorDied { .. })
-                if self.owner.as_ref().is_some_and(|owner| owner.supervisor.is_some()) =>
+                if self
+                    .owner
+                    .as_ref()
+                    .is_some_and(|owner| owner.supervisor.is_some()) =>
             {
                 let link = self.link()?;
-                let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| codec.encode(args, out))?;
+                let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| {
+                    codec.encode(args, out)
+                })?;
                 Ok((link, request))
             }
             Err(error) => Err(error),
@@ -431,7 +530,10 @@ impl Inner {
                 other => Err(other),
             };
         }
-        let timeout = self.owner.as_ref().map_or(Duration::from_secs(10), |owner| owner.shutdown_timeout);
+        let timeout = self
+            .owner
+            .as_ref()
+            .map_or(Duration::from_secs(10), |owner| owner.shutdown_timeout);
         let codec = link.codec();
         let result = link.call(
             Kind::Shutdown,
@@ -489,11 +591,19 @@ impl Supervisor {
         }
         if exit == Exit::Code(0) {
             // It ended by itself, cleanly: not a crash, nothing to restart.
-            self.settle(Phase::GaveUp(client.current().link.close(Error::ActorDied { status: exit })));
+            self.settle(Phase::GaveUp(
+                client
+                    .current()
+                    .link
+                    .close(Error::ActorDied { status: exit }),
+            ));
             return;
         }
         // Calls in flight on the dead process fail with how it ended.
-        client.current().link.close(Error::ActorDied { status: exit });
+        client
+            .current()
+            .link
+            .close(Error::ActorDied { status: exit });
         let now = Instant::now();
         {
             let mut restarts = self.restarts.lock().unwrap_or_else(PoisonError::into_inner);
@@ -504,31 +614,51 @@ impl Supervisor {
                     Exit::Signal(signal) => (None, Some(signal)),
                     _ => (None, None),
                 };
-                let status =
-                    Exit::GaveUp { restarts: u32::try_from(restarts.len()).unwrap_or(u32::MAX), code, signal };
+                let status = Exit::GaveUp {
+                    restarts: u32::try_from(restarts.len()).unwrap_or(u32::MAX),
+                    code,
+                    signal,
+                };
                 self.settle(Phase::GaveUp(Error::ActorDied { status }));
                 return;
             }
             restarts.push_back(now);
         }
         *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = Phase::Restarting;
-        let relaunched = self.recipe.launch(Some(Supervisor::hook(self))).and_then(|launched| {
-            let Launched { process, bootstrap, connection, address } = launched;
-            let incarnation = open(
-                self.recipe.actor,
-                address,
-                connection,
-                &self.recipe.authkey,
-                &self.recipe.options,
-                Some(Arc::clone(&process)),
-            )
-            .inspect_err(|_| process.kill())?;
-            Ok((incarnation, Ends { process, _bootstrap: bootstrap }))
-        });
+        let relaunched = self
+            .recipe
+            .launch(Some(Supervisor::hook(self)))
+            .and_then(|launched| {
+                let Launched {
+                    process,
+                    bootstrap,
+                    connection,
+                    address,
+                } = launched;
+                let incarnation = open(
+                    self.recipe.actor,
+                    address,
+                    connection,
+                    &self.recipe.authkey,
+                    &self.recipe.options,
+                    Some(Arc::clone(&process)),
+                )
+                .inspect_err(|_| process.kill())?;
+                Ok((
+                    incarnation,
+                    Ends {
+                        process,
+                        _bootstrap: bootstrap,
+                    },
+                ))
+            });
         match relaunched {
             Ok((incarnation, ends)) => {
                 *owner.ends.lock().unwrap_or_else(PoisonError::into_inner) = ends;
-                *client.current.write().unwrap_or_else(PoisonError::into_inner) = incarnation;
+                *client
+                    .current
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = incarnation;
                 self.generation.fetch_add(1, Ordering::AcqRel);
                 self.settle(Phase::Running);
             }
@@ -545,13 +675,18 @@ impl Supervisor {
 impl crate::owned::Owned for Inner {
     fn describe(&self) -> ActorInfo {
         let current = self.current();
-        let supervisor = self.owner.as_ref().and_then(|owner| owner.supervisor.as_ref());
+        let supervisor = self
+            .owner
+            .as_ref()
+            .and_then(|owner| owner.supervisor.as_ref());
         ActorInfo {
             name: self.actor,
             pid: current.pid,
             address: current.address,
             state: self.state(),
-            generation: supervisor.map_or(0, |supervisor| supervisor.generation.load(Ordering::Acquire)),
+            generation: supervisor.map_or(0, |supervisor| {
+                supervisor.generation.load(Ordering::Acquire)
+            }),
         }
     }
 }
@@ -559,12 +694,20 @@ impl crate::owned::Owned for Inner {
 impl Inner {
     /// Whether the owned actor runs, is being restarted, or has ended.
     fn state(&self) -> ActorState {
-        let Some(owner) = &self.owner else { return ActorState::Running };
+        let Some(owner) = &self.owner else {
+            return ActorState::Running;
+        };
         let mut supervised = owner.supervisor.is_some();
         if let Some(supervisor) = &owner.supervisor {
-            match &*supervisor.phase.lock().unwrap_or_else(PoisonError::into_inner) {
+            match &*supervisor
+                .phase
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+            {
                 Phase::Restarting => return ActorState::Restarting,
-                Phase::GaveUp(Error::ActorDied { status }) => return ActorState::Exited { status: *status },
+                Phase::GaveUp(Error::ActorDied { status }) => {
+                    return ActorState::Exited { status: *status };
+                }
                 Phase::GaveUp(_) => supervised = false,
                 Phase::Running => {}
             }
@@ -597,6 +740,8 @@ impl fmt::Debug for Client {
 
 impl fmt::Debug for Owner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Owner").field("pid", &self.process().pid()).finish()
+        f.debug_struct("Owner")
+            .field("pid", &self.process().pid())
+            .finish()
     }
 }

@@ -28,7 +28,12 @@ fn table() -> &'static Mutex<Table> {
 pub(crate) fn register(link: &Link) {
     let mut table = table().lock().unwrap_or_else(PoisonError::into_inner);
     let address = link.address().clone();
-    if table.links.get(&address).and_then(WeakLink::upgrade).is_none() {
+    if table
+        .links
+        .get(&address)
+        .and_then(WeakLink::upgrade)
+        .is_none()
+    {
         table.links.insert(address, link.downgrade());
     }
 }
@@ -36,12 +41,21 @@ pub(crate) fn register(link: &Link) {
 /// Remembers the key that opens `address`, for proxies to it that travel
 /// here later.
 pub(crate) fn remember_key(address: &Address, authkey: &Authkey) {
-    table().lock().unwrap_or_else(PoisonError::into_inner).keys.insert(address.clone(), authkey.clone());
+    table()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .keys
+        .insert(address.clone(), authkey.clone());
 }
 
 /// The key for `address`: one given for it, or the process tree's.
 pub(crate) fn key_for(address: &Address) -> Result<Authkey> {
-    let known = table().lock().unwrap_or_else(PoisonError::into_inner).keys.get(address).cloned();
+    let known = table()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .keys
+        .get(address)
+        .cloned();
     match known {
         Some(key) => Ok(key),
         None => crate::context::authkey(),
@@ -52,7 +66,12 @@ pub(crate) fn key_for(address: &Address) -> Result<Authkey> {
 /// with the key for it. `served` is the served type's tag the peer must
 /// announce, when the caller cares.
 pub(crate) fn link_to(address: &Address, served: Option<&str>) -> Result<Link> {
-    let existing = table().lock().unwrap_or_else(PoisonError::into_inner).links.get(address).and_then(WeakLink::upgrade);
+    let existing = table()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .links
+        .get(address)
+        .and_then(WeakLink::upgrade);
     let link = match existing {
         Some(link) => link,
         None => {
@@ -80,7 +99,9 @@ pub(crate) fn link_to(address: &Address, served: Option<&str>) -> Result<Link> {
     if let Some(served) = served
         && link.kind() != handshake::kind_tag(served)
     {
-        return Err(Error::proxy(format!("the actor at {address} is not a {served}")));
+        return Err(Error::proxy(format!(
+            "the actor at {address} is not a {served}"
+        )));
     }
     Ok(link)
 }

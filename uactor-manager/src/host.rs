@@ -14,8 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::thread;
 use std::time::Duration;
 
-use uactor_core::frame::{FrameBuffer, Header, Kind};
 use futures::FutureExt;
+use uactor_core::frame::{FrameBuffer, Header, Kind};
 use uactor_core::{
     Actor, Call, Cell, CodecId, Connection, Deferred, Error, FrameWrite, Listener, Manager, Result,
 };
@@ -41,7 +41,9 @@ impl<A: Actor> ActorManager<A> {
 
 impl<A: Actor> std::fmt::Debug for ActorManager<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ActorManager").field("actor", &A::NAME).finish()
+        f.debug_struct("ActorManager")
+            .field("actor", &A::NAME)
+            .finish()
     }
 }
 
@@ -49,7 +51,10 @@ impl<A: Actor> Manager for ActorManager<A> {
     #[inline]
     fn serve(&mut self, object: u64, method: u16, call: &mut Call<'_>) -> Result<()> {
         if object != uactor_core::frame::ACTOR_OBJECT {
-            return Err(Error::proxy(format!("{} holds no object {object}", A::NAME)));
+            return Err(Error::proxy(format!(
+                "{} holds no object {object}",
+                A::NAME
+            )));
         }
         A::dispatch(&self.cell, method, call)
     }
@@ -124,33 +129,43 @@ impl<M: Manager> Host<M> {
     /// the manager's shutdown hooks have run.
     pub fn run(self, mut listener: Box<dyn Listener>) {
         let shared = Arc::clone(&self.shared);
-        let accepting = thread::Builder::new().name("uactor-accept".into()).spawn(move || {
-            loop {
-                match listener.accept() {
-                    Ok(connection) => {
-                        let shared = Arc::clone(&shared);
-                        let spawned = thread::Builder::new()
-                            .name("uactor-connection".into())
-                            .spawn(move || shared.serve_connection(connection));
-                        if spawned.is_err() {
-                            // Out of threads: the connection is dropped, the
-                            // client sees it closed; keep serving the others.
-                            thread::sleep(Duration::from_millis(10));
+        let accepting = thread::Builder::new()
+            .name("uactor-accept".into())
+            .spawn(move || {
+                loop {
+                    match listener.accept() {
+                        Ok(connection) => {
+                            let shared = Arc::clone(&shared);
+                            let spawned = thread::Builder::new()
+                                .name("uactor-connection".into())
+                                .spawn(move || shared.serve_connection(connection));
+                            if spawned.is_err() {
+                                // Out of threads: the connection is dropped, the
+                                // client sees it closed; keep serving the others.
+                                thread::sleep(Duration::from_millis(10));
+                            }
                         }
+                        Err(Error::Closed) => return,
+                        // A failed accept (descriptors exhausted, a peer that
+                        // vanished) must not end the actor, nor spin.
+                        Err(_) => thread::sleep(Duration::from_millis(10)),
                     }
-                    Err(Error::Closed) => return,
-                    // A failed accept (descriptors exhausted, a peer that
-                    // vanished) must not end the actor, nor spin.
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
                 }
-            }
-        });
+            });
         if accepting.is_err() {
             return;
         }
-        let mut finished = self.shared.finished.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut finished = self
+            .shared
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         while !*finished {
-            finished = self.shared.finished_signal.wait(finished).unwrap_or_else(PoisonError::into_inner);
+            finished = self
+                .shared
+                .finished_signal
+                .wait(finished)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
@@ -162,7 +177,10 @@ impl<M: Manager> Shared<M> {
             &mut connection,
             &settings.authkey,
             settings.codec,
-            handshake::Welcome { pid: self.pid, kind: handshake::kind_tag(settings.served) },
+            handshake::Welcome {
+                pid: self.pid,
+                kind: handshake::kind_tag(settings.served),
+            },
             settings.handshake_timeout,
             settings.max_frame_size,
         ) {
@@ -171,7 +189,10 @@ impl<M: Manager> Shared<M> {
         };
         let Connection { mut reader, writer } = connection;
         let writer = Arc::new(Mutex::new(writer));
-        self.writers.lock().unwrap_or_else(PoisonError::into_inner).push(Arc::downgrade(&writer));
+        self.writers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(&writer));
         let mut reply = FrameBuffer::new();
         // References this connection holds: given back when it closes.
         let mut held = object::Held::default();
@@ -180,7 +201,9 @@ impl<M: Manager> Shared<M> {
         // Closed, broken, oversized or hostile: drop this connection only;
         // the actor serves the others.
         while let Ok(frame) = reader.read_frame() {
-            let Ok((header, payload)) = Header::parse(frame) else { break };
+            let Ok((header, payload)) = Header::parse(frame) else {
+                break;
+            };
             // A traced caller's context comes first; the span of serving it
             // lasts until the reply is written (or handed to the runtime).
             let (_caller, payload) = crate::trace::split(header, payload);
@@ -190,18 +213,28 @@ impl<M: Manager> Shared<M> {
             match header.kind {
                 Kind::Request => match self.call(codec, open.id(), header, payload, &mut reply) {
                     Reply::Now(frame) => {
-                        let sent = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
+                        let sent = writer
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .write_frame(frame);
                         reply.shrink();
                         if sent.is_err() {
                             break;
                         }
                     }
-                    Reply::Later(deferred) => self.defer(codec, header.request, deferred, Arc::clone(&writer)),
+                    Reply::Later(deferred) => {
+                        self.defer(codec, header.request, deferred, Arc::clone(&writer))
+                    }
                 },
                 Kind::IncRef | Kind::DecRef | Kind::Adopt => held.apply(header.kind, header.object),
                 Kind::Stats => {
                     let frame = self.stats(codec, header.request);
-                    if writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&frame).is_err() {
+                    if writer
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .write_frame(&frame)
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -215,7 +248,9 @@ impl<M: Manager> Shared<M> {
         self.writers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .retain(|weak| weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&writer)));
+            .retain(|weak| {
+                weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&writer))
+            });
     }
 
     /// Runs one request and returns its reply frame, or the future of it.
@@ -237,10 +272,16 @@ impl<M: Manager> Shared<M> {
                 None => Err(Error::proxy("this process hands out no objects")),
                 Some(Err(error)) => Err(error),
                 Some(Ok(object)) => {
-                    let mut call = Call::new(codec, payload, reply.payload()).on_connection(connection);
-                    let served =
-                        panic::catch_unwind(AssertUnwindSafe(|| object.serve(header.method, &mut call)))
-                            .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
+                    let mut call =
+                        Call::new(codec, payload, reply.payload()).on_connection(connection);
+                    let served = panic::catch_unwind(AssertUnwindSafe(|| {
+                        object.serve(header.method, &mut call)
+                    }))
+                    .unwrap_or_else(|panic| {
+                        Err(Error::Remote {
+                            message: panic_message(&*panic),
+                        })
+                    });
                     deferred = call.take_deferred();
                     served
                 }
@@ -250,11 +291,16 @@ impl<M: Manager> Shared<M> {
             match manager.as_mut() {
                 None => Err(Error::Closed),
                 Some(manager) => {
-                    let mut call = Call::new(codec, payload, reply.payload()).on_connection(connection);
+                    let mut call =
+                        Call::new(codec, payload, reply.payload()).on_connection(connection);
                     let served = panic::catch_unwind(AssertUnwindSafe(|| {
                         manager.serve(header.object, header.method, &mut call)
                     }))
-                    .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
+                    .unwrap_or_else(|panic| {
+                        Err(Error::Remote {
+                            message: panic_message(&*panic),
+                        })
+                    });
                     deferred = call.take_deferred();
                     served
                 }
@@ -262,7 +308,8 @@ impl<M: Manager> Shared<M> {
         };
         let result = match outcome {
             Ok(())
-                if reply.len() - uactor_core::frame::HEADER_LEN > self.settings.max_frame_size as usize =>
+                if reply.len() - uactor_core::frame::HEADER_LEN
+                    > self.settings.max_frame_size as usize =>
             {
                 Err(Error::FrameTooLarge {
                     size: reply.len() as u64,
@@ -299,7 +346,9 @@ impl<M: Manager> Shared<M> {
         let reply = move |result: Result<Vec<u8>>| {
             let mut frame = FrameBuffer::new();
             match &result {
-                Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => stats.answered(),
+                Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => {
+                    stats.answered()
+                }
                 Ok(_) => stats.errored(),
                 Err(error) => stats.failed(error),
             }
@@ -310,19 +359,29 @@ impl<M: Manager> Shared<M> {
                     frame.finish(Header::new(Kind::Reply, request)).to_vec()
                 }
                 Ok(bytes) => {
-                    let error = Error::FrameTooLarge { size: bytes.len() as u64, max: max as u64 };
+                    let error = Error::FrameTooLarge {
+                        size: bytes.len() as u64,
+                        max: max as u64,
+                    };
                     failure(codec, request, &error, &mut frame).to_vec()
                 }
                 Err(error) => failure(codec, request, &error, &mut frame).to_vec(),
             };
-            let _ = writer.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&frame);
+            let _ = writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write_frame(&frame);
         };
         let job: runtime::Job = Box::new(move || {
             Box::pin(async move {
                 let result = AssertUnwindSafe(async move { deferred().await })
                     .catch_unwind()
                     .await
-                    .unwrap_or_else(|panic| Err(Error::Remote { message: panic_message(&*panic) }));
+                    .unwrap_or_else(|panic| {
+                        Err(Error::Remote {
+                            message: panic_message(&*panic),
+                        })
+                    });
                 reply(result);
             })
         });
@@ -330,19 +389,27 @@ impl<M: Manager> Shared<M> {
             self.stats.failed(&error);
             let mut frame = FrameBuffer::new();
             let frame = failure(codec, request, &error, &mut frame);
-            let _ = fallback.lock().unwrap_or_else(PoisonError::into_inner).write_frame(frame);
+            let _ = fallback
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .write_frame(frame);
         }
     }
 
     /// Runs the shutdown hooks, answers the caller, tells every other
     /// connection goodbye, and lets `run` return.
     fn shutdown(&self, request: u64, caller: &Arc<SharedWriter>) {
-        let manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let manager = self
+            .manager
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(mut manager) = manager {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| manager.shutdown()));
         }
         let goodbye = uactor_core::frame::encode(Header::new(Kind::Goodbye, 0), &[]);
-        let writers = std::mem::take(&mut *self.writers.lock().unwrap_or_else(PoisonError::into_inner));
+        let writers =
+            std::mem::take(&mut *self.writers.lock().unwrap_or_else(PoisonError::into_inner));
         for writer in writers.iter().filter_map(Weak::upgrade) {
             if !Arc::ptr_eq(&writer, caller) {
                 let mut writer = writer.lock().unwrap_or_else(PoisonError::into_inner);
@@ -353,7 +420,10 @@ impl<M: Manager> Shared<M> {
         let mut done = Vec::new();
         let _ = CodecId::Postcard.encode(&(), &mut done);
         let reply = uactor_core::frame::encode(Header::new(Kind::Reply, request), &done);
-        let _ = caller.lock().unwrap_or_else(PoisonError::into_inner).write_frame(&reply);
+        let _ = caller
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write_frame(&reply);
         *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.finished_signal.notify_all();
     }
@@ -379,11 +449,19 @@ impl<M> Shared<M> {
 }
 
 /// Builds a failure frame carrying `error` for `request`.
-fn failure<'b>(codec: CodecId, request: u64, error: &Error, frame: &'b mut FrameBuffer) -> &'b [u8] {
+fn failure<'b>(
+    codec: CodecId,
+    request: u64,
+    error: &Error,
+    frame: &'b mut FrameBuffer,
+) -> &'b [u8] {
     frame.start();
     if codec.encode(error, frame.payload()).is_err() {
         frame.start();
-        let _ = codec.encode(&Error::codec("the error could not be encoded"), frame.payload());
+        let _ = codec.encode(
+            &Error::codec("the error could not be encoded"),
+            frame.payload(),
+        );
     }
     frame.finish(Header::new(Kind::Failure, request))
 }
@@ -416,13 +494,15 @@ pub(crate) fn record_panics() {
 
 /// The message of a caught panic.
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    LAST_PANIC.with(|last| last.borrow_mut().take()).unwrap_or_else(|| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|text| (*text).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_owned())
-    })
+    LAST_PANIC
+        .with(|last| last.borrow_mut().take())
+        .unwrap_or_else(|| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned())
+        })
 }
 
 /// The life of a spawned actor process, from its bootstrap to its exit.
@@ -452,12 +532,17 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
     let actor = match constructed {
         Ok(Ok(actor)) => actor,
         Ok(Err(Error::Spawn { message })) => fail(&mut report, Error::spawn(message)),
-        Ok(Err(error)) => {
-            fail(&mut report, Error::spawn(format!("the constructor of {} failed: {error}", A::NAME)))
-        }
+        Ok(Err(error)) => fail(
+            &mut report,
+            Error::spawn(format!("the constructor of {} failed: {error}", A::NAME)),
+        ),
         Err(panic) => fail(
             &mut report,
-            Error::spawn(format!("the constructor of {} panicked: {}", A::NAME, panic_message(&*panic))),
+            Error::spawn(format!(
+                "the constructor of {} panicked: {}",
+                A::NAME,
+                panic_message(&*panic)
+            )),
         ),
     };
 
@@ -467,7 +552,15 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
     };
     let address = listener.address();
     object::host_at(address.clone());
-    if bootstrap::send(&mut report, &Report::Ready { address, pid: std::process::id() }).is_err() {
+    if bootstrap::send(
+        &mut report,
+        &Report::Ready {
+            address,
+            pid: std::process::id(),
+        },
+    )
+    .is_err()
+    {
         dir.remove();
         std::process::exit(bootstrap::BOOTSTRAP_FAILED);
     }
@@ -488,8 +581,10 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
 /// Ends this process when the bootstrap channel reports end-of-file: the
 /// parent is gone (or dropped its owner), and an actor outlives neither.
 fn watch_parent(channel: UnixStream, dir: std::path::PathBuf) {
-    let watching =
-        thread::Builder::new().name("uactor-parent".into()).stack_size(64 * 1024).spawn(move || {
+    let watching = thread::Builder::new()
+        .name("uactor-parent".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
             let mut byte = [0u8; 64];
             loop {
                 match std::io::Read::read(&mut &channel, &mut byte) {

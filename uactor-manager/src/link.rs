@@ -39,7 +39,9 @@ pub(crate) struct Link {
 impl Clone for Link {
     fn clone(&self) -> Self {
         self.shared.users.fetch_add(1, Ordering::Relaxed);
-        Link { shared: Arc::clone(&self.shared) }
+        Link {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -47,7 +49,12 @@ impl Drop for Link {
     fn drop(&mut self) {
         if self.shared.users.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.shared.flush_control();
-            self.shared.writer.lock().unwrap_or_else(PoisonError::into_inner).writer.close();
+            self.shared
+                .writer
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .writer
+                .close();
         }
     }
 }
@@ -79,10 +86,36 @@ struct Writer {
     buffer: FrameBuffer,
 }
 
+/// Hashes request ids (distinct integers) with one multiplication, where
+/// SipHash would cost a few hundred instructions per call.
+#[derive(Default, Clone, Copy)]
+struct RequestHasher(u64);
+
+impl std::hash::Hasher for RequestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Waiting = HashMap<u64, Slot, std::hash::BuildHasherDefault<RequestHasher>>;
+
 #[derive(Default)]
 struct State {
     /// Calls waiting for their reply.
-    waiting: HashMap<u64, Slot>,
+    waiting: Waiting,
+    /// Threads asleep on the condition variable: a reply is announced on it
+    /// only when someone listens, since every notification is a syscall.
+    sleepers: usize,
     /// Whether someone (a leader or the reader thread) reads the connection.
     reading: bool,
     /// Whether the reader thread runs (it then reads for good).
@@ -126,7 +159,10 @@ impl Link {
                 next_request: AtomicU64::new(1),
                 users: AtomicUsize::new(1),
                 control: Mutex::new(Vec::new()),
-                writer: Mutex::new(Writer { writer, buffer: FrameBuffer::new() }),
+                writer: Mutex::new(Writer {
+                    writer,
+                    buffer: FrameBuffer::new(),
+                }),
                 reader: Mutex::new(reader),
                 state: Mutex::new(State::default()),
                 wake: Condvar::new(),
@@ -167,7 +203,13 @@ impl Link {
             .control
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(Header { kind, flags: 0, method: 0, request: 0, object });
+            .push(Header {
+                kind,
+                flags: 0,
+                method: 0,
+                request: 0,
+                object,
+            });
         self.shared.flush_control();
     }
 
@@ -204,12 +246,22 @@ impl Link {
             state.waiting.insert(request, Slot::default());
         }
         #[cfg(not(feature = "tracing"))]
-        let header = Header { kind, flags: 0, method, request, object };
+        let header = Header {
+            kind,
+            flags: 0,
+            method,
+            request,
+            object,
+        };
         // A request made inside a traced call carries its trace context
         // (only then: without a subscriber nothing is added).
         #[cfg(feature = "tracing")]
         let (header, encode) = {
-            let context = if kind == Kind::Request { crate::trace::outgoing() } else { None };
+            let context = if kind == Kind::Request {
+                crate::trace::outgoing()
+            } else {
+                None
+            };
             let flags = context.map_or(0, |_| uactor_core::frame::FLAG_TRACE_CONTEXT);
             let encode = move |out: &mut Vec<u8>| {
                 if let Some(context) = context {
@@ -217,11 +269,24 @@ impl Link {
                 }
                 encode(out)
             };
-            (Header { kind, flags, method, request, object }, encode)
+            (
+                Header {
+                    kind,
+                    flags,
+                    method,
+                    request,
+                    object,
+                },
+                encode,
+            )
         };
         if let Err(error) = shared.write(header, encode) {
             shared.state().waiting.remove(&request);
-            return Err(if error.is_fatal() { shared.break_with(error) } else { error });
+            return Err(if error.is_fatal() {
+                shared.break_with(error)
+            } else {
+                error
+            });
         }
         Ok(request)
     }
@@ -253,7 +318,9 @@ impl Link {
                     if on_timeout == OnTimeout::Forget {
                         state.waiting.remove(&request);
                     }
-                    return Err(Error::Timeout { after: timeout.unwrap_or_default() });
+                    return Err(Error::Timeout {
+                        after: timeout.unwrap_or_default(),
+                    });
                 }
             };
             if !state.reading {
@@ -261,12 +328,21 @@ impl Link {
                 drop(state);
                 return shared.lead(request, deadline, timeout, on_timeout, decode);
             }
+            state.sleepers += 1;
             state = match remaining {
                 Some(remaining) => {
-                    shared.wake.wait_timeout(state, remaining).unwrap_or_else(PoisonError::into_inner).0
+                    shared
+                        .wake
+                        .wait_timeout(state, remaining)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
                 }
-                None => shared.wake.wait(state).unwrap_or_else(PoisonError::into_inner),
+                None => shared
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
             };
+            state.sleepers -= 1;
         }
     }
 
@@ -305,7 +381,11 @@ impl Link {
     pub(crate) fn is_ready(&self, request: u64) -> bool {
         self.read_in_background();
         let state = self.shared.state();
-        state.broken.is_some() || state.waiting.get(&request).is_none_or(|slot| slot.reply.is_some())
+        state.broken.is_some()
+            || state
+                .waiting
+                .get(&request)
+                .is_none_or(|slot| slot.reply.is_some())
     }
 
     /// Gives up on `request`: its reply, if it comes, is dropped.
@@ -324,7 +404,6 @@ impl Link {
         self.shared.state().broken.clone()
     }
 
-
     /// Starts the reader thread, once.
     fn read_in_background(&self) {
         {
@@ -340,8 +419,38 @@ impl Link {
             .stack_size(256 * 1024)
             .spawn(move || shared.read_for_good());
         if let Err(error) = started {
-            self.shared.break_with(Error::io("starting a reader thread", error));
+            self.shared
+                .break_with(Error::io("starting a reader thread", error));
         }
+    }
+}
+
+thread_local! {
+    /// The connection whose writer this thread holds while it encodes a
+    /// frame's payload (a proxy among the arguments must not call over it).
+    static ENCODING: std::cell::Cell<*const Shared> = const { std::cell::Cell::new(std::ptr::null()) };
+}
+
+/// Marks this thread as encoding for a connection until dropped.
+struct Encoding(*const Shared);
+
+impl Encoding {
+    fn enter(shared: &Shared) -> Encoding {
+        Encoding(ENCODING.with(|encoding| encoding.replace(shared)))
+    }
+}
+
+impl Drop for Encoding {
+    fn drop(&mut self) {
+        ENCODING.with(|encoding| encoding.set(self.0));
+    }
+}
+
+impl Link {
+    /// Whether this thread is encoding a frame for this very connection, so
+    /// that a call over it now would wait for itself.
+    pub(crate) fn encoding_here(&self) -> bool {
+        ENCODING.with(|encoding| std::ptr::eq(encoding.get(), Arc::as_ptr(&self.shared)))
     }
 }
 
@@ -358,7 +467,12 @@ impl WeakLink {
             if users == 0 {
                 return None;
             }
-            match shared.users.compare_exchange(users, users + 1, Ordering::AcqRel, Ordering::Acquire) {
+            match shared.users.compare_exchange(
+                users,
+                users + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Some(Link { shared }),
                 Err(now) => users = now,
             }
@@ -406,23 +520,27 @@ impl Shared {
             let mut guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
             let Writer { writer, buffer } = &mut *guard;
             buffer.start();
-            let encoded = encode(buffer.payload());
+            let encoded = {
+                let _encoding = Encoding::enter(self);
+                encode(buffer.payload())
+            };
             // Reference counts queued meanwhile (a proxy among the arguments)
             // go first: the actor must count a reference before it can be
             // adopted or dropped.
             self.write_control(&mut **writer);
-            encoded.and_then(|()| {
-                let size = buffer.len() - uactor_core::frame::LENGTH_LEN;
-                if size > self.max_frame_size as usize {
-                    return Err(Error::FrameTooLarge {
-                        size: size as u64,
-                        max: u64::from(self.max_frame_size),
-                    });
-                }
-                writer.write_frame(buffer.finish(header))
-            })
-            .inspect(|_| buffer.shrink())
-            .inspect_err(|_| buffer.shrink())
+            encoded
+                .and_then(|()| {
+                    let size = buffer.len() - uactor_core::frame::LENGTH_LEN;
+                    if size > self.max_frame_size as usize {
+                        return Err(Error::FrameTooLarge {
+                            size: size as u64,
+                            max: u64::from(self.max_frame_size),
+                        });
+                    }
+                    writer.write_frame(buffer.finish(header))
+                })
+                .inspect(|_| buffer.shrink())
+                .inspect_err(|_| buffer.shrink())
         };
         self.flush_control();
         sent
@@ -431,7 +549,12 @@ impl Shared {
     /// Writes queued control frames if the writer is free; if it is not,
     /// its holder writes them when it lets go.
     fn flush_control(&self) {
-        if self.control.lock().unwrap_or_else(PoisonError::into_inner).is_empty() {
+        if self
+            .control
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+        {
             return;
         }
         if let Ok(mut guard) = self.writer.try_lock() {
@@ -440,7 +563,8 @@ impl Shared {
     }
 
     fn write_control(&self, writer: &mut dyn FrameWrite) {
-        let queued = std::mem::take(&mut *self.control.lock().unwrap_or_else(PoisonError::into_inner));
+        let queued =
+            std::mem::take(&mut *self.control.lock().unwrap_or_else(PoisonError::into_inner));
         for header in queued {
             let frame = uactor_core::frame::encode(header, &[]);
             if writer.write_frame(&frame).is_err() {
@@ -468,7 +592,9 @@ impl Shared {
                     state.waiting.remove(&request);
                 }
                 self.resign(&mut state);
-                return Err(Error::Timeout { after: timeout.unwrap_or_default() });
+                return Err(Error::Timeout {
+                    after: timeout.unwrap_or_default(),
+                });
             };
             if let Err(error) = reader.set_timeout(remaining) {
                 drop(reader);
@@ -520,7 +646,12 @@ impl Shared {
             let mut state = self.state();
             // A leader may be reading: it hands over when its reply arrives.
             while state.reading && state.broken.is_none() {
-                state = self.wake.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state.sleepers += 1;
+                state = self
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                state.sleepers -= 1;
             }
             if state.broken.is_some() {
                 return;
@@ -567,8 +698,13 @@ impl Shared {
             Kind::Reply => Ok(payload.to_vec()),
             _ => Err(self.decode_failure(payload)),
         };
-        let waker = self.state().deliver(header.request, reply);
-        self.wake.notify_all();
+        let (waker, sleepers) = {
+            let mut state = self.state();
+            (state.deliver(header.request, reply), state.sleepers)
+        };
+        if sleepers > 0 {
+            self.wake.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -577,15 +713,15 @@ impl Shared {
     /// Gives up reading; another waiter, if any, takes over.
     fn resign(&self, state: &mut State) {
         state.reading = false;
-        if !state.waiting.is_empty() || state.background {
+        if state.sleepers > 0 {
             self.wake.notify_all();
         }
     }
 
     fn decode_failure(&self, payload: &[u8]) -> Error {
-        self.codec
-            .decode(payload)
-            .unwrap_or_else(|error| Error::protocol(format!("an undecodable failure from the actor: {error}")))
+        self.codec.decode(payload).unwrap_or_else(|error| {
+            Error::protocol(format!("an undecodable failure from the actor: {error}"))
+        })
     }
 
     /// Marks the connection unusable after `error` and tells every waiter.
@@ -593,7 +729,9 @@ impl Shared {
     fn break_with(&self, error: Error) -> Error {
         let error = match error {
             Error::Closed | Error::Transport { .. } if self.state().broken.is_none() => {
-                Error::ActorDied { status: self.exit_status() }
+                Error::ActorDied {
+                    status: self.exit_status(),
+                }
             }
             other => other,
         };
@@ -605,7 +743,11 @@ impl Shared {
             let mut state = self.state();
             let error = state.broken.get_or_insert(error).clone();
             state.reading = false;
-            let wakers: Vec<Waker> = state.waiting.values_mut().filter_map(|slot| slot.waker.take()).collect();
+            let wakers: Vec<Waker> = state
+                .waiting
+                .values_mut()
+                .filter_map(|slot| slot.waker.take())
+                .collect();
             (error, wakers)
         };
         self.wake.notify_all();
@@ -616,10 +758,15 @@ impl Shared {
     }
 
     fn exit_status(&self) -> Exit {
-        self.process.as_ref().and_then(|process| process.wait_exit(STATUS_GRACE)).unwrap_or(Exit::Unknown)
+        self.process
+            .as_ref()
+            .and_then(|process| process.wait_exit(STATUS_GRACE))
+            .unwrap_or(Exit::Unknown)
     }
 }
 
 fn unexpected(kind: Kind) -> Error {
-    Error::protocol(format!("the actor sent a {kind:?} frame where replies were expected"))
+    Error::protocol(format!(
+        "the actor sent a {kind:?} frame where replies were expected"
+    ))
 }

@@ -104,18 +104,30 @@ pub fn hosted_address() -> Option<Address> {
 /// reference on its way, and returns the token a proxy to it travels as.
 pub fn expose(object: Arc<dyn Served>, identity: usize) -> Result<Token> {
     let table = TABLE.get().ok_or_else(|| {
-        Error::proxy(
-            "a proxy to an object can only be made inside an actor process, from one of its methods",
-        )
+        Error::proxy("a proxy to an object can only be made inside an actor process, from one of its methods")
     })?;
     let typeid = object.typeid();
     let mut entries = table.entries.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut by_identity = table.by_identity.lock().unwrap_or_else(PoisonError::into_inner);
-    let id = match by_identity.get(&identity).copied().filter(|id| entries.contains_key(id)) {
+    let mut by_identity = table
+        .by_identity
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let id = match by_identity
+        .get(&identity)
+        .copied()
+        .filter(|id| entries.contains_key(id))
+    {
         Some(id) => id,
         None => {
             let id = table.next.fetch_add(1, Ordering::Relaxed);
-            entries.insert(id, Entry { object, references: 0, identity });
+            entries.insert(
+                id,
+                Entry {
+                    object,
+                    references: 0,
+                    identity,
+                },
+            );
             by_identity.insert(identity, id);
             id
         }
@@ -123,7 +135,11 @@ pub fn expose(object: Arc<dyn Served>, identity: usize) -> Result<Token> {
     if let Some(entry) = entries.get_mut(&id) {
         entry.references += 1;
     }
-    Ok(Token { address: table.address.clone(), object: id, typeid: typeid.to_owned() })
+    Ok(Token {
+        address: table.address.clone(),
+        object: id,
+        typeid: typeid.to_owned(),
+    })
 }
 
 impl Table {
@@ -135,27 +151,37 @@ impl Table {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
             .map(|entry| Arc::clone(&entry.object))
-            .ok_or_else(|| Error::proxy(format!("object {id} is gone (its last proxy was dropped)")))
+            .ok_or_else(|| {
+                Error::proxy(format!("object {id} is gone (its last proxy was dropped)"))
+            })
     }
 
     /// Adds `delta` references to object `id`, freeing it at zero.
     pub(crate) fn count(&self, id: u64, delta: i64) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(entry) = entries.get_mut(&id) else { return };
+        let Some(entry) = entries.get_mut(&id) else {
+            return;
+        };
         entry.references += delta;
         if entry.references <= 0 {
             let identity = entry.identity;
             // Dropped outside the lock: an object may hold other objects.
             let freed = entries.remove(&id);
             drop(entries);
-            self.by_identity.lock().unwrap_or_else(PoisonError::into_inner).remove(&identity);
+            self.by_identity
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&identity);
             drop(freed);
         }
     }
 
     /// How many objects the table holds.
     fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 }
 
@@ -202,11 +228,18 @@ pub struct ObjectRef {
 
 enum Reference {
     /// Held by a process that reaches the object over a connection.
-    Remote { link: Link, object: u64, typeid: String },
+    Remote {
+        link: Link,
+        object: u64,
+        typeid: String,
+    },
     /// Made inside the actor by `uactor::proxy`, on its way out: it holds
     /// the reference counted on its way until it is encoded (and adopted
     /// by whoever decodes it) or dropped.
-    Local { token: Token, handed: std::sync::atomic::AtomicBool },
+    Local {
+        token: Token,
+        handed: std::sync::atomic::AtomicBool,
+    },
 }
 
 impl Drop for Reference {
@@ -239,20 +272,35 @@ impl ObjectRef {
         }
         let link = crate::connections::link_to(&token.address, None)?;
         link.control(Kind::Adopt, token.object);
-        Ok(ObjectRef { inner: Arc::new(Reference::Remote { link, object: token.object, typeid: token.typeid }) })
+        Ok(ObjectRef {
+            inner: Arc::new(Reference::Remote {
+                link,
+                object: token.object,
+                typeid: token.typeid,
+            }),
+        })
     }
 
     /// The reference `expose` just counted, held in the actor until it is
     /// sent.
     pub fn local(token: Token) -> Self {
-        ObjectRef { inner: Arc::new(Reference::Local { token, handed: Default::default() }) }
+        ObjectRef {
+            inner: Arc::new(Reference::Local {
+                token,
+                handed: Default::default(),
+            }),
+        }
     }
 
     /// A token for this object that another process can adopt: it carries
     /// one reference counted on its way.
     pub fn to_token(&self) -> Token {
         match &*self.inner {
-            Reference::Remote { link, object, typeid } => {
+            Reference::Remote {
+                link,
+                object,
+                typeid,
+            } => {
                 link.control(Kind::IncRef, *object);
                 // The process this token reaches may adopt it and drop it
                 // over its own connection before the actor has read this
@@ -260,7 +308,17 @@ impl ObjectRef {
                 // proxies still using it. The actor reads a connection's
                 // frames in order, so any answer to a later request on it
                 // (here: a method no object has) means the reference is
-                // counted.
+                // counted. When the token is being encoded into a frame for
+                // this same connection, the IncRef goes out just before that
+                // frame and the actor counts it before it reads the token:
+                // no wait is needed, and waiting would wait for itself.
+                if link.encoding_here() {
+                    return Token {
+                        address: link.address().clone(),
+                        object: *object,
+                        typeid: typeid.clone(),
+                    };
+                }
                 let _ = link.call(
                     Kind::Request,
                     *object,
@@ -269,7 +327,11 @@ impl ObjectRef {
                     |_| Ok(()),
                     Some(std::time::Duration::from_secs(10)),
                 );
-                Token { address: link.address().clone(), object: *object, typeid: typeid.clone() }
+                Token {
+                    address: link.address().clone(),
+                    object: *object,
+                    typeid: typeid.clone(),
+                }
             }
             Reference::Local { token, handed } => {
                 if handed.swap(true, Ordering::AcqRel)
@@ -308,10 +370,21 @@ impl ObjectRef {
     }
 
     /// Calls method `method` of the object and waits for its result.
-    pub fn call<A: Serialize + ?Sized, R: DeserializeOwned>(&self, method: u16, args: &A) -> Result<R> {
+    pub fn call<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> Result<R> {
         let (link, object) = self.remote()?;
         let codec = link.codec();
-        link.call(Kind::Request, object, method, |out| codec.encode(args, out), |bytes| codec.decode(bytes), None)
+        link.call(
+            Kind::Request,
+            object,
+            method,
+            |out| codec.encode(args, out),
+            |bytes| codec.decode(bytes),
+            None,
+        )
     }
 
     /// Sends a call to method `method` and returns its handle at once.
@@ -327,7 +400,11 @@ impl ObjectRef {
     }
 
     /// Sends a call to method `method` and returns the future of its result.
-    pub fn call_async<A: Serialize + ?Sized, R: DeserializeOwned>(&self, method: u16, args: &A) -> CallFuture<R> {
+    pub fn call_async<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> CallFuture<R> {
         CallFuture::new(self.remote().and_then(|(link, object)| {
             let codec = link.codec();
             link.send(Kind::Request, object, method, |out| codec.encode(args, out))
@@ -336,7 +413,10 @@ impl ObjectRef {
     }
 
     /// Decodes a proxy of `typeid` from a serde token.
-    pub fn deserialize_as<'de, D: Deserializer<'de>>(deserializer: D, typeid: &str) -> Result<Self, D::Error> {
+    pub fn deserialize_as<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        typeid: &str,
+    ) -> Result<Self, D::Error> {
         let token = Token::deserialize(deserializer)?;
         ObjectRef::from_token(token, typeid).map_err(serde::de::Error::custom)
     }

@@ -62,12 +62,22 @@ where
                 .collect();
             handles
                 .into_iter()
-                .map(|handle| handle.join().unwrap_or_else(|_| Err(Error::spawn("a spawning thread panicked"))))
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|_| Err(Error::spawn("a spawning thread panicked")))
+                })
                 .collect()
         });
         let proxies = spawned.into_iter().collect::<Result<Vec<_>>>()?;
         Ok(Pool {
-            members: proxies.into_iter().map(|proxy| Member { proxy, in_flight: AtomicUsize::new(0) }).collect(),
+            members: proxies
+                .into_iter()
+                .map(|proxy| Member {
+                    proxy,
+                    in_flight: AtomicUsize::new(0),
+                })
+                .collect(),
             next: AtomicUsize::new(0),
         })
     }
@@ -90,7 +100,10 @@ impl<A: Actor> Pool<A> {
 
     /// Runs `call` on every actor at once and returns the results in the
     /// order of [`proxies`](Self::proxies); the first error, if any.
-    pub fn broadcast<R: Send>(&self, call: impl Fn(&A::Proxy) -> Result<R> + Sync) -> Result<Vec<R>> {
+    pub fn broadcast<R: Send>(
+        &self,
+        call: impl Fn(&A::Proxy) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
         let call = &call;
         std::thread::scope(|scope| {
             let handles: Vec<_> = self
@@ -107,7 +120,11 @@ impl<A: Actor> Pool<A> {
             handles
                 .into_iter()
                 .map(|handle| {
-                    handle.join().unwrap_or_else(|_| Err(Error::Remote { message: "a broadcast call panicked".into() }))
+                    handle.join().unwrap_or_else(|_| {
+                        Err(Error::Remote {
+                            message: "a broadcast call panicked".into(),
+                        })
+                    })
                 })
                 .collect()
         })
@@ -145,7 +162,14 @@ impl<A: Actor> fmt::Debug for Pool<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pool")
             .field("actor", &A::NAME)
-            .field("pids", &self.members.iter().map(|member| member.proxy.pid()).collect::<Vec<_>>())
+            .field(
+                "pids",
+                &self
+                    .members
+                    .iter()
+                    .map(|member| member.proxy.pid())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

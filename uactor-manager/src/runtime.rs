@@ -20,8 +20,8 @@ use std::thread;
 use std::time::Duration;
 
 use futures::FutureExt;
-use futures::channel::{mpsc, oneshot};
 use futures::StreamExt;
+use futures::channel::{mpsc, oneshot};
 use uactor_core::{Error, Result};
 
 use crate::AsyncResult;
@@ -37,17 +37,22 @@ pub(crate) fn submit(job: Job) -> Result<()> {
         let (sender, jobs) = mpsc::unbounded();
         // If the thread cannot start, its receiver is dropped with the
         // closure, and every submission fails below with a clear error.
-        let _ = thread::Builder::new().name("uactor-runtime".into()).spawn(move || run(jobs));
+        let _ = thread::Builder::new()
+            .name("uactor-runtime".into())
+            .spawn(move || run(jobs));
         sender
     });
-    sender
-        .unbounded_send(job)
-        .map_err(|_| Error::spawn("the actor's runtime thread is not running (could not start a thread?)"))
+    sender.unbounded_send(job).map_err(|_| {
+        Error::spawn("the actor's runtime thread is not running (could not start a thread?)")
+    })
 }
 
 #[cfg(feature = "tokio")]
 fn run(mut jobs: mpsc::UnboundedReceiver<Job>) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
         return;
     };
     let local = tokio::task::LocalSet::new();
@@ -91,9 +96,12 @@ where
     let (sender, receiver) = oneshot::channel();
     let job: Job = Box::new(move || {
         Box::pin(async move {
-            let result = AssertUnwindSafe(future).catch_unwind().await.map_err(|panic| Error::Remote {
-                message: crate::host::panic_message(&*panic),
-            });
+            let result = AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .map_err(|panic| Error::Remote {
+                    message: crate::host::panic_message(&*panic),
+                });
             let _ = sender.send(result);
         })
     });
@@ -112,11 +120,15 @@ where
     T: Send + 'static,
 {
     let (sender, receiver) = oneshot::channel();
-    let started = thread::Builder::new().name("uactor-blocking".into()).spawn(move || {
-        let result = std::panic::catch_unwind(AssertUnwindSafe(work))
-            .map_err(|panic| Error::Remote { message: crate::host::panic_message(&*panic) });
-        let _ = sender.send(result);
-    });
+    let started = thread::Builder::new()
+        .name("uactor-blocking".into())
+        .spawn(move || {
+            let result =
+                std::panic::catch_unwind(AssertUnwindSafe(work)).map_err(|panic| Error::Remote {
+                    message: crate::host::panic_message(&*panic),
+                });
+            let _ = sender.send(result);
+        });
     match started {
         Ok(_) => AsyncResult::local(receiver),
         Err(error) => AsyncResult::ready_with(Err(Error::io("starting a blocking thread", error))),
@@ -139,10 +151,13 @@ pub async fn sleep(duration: Duration) {
     {
         // No reactor of our own: a timer thread wakes the future.
         let (sender, receiver) = oneshot::channel::<()>();
-        let started = thread::Builder::new().name("uactor-timer".into()).stack_size(64 * 1024).spawn(move || {
-            thread::sleep(duration);
-            let _ = sender.send(());
-        });
+        let started = thread::Builder::new()
+            .name("uactor-timer".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                thread::sleep(duration);
+                let _ = sender.send(());
+            });
         if started.is_ok() {
             let _ = receiver.await;
         } else {

@@ -33,7 +33,12 @@ where
     let authkey = options.authkey_or(context::authkey)?;
     let mut encoded = Vec::new();
     options.codec.encode(&args, &mut encoded)?;
-    let recipe = Recipe { actor: A::NAME, args: encoded, options: options.clone(), authkey };
+    let recipe = Recipe {
+        actor: A::NAME,
+        args: encoded,
+        options: options.clone(),
+        authkey,
+    };
     let client = Client::spawned(recipe)?;
     #[cfg(feature = "tracing")]
     scope.span().record("pid", client.pid());
@@ -106,7 +111,12 @@ impl Recipe {
         let connection = rendezvous
             .connect(&address, options, &process, options.spawn_timeout)
             .inspect_err(|_| process.kill())?;
-        Ok(Launched { process, bootstrap: parent_end, connection, address })
+        Ok(Launched {
+            process,
+            bootstrap: parent_end,
+            connection,
+            address,
+        })
     }
 }
 
@@ -118,12 +128,17 @@ fn handshake_child(
     message: Bootstrap,
 ) -> Result<uactor_core::Address> {
     let name = message.actor.clone();
-    let channel_end =
-        parent_end.try_clone().map_err(|error| Error::io("sharing the bootstrap channel", error))?;
+    let channel_end = parent_end
+        .try_clone()
+        .map_err(|error| Error::io("sharing the bootstrap channel", error))?;
     let mut channel = framing::connection(channel_end);
     let died_early = |process: &Process| {
-        let status = process.wait_exit(Duration::from_secs(2)).unwrap_or(Exit::Unknown);
-        Error::spawn(format!("the process of {name} ended ({status}) before it was ready"))
+        let status = process
+            .wait_exit(Duration::from_secs(2))
+            .unwrap_or(Exit::Unknown);
+        Error::spawn(format!(
+            "the process of {name} ended ({status}) before it was ready"
+        ))
     };
     if bootstrap::send(&mut channel, &message).is_err() {
         return Err(died_early(process));
@@ -207,7 +222,12 @@ impl Process {
 
     /// Sends SIGKILL unless the process has already been reaped.
     pub(crate) fn kill(&self) {
-        if let Some(child) = self.child.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+        if let Some(child) = self
+            .child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
             let _ = child.kill();
         }
     }
@@ -222,7 +242,11 @@ impl Process {
                 return Some(exit);
             }
             let remaining = deadline.checked_duration_since(Instant::now())?;
-            exit = self.exited.wait_timeout(exit, remaining).unwrap_or_else(PoisonError::into_inner).0;
+            exit = self
+                .exited
+                .wait_timeout(exit, remaining)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
     }
 }

@@ -33,7 +33,10 @@ pub fn connection<S: Socket>(socket: S) -> Connection {
     let socket = Arc::new(socket);
     Connection::new(
         Box::new(StreamReader::new(Arc::clone(&socket))),
-        Box::new(StreamWriter { socket, timeout: None }),
+        Box::new(StreamWriter {
+            socket,
+            timeout: None,
+        }),
     )
 }
 
@@ -50,6 +53,8 @@ pub struct StreamReader<S> {
     end: usize,
     max: u32,
     timeout: Option<Duration>,
+    /// Frames in a row that fit the initial buffer, while it is grown.
+    small_frames: u32,
 }
 
 impl<S: Socket> StreamReader<S> {
@@ -62,6 +67,7 @@ impl<S: Socket> StreamReader<S> {
             end: 0,
             max: DEFAULT_MAX_FRAME,
             timeout: None,
+            small_frames: 0,
         }
     }
 
@@ -85,15 +91,25 @@ impl<S: Socket> StreamReader<S> {
             Ok(0) if self.start == self.end => Err(Error::Closed),
             Ok(0) => Err(Error::io(
                 "reading a frame",
-                io::Error::new(io::ErrorKind::UnexpectedEof, "the peer closed the connection mid-frame"),
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the peer closed the connection mid-frame",
+                ),
             )),
             Ok(read) => {
                 self.end += read;
                 Ok(())
             }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
-            Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                Err(Error::Timeout { after: self.timeout.unwrap_or_default() })
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(Error::Timeout {
+                    after: self.timeout.unwrap_or_default(),
+                })
             }
             Err(error) => Err(Error::io("reading a frame", error)),
         }
@@ -107,8 +123,15 @@ impl<S: Socket> FrameRead for StreamReader<S> {
             // memory a large frame took.
             self.start = 0;
             self.end = 0;
-            if self.buffer.len() > 4 * INITIAL_BUFFER {
+            // A grown buffer is kept while large frames keep coming (fresh
+            // pages cost more than the copy), and given back after a run of
+            // small ones, or at once past the keep limit.
+            if self.buffer.len() > INITIAL_BUFFER
+                && (self.buffer.len() > frame::KEEP_LIMIT
+                    || self.small_frames >= frame::SMALL_FRAMES_BEFORE_SHRINK)
+            {
                 self.buffer = vec![0; INITIAL_BUFFER];
+                self.small_frames = 0;
             }
         }
         // The timeout bounds the whole frame, not each read: a peer sending
@@ -127,14 +150,25 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                 if available >= total {
                     let at = self.start;
                     self.start += total;
+                    if total > frame::SMALL_FRAME {
+                        self.small_frames = 0;
+                    } else if self.buffer.len() > INITIAL_BUFFER {
+                        self.small_frames += 1;
+                    }
                     return Ok(&self.buffer[at..at + total]);
                 }
                 if self.buffer.len() - self.start < total {
-                    self.make_room(total);
+                    // Grow with what arrives, not with what the length field
+                    // claims: a peer cannot make us commit memory it does
+                    // not send.
+                    let received = self.end - self.start;
+                    self.make_room(total.min(received.max(INITIAL_BUFFER) * 2));
                 }
             }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(Error::Timeout { after: self.timeout.unwrap_or_default() });
+                return Err(Error::Timeout {
+                    after: self.timeout.unwrap_or_default(),
+                });
             }
             self.fill()?;
         }
@@ -165,12 +199,14 @@ pub struct StreamWriter<S> {
 impl<S: Socket> FrameWrite for StreamWriter<S> {
     #[inline]
     fn write_frame(&mut self, frame: &[u8]) -> Result<()> {
-        self.socket.write_all(frame).map_err(|error| match error.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                Error::Timeout { after: self.timeout.unwrap_or_default() }
-            }
-            _ => Error::io("writing a frame", error),
-        })
+        self.socket
+            .write_all(frame)
+            .map_err(|error| match error.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
+                    after: self.timeout.unwrap_or_default(),
+                },
+                _ => Error::io("writing a frame", error),
+            })
     }
 
     fn close(&mut self) {

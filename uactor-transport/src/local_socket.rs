@@ -48,8 +48,11 @@ pub fn connect(path: &Path) -> Result<Connection> {
 impl Transport for LocalSocket {
     fn listen(&self) -> Result<Box<dyn Listener>> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let path =
-            self.dir.join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let path = self.dir.join(format!(
+            "{}-{}.sock",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         let name = path
             .as_path()
             .to_fs_name::<GenericFilePath>()
@@ -64,7 +67,9 @@ impl Transport for LocalSocket {
     fn connect(&self, address: &Address) -> Result<Connection> {
         match address {
             Address::Local(path) => connect(path),
-            other => Err(Error::proxy(format!("the local-socket transport cannot reach {other}"))),
+            other => Err(Error::proxy(format!(
+                "the local-socket transport cannot reach {other}"
+            ))),
         }
     }
 }
@@ -80,7 +85,10 @@ pub fn listen_at(path: &Path) -> Result<Box<dyn Listener>> {
         .name(name)
         .create_sync()
         .map_err(|error| Error::io(format!("listening at local:{}", path.display()), error))?;
-    Ok(Box::new(LocalListener { listener, path: path.to_owned() }))
+    Ok(Box::new(LocalListener {
+        listener,
+        path: path.to_owned(),
+    }))
 }
 
 #[derive(Debug)]
@@ -96,10 +104,9 @@ impl Listener for LocalListener {
 
     fn accept(&mut self) -> Result<Connection> {
         loop {
-            let stream = self
-                .listener
-                .accept()
-                .map_err(|error| Error::io(format!("accepting at local:{}", self.path.display()), error))?;
+            let stream = self.listener.accept().map_err(|error| {
+                Error::io(format!("accepting at local:{}", self.path.display()), error)
+            })?;
             // Defence in depth behind the directory's mode: only our own user.
             match stream.peer_creds().map(|creds| creds.euid()) {
                 Ok(Some(uid)) if uid != rustix::process::geteuid().as_raw() => continue,
@@ -169,7 +176,10 @@ impl PrivateDir {
             .permissions()
             .mode();
         if mode & 0o077 != 0 {
-            return Err(Error::spawn(format!("{} is reachable by other users", path.display())));
+            return Err(Error::spawn(format!(
+                "{} is reachable by other users",
+                path.display()
+            )));
         }
         Ok(PrivateDir { path })
     }

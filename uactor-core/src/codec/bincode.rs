@@ -40,7 +40,10 @@ impl Codec for Bincode {
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
         let budget = Budget::new(bytes.len());
-        let seed = Seed { budget: &budget, value: std::marker::PhantomData::<T> };
+        let seed = Seed {
+            budget: &budget,
+            value: std::marker::PhantomData::<T>,
+        };
         match ::bincode::serde::seed_decode_from_slice(seed, bytes, config()) {
             Ok((value, read)) if read == bytes.len() => Ok(value),
             Ok((_, read)) => Err(Error::codec(format!(
@@ -49,7 +52,9 @@ impl Codec for Bincode {
             ))),
             Err(error) => Err(Error::codec(match budget.exceeded() {
                 Some(bound) => bound.to_string(),
-                None => format!("bincode could not decode: {error} (do both sides use the same types?)"),
+                None => {
+                    format!("bincode could not decode: {error} (do both sides use the same types?)")
+                }
             })),
         }
     }
@@ -64,7 +69,10 @@ struct Seed<'b, T> {
 impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Seed<'_, T> {
     type Value = T;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> std::result::Result<T, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<T, D::Error> {
         T::deserialize(Bounded::new(deserializer, self.budget))
     }
 }
@@ -75,7 +83,12 @@ mod tests {
 
     #[test]
     fn values_round_trip_and_hostile_lengths_fail_fast() {
-        let value = (7u64, "text".to_owned(), vec![1i32, -2, 3], Some(vec![0u8; 1000]));
+        let value = (
+            7u64,
+            "text".to_owned(),
+            vec![1i32, -2, 3],
+            Some(vec![0u8; 1000]),
+        );
         let mut bytes = Vec::new();
         Bincode::encode(&value, &mut bytes).unwrap();
         let back: (u64, String, Vec<i32>, Option<Vec<u8>>) = Bincode::decode(&bytes).unwrap();

@@ -4,9 +4,15 @@ use crate::Codec;
 #[test]
 fn errors_travel_through_the_codec() {
     let errors = [
-        Error::ActorDied { status: Exit::Signal(9) },
-        Error::Timeout { after: Duration::from_millis(250) },
-        Error::Remote { message: "boom".into() },
+        Error::ActorDied {
+            status: Exit::Signal(9),
+        },
+        Error::Timeout {
+            after: Duration::from_millis(250),
+        },
+        Error::Remote {
+            message: "boom".into(),
+        },
         Error::FrameTooLarge { size: 10, max: 5 },
         Error::Closed,
     ];
@@ -20,7 +26,10 @@ fn errors_travel_through_the_codec() {
 
 #[test]
 fn display_says_what_happened() {
-    let died = Error::ActorDied { status: Exit::Signal(9) }.to_string();
+    let died = Error::ActorDied {
+        status: Exit::Signal(9),
+    }
+    .to_string();
     assert!(died.contains("SIGKILL"), "{died}");
     let io = Error::io("reading a frame", std::io::Error::other("reset"));
     assert!(io.to_string().contains("reading a frame: reset"));

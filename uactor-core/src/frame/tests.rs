@@ -2,7 +2,9 @@ use super::*;
 
 #[test]
 fn header_round_trips() {
-    let header = Header::new(Kind::Request, u64::MAX - 1).method(513).object(42);
+    let header = Header::new(Kind::Request, u64::MAX - 1)
+        .method(513)
+        .object(42);
     let frame = encode(header, b"payload");
     assert_eq!(frame.len(), HEADER_LEN + 7);
     let (back, payload) = Header::parse(&frame).unwrap();
@@ -12,7 +14,10 @@ fn header_round_trips() {
 
 #[test]
 fn short_or_inconsistent_frames_are_protocol_errors() {
-    assert!(matches!(Header::parse(&[0; 10]), Err(Error::Protocol { .. })));
+    assert!(matches!(
+        Header::parse(&[0; 10]),
+        Err(Error::Protocol { .. })
+    ));
     let mut frame = encode(Header::new(Kind::Reply, 1), b"abc");
     frame.push(0);
     assert!(matches!(Header::parse(&frame), Err(Error::Protocol { .. })));

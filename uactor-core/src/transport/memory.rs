@@ -34,7 +34,12 @@ pub fn pair() -> (Connection, Connection) {
 
 fn end(incoming: Receiver<Vec<u8>>, outgoing: Sender<Vec<u8>>) -> Connection {
     Connection::new(
-        Box::new(MemoryReader { incoming, current: Vec::new(), timeout: None, max: DEFAULT_MAX_FRAME }),
+        Box::new(MemoryReader {
+            incoming,
+            current: Vec::new(),
+            timeout: None,
+            max: DEFAULT_MAX_FRAME,
+        }),
         Box::new(MemoryWriter { outgoing }),
     )
 }
@@ -44,21 +49,32 @@ impl Transport for Memory {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let name = NEXT.fetch_add(1, Ordering::Relaxed).to_string();
         let (sender, incoming) = mpsc::channel();
-        registry().lock().unwrap_or_else(|e| e.into_inner()).insert(name.clone(), sender);
+        registry()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.clone(), sender);
         Ok(Box::new(MemoryListener { name, incoming }))
     }
 
     fn connect(&self, address: &Address) -> Result<Connection> {
         let Address::Memory(name) = address else {
-            return Err(Error::proxy(format!("the memory transport cannot reach {address}")));
+            return Err(Error::proxy(format!(
+                "the memory transport cannot reach {address}"
+            )));
         };
         let registry = registry().lock().unwrap_or_else(|e| e.into_inner());
         let listener = registry.get(name).ok_or_else(|| {
-            Error::io(format!("connecting to {address}"), std::io::ErrorKind::ConnectionRefused.into())
+            Error::io(
+                format!("connecting to {address}"),
+                std::io::ErrorKind::ConnectionRefused.into(),
+            )
         })?;
         let (client, server) = pair();
         listener.send(server).map_err(|_| {
-            Error::io(format!("connecting to {address}"), std::io::ErrorKind::ConnectionRefused.into())
+            Error::io(
+                format!("connecting to {address}"),
+                std::io::ErrorKind::ConnectionRefused.into(),
+            )
         })?;
         Ok(client)
     }
@@ -82,7 +98,10 @@ impl Listener for MemoryListener {
 
 impl Drop for MemoryListener {
     fn drop(&mut self) {
-        registry().lock().unwrap_or_else(|e| e.into_inner()).remove(&self.name);
+        registry()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.name);
     }
 }
 
@@ -97,10 +116,13 @@ impl FrameRead for MemoryReader {
     fn read_frame(&mut self) -> Result<&[u8]> {
         let next = match self.timeout {
             None => self.incoming.recv().map_err(|_| Error::Closed)?,
-            Some(after) => self.incoming.recv_timeout(after).map_err(|error| match error {
-                RecvTimeoutError::Timeout => Error::Timeout { after },
-                RecvTimeoutError::Disconnected => Error::Closed,
-            })?,
+            Some(after) => self
+                .incoming
+                .recv_timeout(after)
+                .map_err(|error| match error {
+                    RecvTimeoutError::Timeout => Error::Timeout { after },
+                    RecvTimeoutError::Disconnected => Error::Closed,
+                })?,
         };
         if next.len() < LENGTH_LEN {
             return Err(Error::protocol("a frame shorter than its length field"));
@@ -148,16 +170,31 @@ mod tests {
         let mut listener = listener_transport.listen().unwrap();
         let mut client = Memory.connect(&listener.address()).unwrap();
         let mut server = listener.accept().unwrap();
-        client.writer.write_frame(&frame::encode(Header::new(Kind::Request, 5), b"x")).unwrap();
+        client
+            .writer
+            .write_frame(&frame::encode(Header::new(Kind::Request, 5), b"x"))
+            .unwrap();
         let (header, payload) = Header::parse(server.reader.read_frame().unwrap()).unwrap();
         assert_eq!((header.request, payload), (5, &b"x"[..]));
 
         server.reader.set_max_frame(30);
-        client.writer.write_frame(&frame::encode(Header::new(Kind::Request, 6), &[0; 64])).unwrap();
-        assert!(matches!(server.reader.read_frame(), Err(Error::FrameTooLarge { .. })));
+        client
+            .writer
+            .write_frame(&frame::encode(Header::new(Kind::Request, 6), &[0; 64]))
+            .unwrap();
+        assert!(matches!(
+            server.reader.read_frame(),
+            Err(Error::FrameTooLarge { .. })
+        ));
 
-        server.reader.set_timeout(Some(Duration::from_millis(10))).unwrap();
-        assert!(matches!(server.reader.read_frame(), Err(Error::Timeout { .. })));
+        server
+            .reader
+            .set_timeout(Some(Duration::from_millis(10)))
+            .unwrap();
+        assert!(matches!(
+            server.reader.read_frame(),
+            Err(Error::Timeout { .. })
+        ));
         drop(client);
         assert!(matches!(server.reader.read_frame(), Err(Error::Closed)));
     }

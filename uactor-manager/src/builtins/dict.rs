@@ -123,6 +123,9 @@ where
 
     fn expose(&self) -> Result<DictProxy<K, V>> {
         let token = expose(Arc::new(Dict(self.clone())), self.identity())?;
-        Ok(DictProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(DictProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

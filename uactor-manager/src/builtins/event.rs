@@ -81,7 +81,7 @@ pub struct EventProxy {
     _types: std::marker::PhantomData<()>,
 }
 
-object_proxy!(EventProxy<>, "Event");
+object_proxy!(EventProxy, "Event");
 
 impl EventProxy {
     /// Sets the flag and wakes every waiter.
@@ -101,7 +101,9 @@ impl EventProxy {
 
     /// Waits until the flag is set. The actor serves other calls meanwhile.
     pub fn wait(&self) -> Result<()> {
-        self.object.call::<_, bool>(WAIT, &(None::<Duration>,)).map(drop)
+        self.object
+            .call::<_, bool>(WAIT, &(None::<Duration>,))
+            .map(drop)
     }
 
     /// Waits until the flag is set, at most `timeout`; returns whether it is.
@@ -145,6 +147,9 @@ impl Expose for Event {
     fn expose(&self) -> Result<EventProxy> {
         let identity = Arc::as_ptr(&self.0) as *const () as usize;
         let token = expose(Arc::new(self.clone()), identity)?;
-        Ok(EventProxy { object: ObjectRef::local(token), _types: std::marker::PhantomData })
+        Ok(EventProxy {
+            object: ObjectRef::local(token),
+            _types: std::marker::PhantomData,
+        })
     }
 }

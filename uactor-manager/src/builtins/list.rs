@@ -97,9 +97,9 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Served for List<T
                 let (index, value): (usize, T) = call.args()?;
                 let mut items = list.lock();
                 let len = items.len();
-                let slot = items
-                    .get_mut(index)
-                    .ok_or_else(|| Error::proxy(format!("index {index} is out of range for a list of {len}")))?;
+                let slot = items.get_mut(index).ok_or_else(|| {
+                    Error::proxy(format!("index {index} is out of range for a list of {len}"))
+                })?;
                 *slot = value;
                 call.reply(&())
             }
@@ -123,6 +123,9 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Expose for Shared
 
     fn expose(&self) -> Result<ListProxy<T>> {
         let token = expose(Arc::new(List(self.clone())), self.identity())?;
-        Ok(ListProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(ListProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

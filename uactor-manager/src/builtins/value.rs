@@ -89,6 +89,9 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Expose for Value<
 
     fn expose(&self) -> Result<ValueProxy<T>> {
         let token = expose(Arc::new(Kept(self.clone())), self.0.identity())?;
-        Ok(ValueProxy { object: ObjectRef::local(token), _types: PhantomData })
+        Ok(ValueProxy {
+            object: ObjectRef::local(token),
+            _types: PhantomData,
+        })
     }
 }

@@ -103,7 +103,9 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
         handshake_timeout: Duration::from_secs(2),
         served: Echo::NAME,
     };
-    thread::spawn(move || Host::new(ActorManager::new(Echo { calls: 0, hook }), settings).run(listener));
+    thread::spawn(move || {
+        Host::new(ActorManager::new(Echo { calls: 0, hook }), settings).run(listener)
+    });
     (address, authkey, hooked)
 }
 
@@ -121,13 +123,27 @@ fn calls_panics_and_shutdown_over_memory() {
         Err(Error::Remote { message }) => assert!(message.contains("echo exploded"), "{message}"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(client.call::<_, u64>(3, &()).unwrap(), 3, "the actor kept serving");
-    assert!(matches!(client.call::<_, String>(0, &42u64), Err(Error::Codec { .. })));
+    assert_eq!(
+        client.call::<_, u64>(3, &()).unwrap(),
+        3,
+        "the actor kept serving"
+    );
+    assert!(matches!(
+        client.call::<_, String>(0, &42u64),
+        Err(Error::Codec { .. })
+    ));
 
     client.shutdown().unwrap();
-    assert_eq!(hooked.recv_timeout(Duration::from_secs(1)).unwrap(), "hook ran");
+    assert_eq!(
+        hooked.recv_timeout(Duration::from_secs(1)).unwrap(),
+        "hook ran"
+    );
     assert_eq!(client.call::<_, u64>(3, &()), Err(Error::Closed));
-    assert_eq!(other.call::<_, u64>(3, &()), Err(Error::Closed), "others are told goodbye");
+    assert_eq!(
+        other.call::<_, u64>(3, &()),
+        Err(Error::Closed),
+        "others are told goodbye"
+    );
 }
 
 #[test]
@@ -161,9 +177,16 @@ fn replies_reach_their_callers_across_threads() {
 #[test]
 fn a_late_reply_is_never_handed_to_a_later_call() {
     let (address, authkey, _) = serve();
-    let client = connect(&address, &authkey, &Options::new().call_timeout(Duration::from_millis(50)));
+    let client = connect(
+        &address,
+        &authkey,
+        &Options::new().call_timeout(Duration::from_millis(50)),
+    );
     let started = Instant::now();
-    assert!(matches!(client.call::<_, u64>(1, &300u64), Err(Error::Timeout { .. })));
+    assert!(matches!(
+        client.call::<_, u64>(1, &300u64),
+        Err(Error::Timeout { .. })
+    ));
     assert!(started.elapsed() < Duration::from_millis(250));
     // The host is still asleep on the first call; this one waits behind it
     // and must get its own reply, not the late one.
@@ -178,7 +201,10 @@ fn an_oversized_argument_is_refused_before_it_is_sent() {
     let (address, authkey, _) = serve();
     let client = connect(&address, &authkey, &Options::new().max_frame_size(1024));
     let big = "x".repeat(4096);
-    assert!(matches!(client.call::<_, String>(0, &big), Err(Error::FrameTooLarge { .. })));
+    assert!(matches!(
+        client.call::<_, String>(0, &big),
+        Err(Error::FrameTooLarge { .. })
+    ));
     assert_eq!(client.call::<_, String>(0, "small").unwrap(), "small");
 }
 
@@ -191,14 +217,19 @@ fn deferred_replies_come_back_out_of_order_to_futures_and_handles() {
     let fast = client.start::<_, u64>(4, &10u64).unwrap();
     assert!(!slow.ready());
     assert_eq!(fast.get().unwrap(), 10);
-    assert!(started.elapsed() < Duration::from_millis(250), "the fast one did not wait for the slow one");
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "the fast one did not wait for the slow one"
+    );
     assert!(!slow.wait_timeout(Duration::from_millis(10)).unwrap());
     slow.wait().unwrap();
     assert!(slow.ready());
     assert_eq!(slow.get().unwrap(), 300);
 
     // Futures, many in flight, each reaching its caller; one dropped early.
-    let futures: Vec<_> = (0..50u64).map(|i| client.call_async::<_, u64>(4, &(i % 5))).collect();
+    let futures: Vec<_> = (0..50u64)
+        .map(|i| client.call_async::<_, u64>(4, &(i % 5)))
+        .collect();
     let dropped = client.call_async::<_, u64>(4, &100u64);
     drop(dropped);
     let results = futures::executor::block_on(futures::future::join_all(futures));
