@@ -61,9 +61,66 @@
 //! Arguments and results cross a process boundary, so they must be owned
 //! (`String`, not `&str`) and implement `serde::Serialize` and
 //! `serde::de::DeserializeOwned`; the compiler says so at the offending type.
-//! Generic methods, `impl Trait` types, `self` by value, `async fn` and more
-//! than 16 parameters are refused with an error that says what to write
-//! instead.
+//! Generic methods, `impl Trait` types, `self` by value and more than 16
+//! parameters are refused with an error that says what to write instead.
+//!
+//! Every exposed method `m` also gets a handle on the proxy, `m_ref()`: a
+//! `uactor::Method<(A, B,), R>` that travels to another actor, which calls
+//! it back with `call((a, b))` (the seed's callbacks). Where an exposed
+//! method already has that name, it keeps it.
+//!
+//! The arguments of `#[uactor::actor(proxies(MyType, ...))]` register
+//! `#[uactor::remote]` types the actor hands out under their own typeid (the
+//! type's name, listed by `Type::typeids()`); `actor`, `auto` and the
+//! built-in typeids cannot be taken.
+//!
+//! # `#[uactor::remote]`
+//!
+//! Goes on any type's inherent impl block (the seed's `auto` typeid). The
+//! macro adds `DataProxy`, with one call per `pub fn` taking `&self` or
+//! `&mut self` (and its `_ref` handle), and implements `uactor::Remote` for
+//! the type, so that inside an actor `uactor::proxy(&shared)` on a
+//! `uactor::Shared<Data>` returns a `DataProxy`. The value stays in the
+//! actor while some proxy anywhere refers to it.
+//!
+//! ```ignore
+//! pub struct Account { balance: u64 }
+//!
+//! #[uactor::remote]
+//! impl Account {
+//!     pub fn deposit(&mut self, amount: u64) -> u64 { self.balance += amount; self.balance }
+//! }
+//!
+//! #[uactor::actor(proxies(Account))] // optional: typeid `Account` instead of `auto`
+//! impl Bank {
+//!     pub fn account(&self) -> uactor::Result<AccountProxy> { uactor::proxy(&self.account) }
+//! }
+//! ```
+//!
+//! # `#[uactor::interface]`
+//!
+//! Goes on a trait (the seed's inheritance). The macro adds `FelineProxy`
+//! (and its async twin), with one call per method taking `&self` or `&mut
+//! self`. `#[uactor::actor]` on an actor's `impl Feline for Cat` makes the
+//! actor serve those methods and gives `From<CatProxy> for FelineProxy`, so
+//! one `Vec<FelineProxy>` holds cats and tigers. The trait's methods cannot
+//! name `Self` in their arguments or results (the proxy does not know which
+//! actor it reaches), and `FelineProxy` must be in scope where the impl is.
+//!
+//! ```ignore
+//! #[uactor::interface]
+//! pub trait Feline { fn greet(&self) -> String; }
+//!
+//! #[uactor::actor]
+//! impl Feline for Cat { fn greet(&self) -> String { "Meow.".into() } }
+//!
+//! let feline: FelineProxy = Cat::spawn()?.into();
+//! ```
+//!
+//! On the wire, an interface call is the actor's reserved method
+//! `u16::MAX` carrying `(interface id, method index, arguments)`, the id
+//! being a hash of the trait's path; the actor's dispatch finds its impl of
+//! the interface in a list the linker assembles.
 #![forbid(unsafe_code)]
 
 mod actor;
@@ -71,11 +128,30 @@ mod errors;
 
 use proc_macro::TokenStream;
 
-/// Turns an inherent impl block into an actor with a typed proxy.
+/// Turns an inherent impl block into an actor with a typed proxy; on
+/// `impl Trait for Type`, makes the actor serve a `#[uactor::interface]`.
 ///
 /// See the [crate documentation](crate) for what it generates and which
 /// items it exposes.
 #[proc_macro_attribute]
 pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
     actor::expand(args.into(), input.into()).into()
+}
+
+/// Gives a type's `pub` methods a proxy, so its values can stay in an actor
+/// and be handed out by proxy (the seed's `auto` typeid).
+///
+/// See the [crate documentation](crate#uactorremote).
+#[proc_macro_attribute]
+pub fn remote(args: TokenStream, input: TokenStream) -> TokenStream {
+    actor::expand_remote(args.into(), input.into()).into()
+}
+
+/// Gives a trait a proxy that reaches every actor whose impl of the trait is
+/// marked `#[uactor::actor]` (the seed's inheritance).
+///
+/// See the [crate documentation](crate#uactorinterface).
+#[proc_macro_attribute]
+pub fn interface(args: TokenStream, input: TokenStream) -> TokenStream {
+    actor::expand_interface(args.into(), input.into()).into()
 }

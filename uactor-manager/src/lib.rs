@@ -35,13 +35,16 @@ mod context;
 mod custom;
 mod endpoint;
 mod host;
+mod interface;
 mod link;
+mod method;
 mod object;
 mod options;
 mod owned;
 mod pool;
 mod process;
 mod registry;
+mod remote;
 mod runtime;
 mod serve;
 mod spawn;
@@ -62,12 +65,18 @@ pub use client::{Client, ProxyClient};
 pub use custom::{TRANSPORTS, TransportRegistration};
 pub use endpoint::{connect, connect_with};
 pub use host::{ActorManager, Host, HostSettings};
+pub use interface::{
+    Dispatch, INTERFACE_METHOD, INTERFACES, Interface, InterfaceActor, InterfaceImpl, InterfaceTarget,
+    deserialize_interface, dispatch_interface, interface_id, interfaces_of,
+};
 pub use linkme;
+pub use method::{Method, Target};
 pub use object::{ObjectRef, Served, Token, expose, hosted_address, hosted_objects};
 pub use owned::{ActorInfo, ActorState, actors};
 pub use options::{CustomTransport, DEFAULT_RESTART_PERIOD, Options, Restart, Transport};
 pub use pool::Pool;
 pub use registry::{ACTORS, Registration};
+pub use remote::{CUSTOM_PROXIES, CustomProxy, Remote, custom_typeids, deserialize_remote, typeid_of};
 pub use runtime::{sleep, spawn_blocking, spawn_task};
 pub use serve::{Server, serve};
 pub use spawn::spawn_actor;

@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub use uactor_core::{Actor, Address, Error, Exit, Proxy, Result};
-pub use uactor_macros::actor;
+pub use uactor_macros::{actor, interface, remote};
 pub use uactor_manager::{
     AsyncResult, AsyncResultFuture, CallFuture, DictProxy, Event, EventProxy, Expose, ListProxy,
     ObjectRef, Options, Pool, Restart, Shared, Token, Transport, Typed, Value, ValueProxy, proxy,
@@ -16,6 +16,9 @@ pub use uactor_manager::{
 pub fn generation<P: uactor_manager::ProxyClient>(proxy: &P) -> u64 {
     proxy.client().generation()
 }
+
+// Method handles (callbacks) and `#[uactor::remote]` types.
+pub use uactor_manager::{Method, Remote};
 
 // The remaining built-in typeids, the dynamic `proxy_as` and iterators.
 pub use uactor_manager::{
@@ -95,6 +98,12 @@ pub mod __private {
     /// that dropped proxies free them).
     pub use uactor_manager::hosted_objects;
     pub use uactor_manager::ACTOR_START;
+    // `#[uactor::remote]`, `#[uactor::interface]` and method handles.
+    pub use uactor_manager::{
+        CUSTOM_PROXIES, CustomProxy, Dispatch, INTERFACE_METHOD, INTERFACES, Interface, InterfaceImpl,
+        InterfaceTarget, ObjectRef, Target, custom_typeids, deserialize_interface, deserialize_remote,
+        dispatch_interface, interface_id,
+    };
 
     use crate::{Error, Result};
     use core::future::Future;

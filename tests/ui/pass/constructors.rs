@@ -35,8 +35,16 @@ impl fmt::Display for ConfigError {
 #[uactor::actor]
 impl Config {
     // `options` must not clash with `spawn_with`'s own parameter.
-    pub fn new(name: String, (low, high): (u8, u8), options: Vec<String>) -> Result<Self, ConfigError> {
-        if low > high || options.is_empty() { Err(ConfigError) } else { Ok(Config { name }) }
+    pub fn new(
+        name: String,
+        (low, high): (u8, u8),
+        options: Vec<String>,
+    ) -> Result<Self, ConfigError> {
+        if low > high || options.is_empty() {
+            Err(ConfigError)
+        } else {
+            Ok(Config { name })
+        }
     }
 
     pub fn name(&self) -> String {

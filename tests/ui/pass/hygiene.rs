@@ -28,7 +28,9 @@ mod actors {
     #[::uactor::actor]
     impl Plane {
         pub fn new(first: Point) -> ::core::result::Result<Self, ::std::string::String> {
-            ::core::result::Result::Ok(Plane { points: ::std::vec![first] })
+            ::core::result::Result::Ok(Plane {
+                points: ::std::vec![first],
+            })
         }
 
         pub fn add(&mut self, point: Point, call: u8, result: u8, method: u8) -> usize {
@@ -38,7 +40,10 @@ mod actors {
         }
 
         pub fn last(&self) -> ::core::option::Option<Point> {
-            self.points.last().map(|point| Point { x: point.x, y: point.y })
+            self.points.last().map(|point| Point {
+                x: point.x,
+                y: point.y,
+            })
         }
 
         fn shutdown(&mut self) {}
@@ -47,12 +52,52 @@ mod actors {
     #[derive(::core::default::Default)]
     pub struct Nothing;
 
-    #[::uactor::actor]
+    #[::uactor::actor(proxies(Tally))]
     impl Nothing {}
+
+    pub struct Tally {
+        count: u64,
+    }
+
+    #[::uactor::remote]
+    impl Tally {
+        pub fn add(&mut self, point: Point, by: u64) -> ::core::option::Option<u64> {
+            let _ = point;
+            self.count += by;
+            ::core::option::Option::Some(self.count)
+        }
+
+        pub fn later(&self) -> ::uactor::AsyncResult<u64> {
+            let count = self.count;
+            ::uactor::spawn_blocking(move || count)
+        }
+    }
+
+    #[::uactor::interface]
+    pub trait Shape {
+        fn area(&self, scale: u8) -> ::core::result::Result<u64, ::std::string::String>;
+        fn name(&self) -> ::std::string::String {
+            ::std::string::String::new()
+        }
+    }
+
+    #[::uactor::actor]
+    impl Shape for Plane {
+        fn area(&self, scale: u8) -> ::core::result::Result<u64, ::std::string::String> {
+            ::core::result::Result::Ok(
+                self.points.len() as u64 * <u64 as ::core::convert::From<u8>>::from(scale),
+            )
+        }
+    }
 }
 
 fn main() {
     ::uactor::init();
     let _: fn(actors::Point) -> ::uactor::Result<actors::PlaneProxy> = actors::Plane::spawn;
     let _: fn() -> ::uactor::Result<actors::NothingProxy> = actors::Nothing::spawn;
+    let _: fn(actors::PlaneProxy) -> actors::ShapeProxy = ::core::convert::Into::into;
+    let _: fn(
+        &actors::TallyProxy,
+    ) -> ::uactor::Method<(actors::Point, u64), ::core::option::Option<u64>> =
+        actors::TallyProxy::add_ref;
 }

@@ -45,12 +45,57 @@ pub mod inner {
     #[derive(Debug, Default)]
     pub struct Idle;
 
-    #[uactor::actor]
+    #[uactor::actor(proxies(Tally))]
     impl Idle {}
+
+    /// A count kept in an actor.
+    #[derive(Debug)]
+    pub struct Tally {
+        count: u64,
+    }
+
+    #[uactor::remote]
+    impl Tally {
+        /// Adds `by`.
+        pub fn add(&mut self, by: u64) -> u64 {
+            self.count += by;
+            self.count
+        }
+    }
+
+    /// Nothing inside.
+    #[derive(Debug)]
+    pub struct Empty;
+
+    #[uactor::remote]
+    impl Empty {}
+
+    /// Things with an area.
+    #[uactor::interface]
+    pub trait Shape {
+        /// The area.
+        fn area(&self) -> u64;
+    }
+
+    /// Nothing to implement.
+    #[uactor::interface]
+    pub trait Marker {}
+
+    #[uactor::actor]
+    impl Shape for Counter {
+        fn area(&self) -> u64 {
+            self.n.unsigned_abs()
+        }
+    }
+
+    #[uactor::actor]
+    impl Marker for Idle {}
 }
 
 fn main() {
     uactor::init();
     let _: fn(i64) -> uactor::Result<inner::CounterProxy> = inner::Counter::spawn;
     let _: fn() -> uactor::Result<inner::IdleProxy> = inner::Idle::spawn;
+    let _: fn(inner::CounterProxy) -> inner::ShapeProxy = Into::into;
+    let _: fn(inner::IdleProxy) -> inner::MarkerProxy = Into::into;
 }

@@ -26,16 +26,31 @@ use syn::spanned::Spanned;
 
 use super::model::{Actor, Constructor, Method, MethodKind, Param};
 
+mod interface;
+mod remote;
+
+pub(crate) use interface::{implementation, interface};
+pub(crate) use remote::remote;
+
 /// The proxy's built-in methods, each forwarding to `::uactor::Proxy`, and
 /// its result type. One is generated only where no exposed method already
 /// takes its name.
-const BUILT_INS: [(&str, &str); 3] =
-    [("pid", "u32"), ("address", "::uactor::Address"), ("shutdown", "::uactor::Result<()>")];
+const BUILT_INS: [(&str, &str); 3] = [
+    ("pid", "u32"),
+    ("address", "::uactor::Address"),
+    ("shutdown", "::uactor::Result<()>"),
+];
 
 /// All the output: the user's impl block, the proxy struct, the spawn
 /// functions and everything else inside one `const _`.
 pub(crate) fn generate(actor: &Actor) -> TokenStream {
-    let Actor { item, self_ty, proxy, name, .. } = actor;
+    let Actor {
+        item,
+        self_ty,
+        proxy,
+        name,
+        ..
+    } = actor;
     let doc = format!(
         "A typed handle to a `{name}` actor, which lives in its own process.\n\n\
          Made by `{name}::spawn`. Each method call is a message to the actor's process and \
@@ -43,11 +58,12 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
          share the connection.",
     );
     let spawn = spawn(actor);
-    let codecs = codecs(actor);
+    let codecs = codecs(&actor.methods, &quote!(::uactor::__private::Client));
+    let custom_proxies = custom_proxies(actor);
     let proxy_impl = proxy_impl(actor);
     let actor_impl = actor_impl(actor);
     let proxy_name = proxy.unraw().to_string();
-    let twin = twin_name(actor);
+    let twin = twin_name(&actor.name, &actor.proxy);
     let twin_name = twin.unraw().to_string();
     let twin_doc = format!(
         "The async twin of `{proxy_name}`: the same methods, as futures that need no \
@@ -82,6 +98,8 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
             #[linkme(crate = ::uactor::__private::linkme)]
             static __UACTOR_REGISTRATION: ::uactor::__private::Registration =
                 ::uactor::__private::Registration::of::<#self_ty>();
+
+            #custom_proxies
 
             #[automatically_derived]
             impl ::uactor::__private::ProxyClient for #proxy {
@@ -188,9 +206,17 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
 /// `Counter::spawn` and `Counter::spawn_with`, which take the constructor's
 /// parameters.
 fn spawn(actor: &Actor) -> TokenStream {
-    let Actor { self_ty, proxy, name, .. } = actor;
+    let Actor {
+        self_ty,
+        proxy,
+        name,
+        ..
+    } = actor;
     let params = actor.constructor.params();
-    let declarations: Vec<_> = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty)).collect();
+    let declarations: Vec<_> = params
+        .iter()
+        .map(|Param { ident, ty }| quote!(#ident: #ty))
+        .collect();
     let args = match params {
         [] => quote!(()),
         [param] => param.ident.to_token_stream(),
@@ -200,8 +226,12 @@ fn spawn(actor: &Actor) -> TokenStream {
         }
     };
     let built_by = match &actor.constructor {
-        Constructor::Default => format!("The actor is built with `{name}::default()` in the new process."),
-        Constructor::New { fallible: false, .. } => {
+        Constructor::Default => {
+            format!("The actor is built with `{name}::default()` in the new process.")
+        }
+        Constructor::New {
+            fallible: false, ..
+        } => {
             format!("The arguments go to `{name}::new`, which runs in the new process.")
         }
         Constructor::New { fallible: true, .. } => format!(
@@ -212,8 +242,9 @@ fn spawn(actor: &Actor) -> TokenStream {
     let spawn_doc = format!(
         "Starts a `{name}` in a new process with default options and returns its proxy.\n\n{built_by}",
     );
-    let spawn_with_doc =
-        format!("Starts a `{name}` in a new process with `options` and returns its proxy.\n\n{built_by}");
+    let spawn_with_doc = format!(
+        "Starts a `{name}` in a new process with `options` and returns its proxy.\n\n{built_by}"
+    );
     let connect_doc = format!(
         "Connects to a `{name}` served at `address`, proving knowledge of `authkey`.\n\n\
          The proxy is a reference, not an owner: dropping it leaves the actor running."
@@ -236,9 +267,12 @@ fn spawn(actor: &Actor) -> TokenStream {
             }
 
             /// Every typeid this actor can hand out by proxy: the built-ins,
-            /// `actor` (itself) and `auto` (any `#[uactor::remote]` type).
+            /// `actor` (itself), `auto` (any `#[uactor::remote]` type) and the
+            /// types it registers with `proxies(...)`, under their names.
             pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
-                ::uactor::__private::builtin_typeids()
+                let mut typeids = ::uactor::__private::builtin_typeids();
+                ::core::iter::Extend::extend(&mut typeids, ::uactor::__private::custom_typeids::<#self_ty>());
+                typeids
             }
 
             #[doc = #connect_doc]
@@ -250,6 +284,25 @@ fn spawn(actor: &Actor) -> TokenStream {
             }
         }
     }
+}
+
+/// The registrations of the actor's custom typeids (`proxies(...)`), each
+/// at the type's span, so a type that is not `#[uactor::remote]` is
+/// reported where it is listed.
+fn custom_proxies(actor: &Actor) -> TokenStream {
+    let self_ty = &actor.self_ty;
+    let registrations = actor.proxies.iter().enumerate().map(|(position, path)| {
+        let name = format_ident!("__UACTOR_CUSTOM_PROXY_{}", position);
+        let of = quote_spanned! {path.span()=>
+            ::uactor::__private::CustomProxy::of::<#self_ty, #path>()
+        };
+        quote! {
+            #[::uactor::__private::linkme::distributed_slice(::uactor::__private::CUSTOM_PROXIES)]
+            #[linkme(crate = ::uactor::__private::linkme)]
+            static #name: ::uactor::__private::CustomProxy = #of;
+        }
+    });
+    quote!(#(#registrations)*)
 }
 
 /// What the caller receives from `method`: its output, or for
@@ -275,20 +328,24 @@ fn codec_fn(arity: usize) -> Ident {
 
 /// The codec type, the generic helpers behind it, one codec-making function
 /// per number of arguments in use, and one codec `const` per method.
+/// `target` is what the proxy's calls go through (`Client` for an actor,
+/// `ObjectRef` for an object, `InterfaceTarget` for an interface).
 ///
 /// Each helper is generic over `Wire` types, so inside it the serde bounds
 /// hold by assumption; the only place they are proven for the user's types
 /// is the `const` of each method.
-fn codecs(actor: &Actor) -> TokenStream {
-    if actor.methods.is_empty() {
+pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
+    if methods.is_empty() {
         return TokenStream::new();
     }
-    let mut arities: Vec<usize> = actor.methods.iter().map(|method| method.params.len()).collect();
+    let mut arities: Vec<usize> = methods.iter().map(|method| method.params.len()).collect();
     arities.sort_unstable();
     arities.dedup();
     let makers = arities.iter().map(|&arity| {
         let name = codec_fn(arity);
-        let args: Vec<_> = (0..arity).map(|position| format_ident!("A{}", position)).collect();
+        let args: Vec<_> = (0..arity)
+            .map(|position| format_ident!("A{}", position))
+            .collect();
         quote! {
             const fn #name<#(#args: ::uactor::__private::Wire,)* R: ::uactor::__private::Wire>()
                 -> __UactorCodec<(#(#args,)*), R>
@@ -297,14 +354,16 @@ fn codecs(actor: &Actor) -> TokenStream {
                     call: __uactor_call::<(#(#args,)*), R>,
                     start: __uactor_start::<(#(#args,)*), R>,
                     call_async: __uactor_call_async::<(#(#args,)*), R>,
+                    method: __uactor_method::<(#(#args,)*), R>,
                     args: __uactor_args::<(#(#args,)*)>,
+                    decode: __uactor_decode::<(#(#args,)*)>,
                     reply: __uactor_reply::<R>,
                     encode: __uactor_encode::<R>,
                 }
             }
         }
     });
-    let consts = actor.methods.iter().map(|method| {
+    let consts = methods.iter().map(|method| {
         let Method { cfgs, params, .. } = method;
         let output = wire_output(method);
         let name = codec_const(method);
@@ -316,36 +375,77 @@ fn codecs(actor: &Actor) -> TokenStream {
         }
     });
     quote! {
-        /// How one method's arguments and result travel.
+        /// How one method's arguments and result travel. Each piece of
+        /// generated code uses the fields it needs.
+        #[allow(dead_code)]
         struct __UactorCodec<A, R> {
             /// The proxy's side: send the arguments, wait for the result.
-            call: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::Result<R>,
+            call: fn(&#target, u16, &A) -> ::uactor::Result<R>,
             /// The proxy's side of a concurrent method: send, return a handle.
-            start: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::Result<::uactor::AsyncResult<R>>,
+            start: fn(&#target, u16, &A) -> ::uactor::Result<::uactor::AsyncResult<R>>,
             /// The async twin's side: send, return the future of the result.
-            call_async: fn(&::uactor::__private::Client, u16, &A) -> ::uactor::CallFuture<R>,
+            call_async: fn(&#target, u16, &A) -> ::uactor::CallFuture<R>,
+            /// The proxy's side: a handle on the method, which travels.
+            method: fn(&#target, u16) -> ::uactor::Method<A, R>,
             /// The actor's side: decode the arguments.
             args: fn(&::uactor::__private::Call<'_>) -> ::uactor::Result<A>,
+            /// The actor's side: decode arguments that came in an envelope.
+            decode: fn(::uactor::__private::CodecId, &[u8]) -> ::uactor::Result<A>,
             /// The actor's side: encode the result.
             reply: fn(&mut ::uactor::__private::Call<'_>, &R) -> ::uactor::Result<()>,
             /// The actor's side: encode a result that came later.
             encode: fn(::uactor::__private::CodecId, &R, &mut ::uactor::__private::Vec<u8>) -> ::uactor::Result<()>,
         }
 
+        fn __uactor_call<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
+            target: &#target,
+            method: u16,
+            args: &A,
+        ) -> ::uactor::Result<R> {
+            ::uactor::__private::Target::call(target, method, args)
+        }
+
         fn __uactor_start<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
-            client: &::uactor::__private::Client,
+            target: &#target,
             method: u16,
             args: &A,
         ) -> ::uactor::Result<::uactor::AsyncResult<R>> {
-            client.start(method, args)
+            ::uactor::__private::Target::start(target, method, args)
         }
 
         fn __uactor_call_async<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
-            client: &::uactor::__private::Client,
+            target: &#target,
             method: u16,
             args: &A,
         ) -> ::uactor::CallFuture<R> {
-            client.call_async(method, args)
+            ::uactor::__private::Target::call_async(target, method, args)
+        }
+
+        fn __uactor_method<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
+            target: &#target,
+            method: u16,
+        ) -> ::uactor::Method<A, R> {
+            ::uactor::__private::Target::method(target, method)
+        }
+
+        fn __uactor_args<A: ::uactor::__private::Wire>(
+            call: &::uactor::__private::Call<'_>,
+        ) -> ::uactor::Result<A> {
+            call.args()
+        }
+
+        fn __uactor_decode<A: ::uactor::__private::Wire>(
+            codec: ::uactor::__private::CodecId,
+            bytes: &[u8],
+        ) -> ::uactor::Result<A> {
+            codec.decode(bytes)
+        }
+
+        fn __uactor_reply<R: ::uactor::__private::Wire>(
+            call: &mut ::uactor::__private::Call<'_>,
+            result: &R,
+        ) -> ::uactor::Result<()> {
+            call.reply(result)
         }
 
         fn __uactor_encode<R: ::uactor::__private::Wire>(
@@ -356,40 +456,20 @@ fn codecs(actor: &Actor) -> TokenStream {
             codec.encode(value, out)
         }
 
-        fn __uactor_call<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
-            client: &::uactor::__private::Client,
-            method: u16,
-            args: &A,
-        ) -> ::uactor::Result<R> {
-            client.call(method, args)
-        }
-
-        fn __uactor_args<A: ::uactor::__private::Wire>(
-            call: &::uactor::__private::Call<'_>,
-        ) -> ::uactor::Result<A> {
-            call.args()
-        }
-
-        fn __uactor_reply<R: ::uactor::__private::Wire>(
-            call: &mut ::uactor::__private::Call<'_>,
-            result: &R,
-        ) -> ::uactor::Result<()> {
-            call.reply(result)
-        }
-
         #(#makers)*
         #(#consts)*
     }
 }
 
-/// The proxy's inherent methods: the actor's exposed methods as calls, then
-/// the built-ins whose names are free.
+/// The proxy's inherent methods: the actor's exposed methods as calls and
+/// their handles, then the built-ins whose names are free.
 fn proxy_impl(actor: &Actor) -> TokenStream {
     let proxy = &actor.proxy;
-    let methods = actor.methods.iter().map(|method| proxy_method(actor, method));
+    let field = Ident::new("client", Span::call_site());
+    let methods = proxy_methods(&actor.name, &actor.methods, &field);
     let built_ins = BUILT_INS
         .iter()
-        .filter(|(built_in, _)| !actor.methods.iter().any(|method| method.ident.unraw() == built_in))
+        .filter(|(built_in, _)| !takes_name(&actor.methods, built_in))
         .map(|(built_in, output)| {
             let ident = Ident::new(built_in, Span::call_site());
             let output: TokenStream = output.parse().unwrap_or_default();
@@ -401,8 +481,8 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
                 }
             }
         });
-    let twin = twin_name(actor);
-    let to_async = (!actor.methods.iter().any(|method| method.ident.unraw() == "to_async")).then(|| {
+    let twin = twin_name(&actor.name, &actor.proxy);
+    let to_async = (!takes_name(&actor.methods, "to_async")).then(|| {
         quote! {
             /// The async twin of this proxy, sharing its connection: the same methods, as
             /// futures. Same as `uactor::Proxy::to_async`.
@@ -413,46 +493,34 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
     });
     quote! {
         impl #proxy {
-            #(#methods)*
+            #methods
             #(#built_ins)*
             #to_async
         }
     }
 }
 
+/// Whether an exposed method is named `name`: it then takes that name on
+/// the proxy, from a built-in or a handle.
+pub(super) fn takes_name(methods: &[Method], name: &str) -> bool {
+    methods.iter().any(|method| method.ident.unraw() == name)
+}
+
 /// `CounterAsyncProxy`.
-fn twin_name(actor: &Actor) -> Ident {
-    format_ident!("{}AsyncProxy", actor.name, span = actor.proxy.span())
+pub(super) fn twin_name(name: &str, proxy: &Ident) -> Ident {
+    format_ident!("{}AsyncProxy", name, span = proxy.span())
 }
 
 /// The async twin's methods: every exposed method, as the future of its
 /// final value, and a way back to the blocking proxy.
 fn twin_impl(actor: &Actor) -> TokenStream {
     let Actor { proxy, name, .. } = actor;
-    let twin = twin_name(actor);
-    let methods = actor.methods.iter().map(|method| {
-        let Method { ident, docs, cfgs, params, .. } = method;
-        let output = wire_output(method);
-        let index = Literal::u16_suffixed(method.index);
-        let codec = codec_const(method);
-        let idents = params.iter().map(|param| &param.ident);
-        let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
-        let doc = docs.is_empty().then(|| {
-            let doc = format!("Calls `{name}::{}` in the actor's process; resolves to its value.", ident.unraw());
-            quote!(#[doc = #doc])
-        });
-        quote! {
-            #(#docs)*
-            #doc
-            #(#cfgs)*
-            pub fn #ident(&self, #(#declarations),*) -> ::uactor::CallFuture<#output> {
-                (#codec.call_async)(&self.client, #index, &(#(#idents,)*))
-            }
-        }
-    });
+    let twin = twin_name(name, proxy);
+    let field = Ident::new("client", Span::call_site());
+    let methods = twin_methods(name, &actor.methods, &field);
     let built_ins = ["pid", "address", "to_sync"]
         .into_iter()
-        .filter(|built_in| !actor.methods.iter().any(|method| method.ident.unraw() == built_in))
+        .filter(|built_in| !takes_name(&actor.methods, built_in))
         .map(|built_in| match built_in {
             "pid" => quote! {
                 /// The actor's process id.
@@ -475,22 +543,104 @@ fn twin_impl(actor: &Actor) -> TokenStream {
         });
     quote! {
         impl #twin {
-            #(#methods)*
+            #methods
             #(#built_ins)*
         }
     }
 }
 
+/// The async twin's calls: each exposed method, as the future of its final
+/// value, sent through the twin's `field`.
+pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> TokenStream {
+    let methods = methods.iter().map(|method| {
+        let Method {
+            ident,
+            docs,
+            cfgs,
+            params,
+            ..
+        } = method;
+        let output = wire_output(method);
+        let index = Literal::u16_suffixed(method.index);
+        let codec = codec_const(method);
+        let idents = params.iter().map(|param| &param.ident);
+        let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
+        let doc = docs.is_empty().then(|| {
+            let doc = format!(
+                "Calls `{name}::{}` in the actor's process; resolves to its value.",
+                ident.unraw()
+            );
+            quote!(#[doc = #doc])
+        });
+        quote! {
+            #(#docs)*
+            #doc
+            #(#cfgs)*
+            pub fn #ident(&self, #(#declarations),*) -> ::uactor::CallFuture<#output> {
+                (#codec.call_async)(&self.#field, #index, &(#(#idents,)*))
+            }
+        }
+    });
+    quote!(#(#methods)*)
+}
+
+/// A proxy's calls: each exposed method, sent through the proxy's `field`,
+/// then a handle (`add_ref`) on each method whose handle name is free.
+pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> TokenStream {
+    let calls = methods
+        .iter()
+        .map(|method| proxy_method(name, method, field));
+    let handles = methods
+        .iter()
+        .filter(|method| !takes_name(methods, &method.handle().to_string()))
+        .map(|method| {
+            let Method {
+                ident,
+                cfgs,
+                params,
+                ..
+            } = method;
+            let handle = method.handle();
+            let output = wire_output(method);
+            let index = Literal::u16_suffixed(method.index);
+            let codec = codec_const(method);
+            let types = params.iter().map(|param| &param.ty);
+            let doc = format!(
+                "A handle on `{name}::{}`, which travels: another actor that is given it calls \
+             the method back with `call(args)`, `args` being the tuple of its parameters \
+             (the seed's callbacks).",
+                ident.unraw(),
+            );
+            quote! {
+                #[doc = #doc]
+                #(#cfgs)*
+                pub fn #handle(&self) -> ::uactor::Method<(#(#types,)*), #output> {
+                    (#codec.method)(&self.#field, #index)
+                }
+            }
+        });
+    quote! {
+        #(#calls)*
+        #(#handles)*
+    }
+}
+
 /// One method of the proxy: the actor's method, as a call.
-fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
-    let Method { ident, docs, cfgs, params, .. } = method;
+fn proxy_method(name: &str, method: &Method, field: &Ident) -> TokenStream {
+    let Method {
+        ident,
+        docs,
+        cfgs,
+        params,
+        ..
+    } = method;
     let output = wire_output(method);
     let index = Literal::u16_suffixed(method.index);
     let codec = codec_const(method);
     let idents = params.iter().map(|param| &param.ident);
     let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
     let doc = docs.is_empty().then(|| {
-        let doc = format!("Calls `{}::{}` in the actor's process.", actor.name, ident.unraw());
+        let doc = format!("Calls `{name}::{}` in the actor's process.", ident.unraw());
         quote!(#[doc = #doc])
     });
     match method.kind {
@@ -499,7 +649,7 @@ fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
             #doc
             #(#cfgs)*
             pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<#output> {
-                (#codec.call)(&self.client, #index, &(#(#idents,)*))
+                (#codec.call)(&self.#field, #index, &(#(#idents,)*))
             }
         },
         MethodKind::Async | MethodKind::Deferred => quote! {
@@ -507,7 +657,7 @@ fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
             #doc
             #(#cfgs)*
             pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<::uactor::AsyncResult<#output>> {
-                (#codec.start)(&self.client, #index, &(#(#idents,)*))
+                (#codec.start)(&self.#field, #index, &(#(#idents,)*))
             }
         },
     }
@@ -515,7 +665,12 @@ fn proxy_method(actor: &Actor, method: &Method) -> TokenStream {
 
 /// `impl Actor for Counter`: construction, dispatch and the shutdown hook.
 fn actor_impl(actor: &Actor) -> TokenStream {
-    let Actor { self_ty, proxy, name, .. } = actor;
+    let Actor {
+        self_ty,
+        proxy,
+        name,
+        ..
+    } = actor;
     let args_ty = match &actor.constructor {
         Constructor::Default => quote!(()),
         Constructor::New { ident, params, .. } => match params.as_slice() {
@@ -529,9 +684,13 @@ fn actor_impl(actor: &Actor) -> TokenStream {
         },
     };
     let construct = construct(actor);
-    let arms = actor.methods.iter().map(|method| dispatch_arm(actor, method));
-    // `call` goes unused by an actor without methods.
-    let call = if actor.methods.is_empty() { format_ident!("_call") } else { format_ident!("call") };
+    let arms = actor.methods.iter().map(|method| {
+        let invoke = |ident: &Ident, locals: &[Ident]| {
+            quote!(::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*)))
+        };
+        let codec = codec_const(method);
+        serve_arm(method, &quote!((#codec.args)(call)?), invoke, Some(self_ty))
+    });
     let names = actor.methods.iter().map(|method| {
         let index = Literal::u16_suffixed(method.index);
         let cfgs = &method.cfgs;
@@ -545,7 +704,11 @@ fn actor_impl(actor: &Actor) -> TokenStream {
             }
         }
     });
-    let cell = if actor.methods.iter().any(|method| method.kind == MethodKind::Async) {
+    let cell = if actor
+        .methods
+        .iter()
+        .any(|method| method.kind == MethodKind::Async)
+    {
         // `async fn` methods share the actor while they wait.
         quote!(::uactor::__private::RwLock<Self>)
     } else {
@@ -567,10 +730,14 @@ fn actor_impl(actor: &Actor) -> TokenStream {
             fn dispatch(
                 cell: &::uactor::__private::Arc<Self::Cell>,
                 method: u16,
-                #call: &mut ::uactor::__private::Call<'_>,
+                call: &mut ::uactor::__private::Call<'_>,
             ) -> ::uactor::Result<()> {
                 match method {
                     #(#arms)*
+                    // The methods of the interfaces the actor implements.
+                    ::uactor::__private::INTERFACE_METHOD => {
+                        ::uactor::__private::dispatch_interface::<Self>(cell, call)
+                    }
                     _ => ::core::result::Result::Err(::uactor::__private::unknown_method(
                         <Self as ::uactor::__private::Actor>::NAME,
                         method,
@@ -604,7 +771,11 @@ fn construct(actor: &Actor) -> TokenStream {
                 ::core::result::Result::Ok(#default)
             }
         }
-        Constructor::New { ident, params, fallible } => {
+        Constructor::New {
+            ident,
+            params,
+            fallible,
+        } => {
             let locals = locals(params.len());
             let unpack = match locals.as_slice() {
                 [] => quote!(let () = args;),
@@ -627,33 +798,59 @@ fn construct(actor: &Actor) -> TokenStream {
     }
 }
 
-/// One arm of `Actor::dispatch`: decode the arguments, call the method,
-/// encode its result now or hand the actor's runtime what will.
-fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
-    let self_ty = &actor.self_ty;
-    let Method { ident, cfgs, params, .. } = method;
+/// One arm of a `match` on method indices that serves `method`: decode the
+/// arguments with `decode`, run the method (`invoke` makes the expression
+/// that does, given the method's name and the decoded arguments), encode
+/// its result now or hand the actor's runtime what will.
+///
+/// `async fn` methods (actors only) need the actor's async cell, `cell`,
+/// and its type, `actor`.
+pub(super) fn serve_arm(
+    method: &Method,
+    decode: &TokenStream,
+    invoke: impl Fn(&Ident, &[Ident]) -> TokenStream,
+    actor: Option<&syn::TypePath>,
+) -> TokenStream {
+    let Method {
+        ident,
+        cfgs,
+        params,
+        ..
+    } = method;
     let index = Literal::u16_suffixed(method.index);
     let codec = codec_const(method);
     let locals = locals(params.len());
     let run = match method.kind {
-        MethodKind::Blocking if method.by_proxy => quote! {
-            let kept = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
-            let result = ::uactor::__private::Expose::expose(&kept)?;
-            (#codec.reply)(call, &result)
-        },
-        MethodKind::Blocking if method.flatten => quote! {
-            let result = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*))?;
-            (#codec.reply)(call, &result)
-        },
-        MethodKind::Blocking => quote! {
-            let result = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
-            (#codec.reply)(call, &result)
-        },
-        MethodKind::Deferred => quote! {
-            let handle = ::uactor::__private::Cell::with(&**cell, |this| #self_ty::#ident(this, #(#locals),*));
-            ::uactor::__private::defer(call, #codec.encode, move || ::core::future::IntoFuture::into_future(handle));
-            ::core::result::Result::Ok(())
-        },
+        MethodKind::Blocking if method.by_proxy => {
+            let invoke = invoke(ident, &locals);
+            quote! {
+                let kept = #invoke;
+                let result = ::uactor::__private::Expose::expose(&kept)?;
+                (#codec.reply)(call, &result)
+            }
+        }
+        MethodKind::Blocking if method.flatten => {
+            let invoke = invoke(ident, &locals);
+            quote! {
+                let result = #invoke?;
+                (#codec.reply)(call, &result)
+            }
+        }
+        MethodKind::Blocking => {
+            let invoke = invoke(ident, &locals);
+            quote! {
+                let result = #invoke;
+                (#codec.reply)(call, &result)
+            }
+        }
+        MethodKind::Deferred => {
+            let invoke = invoke(ident, &locals);
+            quote! {
+                let handle = #invoke;
+                ::uactor::__private::defer(call, #codec.encode, move || ::core::future::IntoFuture::into_future(handle));
+                ::core::result::Result::Ok(())
+            }
+        }
         MethodKind::Async => {
             let guard = if method.mutable {
                 quote!(let mut this = shared.write().await; let this = &mut *this;)
@@ -664,7 +861,7 @@ fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
                 let shared = ::uactor::__private::Arc::clone(cell);
                 ::uactor::__private::defer(call, #codec.encode, move || async move {
                     #guard
-                    ::core::result::Result::Ok(#self_ty::#ident(this, #(#locals),*).await)
+                    ::core::result::Result::Ok(#actor::#ident(this, #(#locals),*).await)
                 });
                 ::core::result::Result::Ok(())
             }
@@ -673,7 +870,7 @@ fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
     quote! {
         #(#cfgs)*
         #index => {
-            let (#(#locals,)*) = (#codec.args)(call)?;
+            let (#(#locals,)*) = #decode;
             #run
         }
     }
@@ -682,5 +879,7 @@ fn dispatch_arm(actor: &Actor, method: &Method) -> TokenStream {
 /// Hygienic names for `count` decoded arguments: they cannot clash with
 /// anything the user names.
 fn locals(count: usize) -> Vec<Ident> {
-    (0..count).map(|position| format_ident!("arg{}", position, span = Span::mixed_site())).collect()
+    (0..count)
+        .map(|position| format_ident!("arg{}", position, span = Span::mixed_site()))
+        .collect()
 }

@@ -1,31 +1,79 @@
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
-use super::model::{Actor, Constructor};
-use super::{expand, parse};
+use super::model::{Actor, Constructor, Interface, Kind, MethodKind};
+use super::{expand, expand_interface, expand_remote, parse};
 use crate::errors::Errors;
 
-/// The model of `item`, or every error message it produced.
-fn model(item: TokenStream) -> Result<Actor, Vec<String>> {
-    let mut errors = Errors::default();
-    let actor = parse::input(item, &mut errors)
-        .map(|input| Actor::from_input(input, &mut errors))
-        .map_err(|error| error.into_iter().map(|error| error.to_string()).collect::<Vec<_>>())?;
-    match errors.finish() {
-        Ok(()) => Ok(actor),
-        Err(error) => Err(error.into_iter().map(|error| error.to_string()).collect()),
-    }
+/// Every message of `errors`.
+fn messages(error: syn::Error) -> Vec<String> {
+    error.into_iter().map(|error| error.to_string()).collect()
 }
 
-/// The single error `item` produces, which must contain `expected`.
+/// The model of `item` under `#[uactor::actor]`, or every error message
+/// it produced.
+fn model(item: TokenStream) -> Result<Actor, Vec<String>> {
+    model_of(item, Kind::Actor, TokenStream::new())
+}
+
+/// The model of `item` under `#[uactor::remote]`.
+fn remote_model(item: TokenStream) -> Result<Actor, Vec<String>> {
+    model_of(item, Kind::Remote, TokenStream::new())
+}
+
+/// The model of `item` under an attribute of `kind` with `args`.
+fn model_of(item: TokenStream, kind: Kind, args: TokenStream) -> Result<Actor, Vec<String>> {
+    let mut errors = Errors::default();
+    let arguments = parse::arguments(args, &mut errors);
+    let attribute = if kind == Kind::Actor {
+        "actor"
+    } else {
+        "remote"
+    };
+    let actor = parse::input(item, attribute, &mut errors)
+        .map(|input| Actor::from_input(input, kind, arguments, &mut errors))
+        .map_err(messages)?;
+    errors.finish().map(|()| actor).map_err(messages)
+}
+
+/// The model of a `#[uactor::interface]` trait.
+fn interface_model(item: TokenStream) -> Result<Interface, Vec<String>> {
+    let mut errors = Errors::default();
+    let interface = parse::trait_input(item, &mut errors)
+        .map(|input| Interface::from_input(input, &mut errors))
+        .map_err(messages)?;
+    errors.finish().map(|()| interface).map_err(messages)
+}
+
+/// The single error in `result`, which must contain `expected`.
 #[track_caller]
-fn assert_error(item: TokenStream, expected: &str) {
-    let errors = match model(item) {
+fn assert_one_error<T>(result: Result<T, Vec<String>>, expected: &str) {
+    let errors = match result {
         Ok(_) => panic!("expected an error containing {expected:?}, got none"),
         Err(errors) => errors,
     };
     assert_eq!(errors.len(), 1, "expected one error, got {errors:#?}");
-    assert!(errors[0].contains(expected), "expected {expected:?} in {:?}", errors[0]);
+    assert!(
+        errors[0].contains(expected),
+        "expected {expected:?} in {:?}",
+        errors[0]
+    );
+}
+
+/// The single error `item` produces under `#[uactor::actor]`, which must
+/// contain `expected`.
+#[track_caller]
+fn assert_error(item: TokenStream, expected: &str) {
+    assert_one_error(model(item), expected);
+}
+
+/// The errors an expansion emits, as `compile_error!` messages.
+fn expansion_errors(output: &TokenStream) -> Vec<String> {
+    let text = output.to_string();
+    text.split("compile_error ! {")
+        .skip(1)
+        .map(|rest| rest.split(" }").next().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// `tokens` as a string, for comparing syntax trees.
@@ -34,7 +82,11 @@ fn text(tokens: &impl ToTokens) -> String {
 }
 
 fn method_names(actor: &Actor) -> Vec<(u16, String)> {
-    actor.methods.iter().map(|method| (method.index, method.ident.to_string())).collect()
+    actor
+        .methods
+        .iter()
+        .map(|method| (method.index, method.ident.to_string()))
+        .collect()
 }
 
 #[test]
@@ -56,10 +108,27 @@ fn exposes_pub_methods_with_receivers_in_declaration_order() {
     .unwrap();
     assert_eq!(actor.name, "Counter");
     assert_eq!(actor.proxy, "CounterProxy");
-    assert_eq!(method_names(&actor), [(0, "add".to_owned()), (1, "get".to_owned()), (2, "reset".to_owned())]);
+    assert_eq!(
+        method_names(&actor),
+        [
+            (0, "add".to_owned()),
+            (1, "get".to_owned()),
+            (2, "reset".to_owned())
+        ]
+    );
     assert_eq!(text(&actor.methods[2].output), "()");
-    assert_eq!(actor.shutdown_hook.as_ref().map(ToString::to_string).as_deref(), Some("shutdown"));
-    let Constructor::New { params, fallible, .. } = &actor.constructor else {
+    assert_eq!(
+        actor
+            .shutdown_hook
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("shutdown")
+    );
+    let Constructor::New {
+        params, fallible, ..
+    } = &actor.constructor
+    else {
         panic!("`new` is the constructor");
     };
     assert!(!fallible);
@@ -121,7 +190,11 @@ fn uactor_options_are_stripped_from_the_output() {
     let syn::ImplItem::Fn(local) = &actor.item.items[0] else {
         panic!("the method is kept");
     };
-    let paths: Vec<_> = local.attrs.iter().map(|attr| quote!(#attr).to_string()).collect();
+    let paths: Vec<_> = local
+        .attrs
+        .iter()
+        .map(|attr| quote!(#attr).to_string())
+        .collect();
     assert_eq!(paths, ["# [doc = r\" Docs stay.\"]", "# [inline]"]);
 }
 
@@ -138,7 +211,10 @@ fn fallible_constructors_return_any_result_of_self() {
             }
         })
         .unwrap();
-        let Constructor::New { params, fallible, .. } = &actor.constructor else {
+        let Constructor::New {
+            params, fallible, ..
+        } = &actor.constructor
+        else {
             panic!("`new` is the constructor");
         };
         assert!(fallible, "{output}");
@@ -169,7 +245,11 @@ fn patterns_get_generated_names() {
         }
     })
     .unwrap();
-    let names: Vec<_> = actor.methods[0].params.iter().map(|param| param.ident.to_string()).collect();
+    let names: Vec<_> = actor.methods[0]
+        .params
+        .iter()
+        .map(|param| param.ident.to_string())
+        .collect();
     assert_eq!(names, ["arg1", "c", "arg3"]);
 }
 
@@ -192,7 +272,10 @@ fn refuses_self_by_value() {
         quote!(impl A { pub fn consume(self) {} }),
         "take `&self` or `&mut self`: the actor stays in its process",
     );
-    assert_error(quote!(impl A { pub fn consume(mut self) {} }), "take `&self` or `&mut self`");
+    assert_error(
+        quote!(impl A { pub fn consume(mut self) {} }),
+        "take `&self` or `&mut self`",
+    );
     assert_error(
         quote!(impl A { pub fn boxed(self: Box<Self>) {} }),
         "take `&self` or `&mut self`, not `self: Box<Self>`",
@@ -252,13 +335,25 @@ fn refuses_more_than_sixteen_parameters() {
 }
 
 #[test]
-fn refuses_async_methods_but_keeps_private_ones() {
-    assert_error(
-        quote!(impl A { pub async fn slow(&self) -> u64 { 1 } }),
-        "async actor methods are not supported yet",
+fn async_and_deferred_methods_are_concurrent() {
+    let actor = model(quote! {
+        impl A {
+            pub async fn slow(&self) -> u64 { 1 }
+            pub fn later(&self) -> uactor::AsyncResult<String> { todo!() }
+            pub fn now(&self) -> u8 { 0 }
+        }
+    })
+    .unwrap();
+    let kinds: Vec<_> = actor.methods.iter().map(|method| method.kind).collect();
+    assert!(
+        kinds
+            == [
+                MethodKind::Async,
+                MethodKind::Deferred,
+                MethodKind::Blocking
+            ]
     );
-    assert!(model(quote!(impl A { async fn private(&self) {} })).is_ok());
-    assert!(model(quote!(impl A { #[uactor(skip)] pub async fn local(&self) {} })).is_ok());
+    assert_eq!(text(&actor.methods[1].output), "String");
 }
 
 #[test]
@@ -271,10 +366,9 @@ fn refuses_generic_and_trait_impls() {
         ),
         "an actor cannot be generic",
     );
-    assert_error(quote!(impl Holder<u32> { pub fn get(&self) {} }), "an actor cannot be generic");
     assert_error(
-        quote!(impl Feline for Cat { fn greet(&self) -> String { todo!() } }),
-        "interfaces (`#[uactor::actor] impl Trait for Type`) are not supported yet",
+        quote!(impl Holder<u32> { pub fn get(&self) {} }),
+        "an actor cannot be generic",
     );
 }
 
@@ -284,9 +378,18 @@ fn refuses_bad_constructors_and_hooks() {
         quote!(impl A { pub fn new() -> Option<Self> { None } }),
         "the constructor returns `Self` or `Result<Self, E>`",
     );
-    assert_error(quote!(impl A { pub fn new() {} }), "the constructor returns the actor");
-    assert_error(quote!(impl A { pub async fn new() -> Self { A } }), "the constructor cannot be `async`");
-    assert_error(quote!(impl A { pub fn new(name: &str) -> Self { A } }), "take `String` instead of `&str`");
+    assert_error(
+        quote!(impl A { pub fn new() {} }),
+        "the constructor returns the actor",
+    );
+    assert_error(
+        quote!(impl A { pub async fn new() -> Self { A } }),
+        "the constructor cannot be `async`",
+    );
+    assert_error(
+        quote!(impl A { pub fn new(name: &str) -> Self { A } }),
+        "take `String` instead of `&str`",
+    );
     assert_error(
         quote!(impl A { fn shutdown(&mut self, code: i32) {} }),
         "the shutdown hook is `fn shutdown(&mut self)`",
@@ -309,16 +412,22 @@ fn refuses_names_the_macro_defines() {
 fn refuses_unknown_options_and_arguments() {
     assert_error(
         quote!(impl A { #[uactor(hidden)] pub fn get(&self) {} }),
-        "unknown option `hidden`: the one `#[uactor(...)]` option is `skip`",
+        "unknown option `hidden`: the `#[uactor(...)]` options are `skip`",
     );
-    assert_error(quote!(impl A { #[uactor(skip = true)] pub fn get(&self) {} }), "`skip` takes no value");
+    assert_error(
+        quote!(impl A { #[uactor(skip = true)] pub fn get(&self) {} }),
+        "`skip` takes no value",
+    );
     let mut errors = Errors::default();
-    parse::arguments(quote!(proxies(Data)), &mut errors);
+    let _ = parse::arguments(quote!(exposed(get)), &mut errors);
     let message = errors.finish().unwrap_err().to_string();
-    assert!(message.contains("unknown argument `proxies`"), "{message}");
+    assert!(message.contains(
+        "unknown argument `exposed`: the one argument of `#[uactor::actor]` is `proxies`"
+    ));
     let mut errors = Errors::default();
-    parse::arguments(TokenStream::new(), &mut errors);
+    let arguments = parse::arguments(TokenStream::new(), &mut errors);
     assert!(errors.finish().is_ok());
+    assert!(arguments.proxies.is_empty());
 }
 
 #[test]
@@ -327,7 +436,7 @@ fn reports_every_error_at_once() {
         impl A {
             pub fn one(self) {}
             pub fn two(&self, name: &str) {}
-            pub async fn three(&self) {}
+            pub fn three<T>(&self, value: T) {}
         }
     })
     .err()
@@ -372,11 +481,16 @@ fn expansion_parses_and_names_only_qualified_paths() {
     assert!(text.contains("fn on_shutdown"));
     assert!(text.contains("type Args = i64"));
     // `pid` is the actor's on the proxy; the other built-ins are generated.
-    assert_eq!(text.matches("pub fn pid").count(), 2, "the actor's and the proxy's");
+    assert_eq!(
+        text.matches("pub fn pid (").count(),
+        3,
+        "the actor's, the proxy's and the twin's"
+    );
     assert!(text.contains("pub fn address"));
     assert!(!text.contains("Option :: Some (\"shutdown\")"));
-    // The user's impl, the proxy struct, the spawn functions and one `const _`.
-    assert_eq!(file.items.len(), 4);
+    // The user's impl, the proxy and twin structs, the spawn functions and
+    // one `const _`.
+    assert_eq!(file.items.len(), 5);
     assert_no_prelude_names(output);
 }
 
@@ -385,8 +499,9 @@ fn expansion_parses_and_names_only_qualified_paths() {
 /// item of the same name).
 #[track_caller]
 fn assert_no_prelude_names(tokens: TokenStream) {
-    const PRELUDE: [&str; 10] =
-        ["Option", "Some", "None", "Result", "Ok", "Err", "Default", "Clone", "Debug", "Vec"];
+    const PRELUDE: [&str; 10] = [
+        "Option", "Some", "None", "Result", "Ok", "Err", "Default", "Clone", "Debug", "Vec",
+    ];
     let tokens: Vec<_> = tokens.into_iter().collect();
     for (position, token) in tokens.iter().enumerate() {
         match token {
@@ -426,6 +541,355 @@ fn refuses_unsafe_methods_and_impls() {
         quote!(impl A { pub unsafe fn raw(&self) {} }),
         "a method called through a proxy cannot be `unsafe fn`",
     );
-    assert_error(quote!(unsafe impl A { pub fn get(&self) {} }), "remove `unsafe`");
+    assert_error(
+        quote!(unsafe impl A { pub fn get(&self) {} }),
+        "remove `unsafe`",
+    );
     assert!(model(quote!(impl A { #[uactor(skip)] pub unsafe fn raw(&self) {} })).is_ok());
+}
+
+#[test]
+fn proxies_register_remote_types_under_their_names() {
+    let actor = model_of(
+        quote!(impl Store { pub fn get(&self) {} }),
+        Kind::Actor,
+        quote!(proxies(Data, a::b::Other)),
+    )
+    .unwrap();
+    let names: Vec<_> = actor.proxies.iter().map(text).collect();
+    assert_eq!(names, ["Data", "a :: b :: Other"]);
+    let output = expand(
+        quote!(proxies(Data)),
+        quote!(impl Store { pub fn get(&self) {} }),
+    )
+    .to_string();
+    assert!(
+        output.contains("CustomProxy :: of :: < Store , Data >"),
+        "{output}"
+    );
+}
+
+#[test]
+fn custom_typeids_cannot_be_reserved_built_in_or_twice() {
+    let item = || quote!(impl Store {});
+    assert_one_error(
+        model_of(item(), Kind::Actor, quote!(proxies(actor))),
+        "`actor` is a reserved typeid",
+    );
+    assert_one_error(
+        model_of(item(), Kind::Actor, quote!(proxies(data::auto))),
+        "`auto` is a reserved typeid",
+    );
+    assert_one_error(
+        model_of(item(), Kind::Actor, quote!(proxies(Event))),
+        "`Event` is a built-in typeid",
+    );
+    assert_one_error(
+        model_of(item(), Kind::Actor, quote!(proxies(Data, x::Data))),
+        "`Data` is listed twice",
+    );
+    assert_one_error(
+        model_of(item(), Kind::Actor, quote!(proxies)),
+        "write `proxies(MyType, OtherType)`",
+    );
+    assert_one_error(
+        model_of(item(), Kind::Actor, quote!(proxies(Data), proxies(Other))),
+        "`proxies` is given twice",
+    );
+}
+
+#[test]
+fn method_handles_are_generated_where_their_name_is_free() {
+    let output = expand(
+        TokenStream::new(),
+        quote! {
+            impl Pair {
+                pub fn get(&self, key: String) -> u8 { 0 }
+                pub fn put(&self) {}
+                pub fn put_ref(&self) -> u8 { 1 }
+            }
+        },
+    )
+    .to_string();
+    assert!(
+        output.contains("pub fn get_ref (& self) -> :: uactor :: Method < (String ,) , u8 >"),
+        "{output}"
+    );
+    // `put_ref` is an exposed method: it keeps the name.
+    assert_eq!(
+        output.matches("pub fn put_ref (").count(),
+        3,
+        "the user's, the proxy's and the twin's call"
+    );
+    assert!(output.contains("pub fn put_ref_ref ("));
+}
+
+#[test]
+fn the_dispatch_serves_interface_calls() {
+    let output = expand(
+        TokenStream::new(),
+        quote!(impl Cat { pub fn name(&self) -> String { todo!() } }),
+    )
+    .to_string();
+    assert!(output.contains(
+        ":: uactor :: __private :: INTERFACE_METHOD => { :: uactor :: __private :: dispatch_interface :: < Self > (cell , call) }"
+    ));
+}
+
+#[test]
+fn remote_types_expose_pub_methods_and_nothing_else() {
+    let remote = remote_model(quote! {
+        impl Account {
+            pub fn new(balance: u64) -> Self { Account { balance } }
+            pub fn deposit(&mut self, amount: u64) -> u64 { 0 }
+            pub fn balance(&self) -> u64 { 0 }
+            fn shutdown(&mut self) {}
+            pub fn later(&self) -> uactor::AsyncResult<u64> { todo!() }
+            #[uactor(proxy)]
+            pub fn history(&self) -> uactor::Shared<Vec<u64>> { todo!() }
+            pub fn spawn(&self) {}
+        }
+    })
+    .unwrap();
+    assert_eq!(
+        method_names(&remote),
+        [
+            (0, "deposit".into()),
+            (1, "balance".into()),
+            (2, "later".into()),
+            (3, "history".into()),
+            (4, "spawn".into())
+        ]
+    );
+    assert!(matches!(remote.constructor, Constructor::Default));
+    assert!(remote.shutdown_hook.is_none());
+    assert!(remote.methods[3].by_proxy);
+}
+
+#[test]
+fn remote_types_refuse_what_has_no_single_proxy() {
+    assert_one_error(
+        remote_model(quote!(
+            impl<T> Table<T> {
+                pub fn len(&self) {}
+            }
+        )),
+        "a `#[uactor::remote]` type cannot be generic",
+    );
+    assert_one_error(
+        remote_model(quote!(impl Table<u8> { pub fn len(&self) {} })),
+        "a `#[uactor::remote]` type cannot be generic",
+    );
+    assert_one_error(
+        remote_model(quote!(impl Display for Table { fn fmt(&self) {} })),
+        "`#[uactor::remote]` goes on the type's inherent impl block",
+    );
+    assert_one_error(
+        remote_model(quote!(impl Table { pub async fn len(&self) -> usize { 0 } })),
+        "`async fn` methods of a `#[uactor::remote]` type are not supported",
+    );
+    assert_one_error(
+        remote_model(quote!(impl Table { pub fn take(self) {} })),
+        "take `&self` or `&mut self`",
+    );
+    assert_one_error(
+        remote_model(quote!(
+            pub struct Table;
+        )),
+        "`#[uactor::remote]` goes on the type's impl block",
+    );
+    let output = expand_remote(quote!(typeid = "x"), quote!(impl Table {})).to_string();
+    assert!(
+        output.contains("`#[uactor::remote]` takes no arguments"),
+        "{output}"
+    );
+}
+
+#[test]
+fn remote_expansion_names_only_qualified_paths() {
+    let output = expand_remote(
+        TokenStream::new(),
+        quote! {
+            impl Account {
+                pub fn deposit(&mut self, amount: u64) -> u64 { 0 }
+                pub fn address(&self) -> String { String::new() }
+            }
+        },
+    );
+    let file: syn::File = syn::parse2(output.clone()).expect("the output is Rust");
+    // The user's impl, the proxy struct and one `const _`.
+    assert_eq!(file.items.len(), 3);
+    let text = output.to_string();
+    assert!(text.contains("impl :: uactor :: Remote for Account"));
+    assert!(text.contains("pub fn deposit_ref"));
+    // `address` is the user's.
+    assert_eq!(
+        text.matches("pub fn address (").count(),
+        2,
+        "the user's and the proxy's call"
+    );
+    assert_no_prelude_names(output);
+}
+
+#[test]
+fn interfaces_expose_methods_with_receivers() {
+    let interface = interface_model(quote! {
+        pub trait Feline {
+            /// Says hello.
+            fn greet(&self) -> String;
+            fn rename(&mut self, name: String) { let _ = name; }
+            fn make() -> Self where Self: Sized;
+            #[uactor(skip)]
+            fn local(&self) -> &str;
+            const LEGS: u8;
+        }
+    })
+    .unwrap();
+    assert_eq!(interface.name, "Feline");
+    assert_eq!(interface.proxy, "FelineProxy");
+    let names: Vec<_> = interface
+        .methods
+        .iter()
+        .map(|method| (method.index, method.ident.to_string()))
+        .collect();
+    assert_eq!(names, [(0, "greet".to_owned()), (1, "rename".to_owned())]);
+    assert!(interface.methods[1].mutable);
+    assert_eq!(interface.methods[0].docs.len(), 1);
+    // The options are taken out of the trait.
+    let item = &interface.item;
+    assert!(!quote!(#item).to_string().contains("uactor"));
+}
+
+#[test]
+fn interfaces_refuse_what_a_proxy_cannot_call() {
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape {
+                fn grow(&self, other: Self) -> bool;
+            }
+        )),
+        "interface methods cannot name `Self`",
+    );
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape {
+                fn copy(&self) -> Option<Self>;
+            }
+        )),
+        "interface methods cannot name `Self`",
+    );
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape<T> {
+                fn get(&self) -> u8;
+            }
+        )),
+        "an interface cannot be generic",
+    );
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape {
+                async fn area(&self) -> f64;
+            }
+        )),
+        "`async fn` interface methods are not supported",
+    );
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape {
+                fn name(&self) -> &str;
+            }
+        )),
+        "return `String` instead of `&str`",
+    );
+    assert_one_error(
+        interface_model(quote!(
+            unsafe trait Shape {}
+        )),
+        "an interface is not `unsafe`",
+    );
+    assert_one_error(
+        interface_model(quote!(impl Shape for Square {})),
+        "`#[uactor::interface]` goes on the trait definition",
+    );
+    assert_one_error(
+        interface_model(quote!(
+            struct Square;
+        )),
+        "`#[uactor::interface]` goes on a trait",
+    );
+}
+
+#[test]
+fn interface_expansion_names_only_qualified_paths() {
+    let output = expand_interface(
+        TokenStream::new(),
+        quote! {
+            pub trait Feline {
+                fn greet(&self) -> String;
+                fn pid(&self) -> u32;
+            }
+        },
+    );
+    let file: syn::File = syn::parse2(output.clone()).expect("the output is Rust");
+    // The trait, the proxy, its twin and one `const _`.
+    assert_eq!(file.items.len(), 4);
+    let text = output.to_string();
+    assert!(text.contains("pub struct FelineProxy"));
+    assert!(text.contains("impl < A : Feline + :: uactor :: __private :: Actor > :: uactor :: __private :: Dispatch < A > for FelineProxy"));
+    assert_eq!(
+        text.matches("pub fn pid (").count(),
+        2,
+        "the interface's `pid` on the proxy and the twin"
+    );
+    assert_no_prelude_names(output);
+}
+
+#[test]
+fn an_actors_impl_of_an_interface_converts_and_registers() {
+    let output = expand(
+        TokenStream::new(),
+        quote!(impl animals::Feline for cats::Cat { fn greet(&self) -> String { todo!() } }),
+    );
+    let text = output.to_string();
+    assert!(
+        text.contains(
+            "impl :: core :: convert :: From < cats :: CatProxy > for animals :: FelineProxy"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("InterfaceImpl :: of :: < cats :: Cat , animals :: FelineProxy > ()"),
+        "{text}"
+    );
+    assert_no_prelude_names(output);
+}
+
+#[test]
+fn an_actors_impl_of_an_interface_takes_no_options() {
+    let output = expand(
+        quote!(proxies(Data)),
+        quote!(impl Feline for Cat { #[uactor(skip)] fn greet(&self) {} }),
+    );
+    let errors = expansion_errors(&output);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].contains("`proxies` goes on the actor's inherent impl block"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].contains("go on the trait's methods"),
+        "{errors:#?}"
+    );
+    let output = expand(
+        TokenStream::new(),
+        quote!(
+            impl<T> Feline for Cat<T> {}
+        ),
+    );
+    assert!(
+        expansion_errors(&output)[0].contains("an actor's impl of an interface cannot be generic")
+    );
+    let output = expand(TokenStream::new(), quote!(impl Feline<u8> for Cat {}));
+    assert!(expansion_errors(&output)[0].contains("an interface cannot be generic"));
 }

@@ -1,0 +1,340 @@
+//! Interfaces (the seed's inheritance): a trait marked
+//! `#[uactor::interface]` gets a proxy that reaches any actor whose impl of
+//! the trait is marked `#[uactor::actor]`.
+//!
+//! On the wire, an interface call is a request to the actor (object 0) for
+//! the reserved method [`INTERFACE_METHOD`], whose payload is the envelope
+//! `(interface id, method index, encoded arguments)`: the interface id is a
+//! hash of the trait's path ([`interface_id`]) and the index is the
+//! method's position among the trait's methods. The actor's generated
+//! `dispatch` hands that method to [`dispatch_interface`], which finds the
+//! actor's impl of the interface in [`INTERFACES`], the list the linker
+//! assembles from every `#[uactor::actor] impl Trait for Type`.
+//!
+//! This module knows nothing of the traits themselves: the generated code
+//! implements [`Interface`] and [`Dispatch`] for each interface proxy.
+
+use std::any::{Any, TypeId};
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use linkme::distributed_slice;
+use serde::de::{DeserializeOwned, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uactor_core::{Actor, Call, Error, Result};
+
+use crate::async_result::{AsyncResult, CallFuture};
+use crate::client::Client;
+use crate::object::Token;
+
+/// The method index that carries interface calls; an actor's own methods
+/// are numbered below it.
+pub const INTERFACE_METHOD: u16 = u16::MAX;
+
+/// The id of the interface whose trait is at `path` (its module path and
+/// name): the 64-bit FNV-1a hash of the path, computed at compile time.
+pub const fn interface_id(path: &str) -> u64 {
+    let bytes = path.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut position = 0;
+    while position < bytes.len() {
+        hash ^= bytes[position] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        position += 1;
+    }
+    hash
+}
+
+/// An interface proxy, as `#[uactor::interface]` generates it.
+pub trait Interface: Sized {
+    /// The interface's id on the wire: [`interface_id`] of the trait's path.
+    const ID: u64;
+    /// The trait's name, for errors.
+    const NAME: &'static str;
+
+    /// The proxy that reaches the actor `client` is connected to through
+    /// this interface.
+    fn from_target(target: InterfaceTarget) -> Self;
+
+    /// The proxy to the actor `client` is connected to, through this
+    /// interface; it owns the actor when `client` does.
+    fn from_client(client: Client) -> Self {
+        Self::from_target(InterfaceTarget::new(client, Self::ID))
+    }
+}
+
+/// How an actor `A` that implements an interface serves its methods:
+/// implemented by `#[uactor::interface]` for every `A` that implements the
+/// trait.
+pub trait Dispatch<A: Actor>: Interface {
+    /// Runs method `method` of the interface on the actor in `cell`, with
+    /// the arguments encoded in `args`, replying through `call`.
+    fn dispatch(cell: &Arc<A::Cell>, method: u16, args: &[u8], call: &mut Call<'_>) -> Result<()>;
+}
+
+/// A connection to an actor, used through one interface: what an interface
+/// proxy wraps.
+#[derive(Clone)]
+pub struct InterfaceTarget {
+    client: Client,
+    interface: u64,
+}
+
+impl InterfaceTarget {
+    /// `client`'s actor, through interface `interface`.
+    pub fn new(client: Client, interface: u64) -> Self {
+        InterfaceTarget { client, interface }
+    }
+
+    /// The connection to the actor.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The interface's id.
+    pub fn interface(&self) -> u64 {
+        self.interface
+    }
+
+    /// The envelope of a call to method `method` with `args`.
+    fn envelope<A: Serialize>(&self, method: u16, args: &A) -> Result<(u64, u16, Bytes<'static>)> {
+        let mut encoded = Vec::new();
+        self.client.codec().encode(args, &mut encoded)?;
+        Ok((self.interface, method, Bytes(Cow::Owned(encoded))))
+    }
+
+    /// Calls method `method` of the interface and waits for its result.
+    pub fn call<A: Serialize, R: DeserializeOwned>(&self, method: u16, args: &A) -> Result<R> {
+        self.client
+            .call(INTERFACE_METHOD, &self.envelope(method, args)?)
+    }
+
+    /// Sends a call to method `method` and returns its handle at once.
+    pub fn start<A: Serialize, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> Result<AsyncResult<R>> {
+        self.client
+            .start(INTERFACE_METHOD, &self.envelope(method, args)?)
+    }
+
+    /// Sends a call to method `method` and returns the future of its result.
+    pub fn call_async<A: Serialize, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> CallFuture<R> {
+        match self.envelope(method, args) {
+            Ok(envelope) => self.client.call_async(INTERFACE_METHOD, &envelope),
+            Err(error) => CallFuture::new(Err(error)),
+        }
+    }
+}
+
+impl fmt::Debug for InterfaceTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterfaceTarget")
+            .field("client", &self.client)
+            .field("interface", &format_args!("{:#018x}", self.interface))
+            .finish()
+    }
+}
+
+/// Encoded arguments inside an envelope: serde bytes, borrowed from the
+/// request when the codec allows it.
+struct Bytes<'a>(Cow<'a, [u8]>);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct BytesVisitor;
+
+        impl<'de> Visitor<'de> for BytesVisitor {
+            type Value = Bytes<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("encoded arguments")
+            }
+
+            fn visit_borrowed_bytes<E: serde::de::Error>(
+                self,
+                bytes: &'de [u8],
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Bytes(Cow::Borrowed(bytes)))
+            }
+
+            fn visit_bytes<E: serde::de::Error>(
+                self,
+                bytes: &[u8],
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Bytes(Cow::Owned(bytes.to_vec())))
+            }
+
+            fn visit_byte_buf<E: serde::de::Error>(
+                self,
+                bytes: Vec<u8>,
+            ) -> std::result::Result<Self::Value, E> {
+                Ok(Bytes(Cow::Owned(bytes)))
+            }
+        }
+
+        deserializer.deserialize_bytes(BytesVisitor)
+    }
+}
+
+/// Decodes an interface proxy `I` from the token of any actor proxy. Whether
+/// the actor implements the interface shows on the first call.
+pub fn deserialize_interface<'de, I: Interface, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<I, D::Error> {
+    let token = Token::deserialize(deserializer)?;
+    Client::from_any_token(token, I::NAME)
+        .map(I::from_client)
+        .map_err(serde::de::Error::custom)
+}
+
+/// An actor, as the implementor of an interface must be: every [`Actor`]
+/// is one. Its own name gives a better error than `Actor`'s.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an actor, so it cannot serve an interface",
+    label = "not an actor",
+    note = "put `#[uactor::actor]` on the type's inherent impl block too: `#[uactor::actor] impl {Self} {{ ... }}`"
+)]
+pub trait InterfaceActor: Actor {}
+
+// Not recommended: the error then names `InterfaceActor` and its advice,
+// instead of listing every actor type of the crate.
+#[diagnostic::do_not_recommend]
+impl<A: Actor> InterfaceActor for A {}
+
+/// One actor type's impl of one interface, as `#[uactor::actor] impl Trait
+/// for Type` registers it.
+pub struct InterfaceImpl {
+    actor: fn() -> TypeId,
+    actor_name: &'static str,
+    interface: u64,
+    interface_name: &'static str,
+    dispatch: fn(&dyn Any, u16, &[u8], &mut Call<'_>) -> Result<()>,
+}
+
+impl InterfaceImpl {
+    /// The registration of actor `A`'s impl of the interface whose proxy is
+    /// `I`.
+    pub const fn of<A: InterfaceActor, I: Dispatch<A>>() -> Self {
+        InterfaceImpl {
+            actor: TypeId::of::<A>,
+            actor_name: A::NAME,
+            interface: I::ID,
+            interface_name: I::NAME,
+            dispatch: dispatch_erased::<A, I>,
+        }
+    }
+
+    /// The actor type's name.
+    pub fn actor(&self) -> &'static str {
+        self.actor_name
+    }
+
+    /// The interface's name.
+    pub fn interface(&self) -> &'static str {
+        self.interface_name
+    }
+}
+
+impl fmt::Debug for InterfaceImpl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterfaceImpl")
+            .field("actor", &self.actor_name)
+            .field("interface", &self.interface_name)
+            .finish()
+    }
+}
+
+fn dispatch_erased<A: Actor, I: Dispatch<A>>(
+    cell: &dyn Any,
+    method: u16,
+    args: &[u8],
+    call: &mut Call<'_>,
+) -> Result<()> {
+    match cell.downcast_ref::<Arc<A::Cell>>() {
+        Some(cell) => I::dispatch(cell, method, args, call),
+        None => Err(Error::protocol(format!(
+            "{} was dispatched a call for another actor type",
+            I::NAME
+        ))),
+    }
+}
+
+/// Every impl of an interface by an actor linked into this binary. The
+/// linker assembles it, as it does the list of actors.
+#[distributed_slice]
+pub static INTERFACES: [InterfaceImpl];
+
+/// The interfaces actor `A` implements (the names of their traits).
+pub fn interfaces_of<A: Actor>() -> Vec<&'static str> {
+    INTERFACES
+        .iter()
+        .filter(|entry| (entry.actor)() == TypeId::of::<A>())
+        .map(|entry| entry.interface_name)
+        .collect()
+}
+
+/// Serves an interface call ([`INTERFACE_METHOD`]) to actor `A`: opens the
+/// envelope and runs the method of the interface it names.
+pub fn dispatch_interface<A: Actor>(cell: &Arc<A::Cell>, call: &mut Call<'_>) -> Result<()> {
+    let (interface, method, Bytes(args)): (u64, u16, Bytes<'_>) = call.args()?;
+    let actor = TypeId::of::<A>();
+    let entry = INTERFACES
+        .iter()
+        .find(|entry| entry.interface == interface && (entry.actor)() == actor)
+        .ok_or_else(|| {
+            let name = INTERFACES
+                .iter()
+                .find(|entry| entry.interface == interface)
+                .map_or_else(
+                    || format!("{interface:#018x}"),
+                    |entry| format!("`{}`", entry.interface_name),
+                );
+            Error::proxy(format!(
+                "{} does not implement the interface {name}: an actor serves an interface once its \
+                 `impl Trait for Type` is marked `#[uactor::actor]`",
+                A::NAME
+            ))
+        })?;
+    (entry.dispatch)(cell, method, &args, call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_ids_are_fnv1a_of_the_path() {
+        // FNV-1a's published test vectors.
+        assert_eq!(interface_id(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(interface_id("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(
+            interface_id("animals::Feline"),
+            interface_id("animals::Canine")
+        );
+    }
+
+    #[test]
+    fn envelopes_round_trip_in_every_codec() {
+        let envelope = (7u64, 3u16, Bytes(Cow::Owned(vec![1, 2, 3])));
+        let mut encoded = Vec::new();
+        uactor_core::CodecId::Postcard
+            .encode(&envelope, &mut encoded)
+            .unwrap();
+        let (interface, method, Bytes(args)): (u64, u16, Bytes<'_>) =
+            uactor_core::CodecId::Postcard.decode(&encoded).unwrap();
+        assert_eq!((interface, method, &*args), (7, 3, &[1u8, 2, 3][..]));
+    }
+}
