@@ -105,7 +105,9 @@
 //! actor serve those methods and gives `From<CatProxy> for FelineProxy`, so
 //! one `Vec<FelineProxy>` holds cats and tigers. The trait's methods cannot
 //! name `Self` in their arguments or results (the proxy does not know which
-//! actor it reaches), and `FelineProxy` must be in scope where the impl is.
+//! actor it reaches). The impl names both proxies by the paths written in
+//! `impl Feline for Cat`, so `FelineProxy` and `CatProxy` must be in scope
+//! there as `Feline` and `Cat` are (import them next to the trait and type).
 //!
 //! ```ignore
 //! #[uactor::interface]
