@@ -43,13 +43,20 @@ uactor::register_transport!("be-tcp", BigEndianTcp);
 
 impl Transport for BigEndianTcp {
     fn listen(&self) -> Result<Box<dyn Listener>> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(|error| Error::io("binding", error))?;
-        let at = listener.local_addr().map_err(|error| Error::io("reading the bound address", error))?;
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(|error| Error::io("binding", error))?;
+        let at = listener
+            .local_addr()
+            .map_err(|error| Error::io("reading the bound address", error))?;
         Ok(Box::new(BigEndianListener { listener, at }))
     }
 
     fn connect(&self, address: &Address) -> Result<Connection> {
-        let Address::Custom { scheme, address: text } = address else {
+        let Address::Custom {
+            scheme,
+            address: text,
+        } = address
+        else {
             return Err(Error::proxy(format!("{SCHEME} cannot reach {address}")));
         };
         let at: SocketAddr = match (scheme.as_str(), text.parse()) {
@@ -70,20 +77,30 @@ struct BigEndianListener {
 
 impl Listener for BigEndianListener {
     fn address(&self) -> Address {
-        Address::Custom { scheme: SCHEME.to_owned(), address: self.at.to_string() }
+        Address::Custom {
+            scheme: SCHEME.to_owned(),
+            address: self.at.to_string(),
+        }
     }
 
     /// Returns at once with the stream: the host authenticates each
     /// connection on its own thread, so nothing may be read here.
     fn accept(&mut self) -> Result<Connection> {
-        let (stream, _) = self.listener.accept().map_err(|error| Error::io("accepting", error))?;
+        let (stream, _) = self
+            .listener
+            .accept()
+            .map_err(|error| Error::io("accepting", error))?;
         split(stream)
     }
 }
 
 fn split(stream: TcpStream) -> Result<Connection> {
-    stream.set_nodelay(true).map_err(|error| Error::io("setting nodelay", error))?;
-    let reading = stream.try_clone().map_err(|error| Error::io("sharing the stream", error))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|error| Error::io("setting nodelay", error))?;
+    let reading = stream
+        .try_clone()
+        .map_err(|error| Error::io("sharing the stream", error))?;
     let reader = BigEndianReader {
         stream: reading,
         prefix: [0; 4],
@@ -92,7 +109,13 @@ fn split(stream: TcpStream) -> Result<Connection> {
         max: u32::MAX,
         timeout: None,
     };
-    Ok(Connection::new(Box::new(reader), Box::new(BigEndianWriter { stream, timeout: None })))
+    Ok(Connection::new(
+        Box::new(reader),
+        Box::new(BigEndianWriter {
+            stream,
+            timeout: None,
+        }),
+    ))
 }
 
 struct BigEndianReader {
@@ -108,17 +131,30 @@ struct BigEndianReader {
 
 impl BigEndianReader {
     fn read_some(&mut self, into_frame: bool) -> Result<()> {
-        let target =
-            if into_frame { &mut self.frame[self.filled - 4..] } else { &mut self.prefix[self.filled..] };
+        let target = if into_frame {
+            &mut self.frame[self.filled - 4..]
+        } else {
+            &mut self.prefix[self.filled..]
+        };
         match self.stream.read(target) {
             Ok(0) if self.filled == 0 => Err(Error::Closed),
-            Ok(0) => Err(Error::io("reading a frame", io::ErrorKind::UnexpectedEof.into())),
+            Ok(0) => Err(Error::io(
+                "reading a frame",
+                io::ErrorKind::UnexpectedEof.into(),
+            )),
             Ok(read) => {
                 self.filled += read;
                 Ok(())
             }
-            Err(error) if matches!(error.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                Err(Error::Timeout { after: self.timeout.unwrap_or_default() })
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(Error::Timeout {
+                    after: self.timeout.unwrap_or_default(),
+                })
             }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
             Err(error) => Err(Error::io("reading a frame", error)),
@@ -135,10 +171,15 @@ impl FrameRead for BigEndianReader {
         // A uactor frame is at least its 24-byte header, and its own length
         // field counts what follows the field: check before allocating.
         if size < 24 {
-            return Err(Error::protocol(format!("a frame of {size} bytes is shorter than a header")));
+            return Err(Error::protocol(format!(
+                "a frame of {size} bytes is shorter than a header"
+            )));
         }
         if size - 4 > self.max {
-            return Err(Error::FrameTooLarge { size: u64::from(size - 4), max: u64::from(self.max) });
+            return Err(Error::FrameTooLarge {
+                size: u64::from(size - 4),
+                max: u64::from(self.max),
+            });
         }
         let total = 4 + size as usize;
         if self.frame.len() != size as usize {
@@ -152,7 +193,9 @@ impl FrameRead for BigEndianReader {
     }
 
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        self.stream.set_read_timeout(timeout).map_err(|error| Error::io("setting a timeout", error))?;
+        self.stream
+            .set_read_timeout(timeout)
+            .map_err(|error| Error::io("setting a timeout", error))?;
         self.timeout = timeout;
         Ok(())
     }
@@ -173,16 +216,20 @@ impl FrameWrite for BigEndianWriter {
         let mut bytes = Vec::with_capacity(4 + frame.len());
         bytes.extend_from_slice(&size.to_be_bytes());
         bytes.extend_from_slice(frame);
-        self.stream.write_all(&bytes).map_err(|error| match error.kind() {
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-                Error::Timeout { after: self.timeout.unwrap_or_default() }
-            }
-            _ => Error::io("writing a frame", error),
-        })
+        self.stream
+            .write_all(&bytes)
+            .map_err(|error| match error.kind() {
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
+                    after: self.timeout.unwrap_or_default(),
+                },
+                _ => Error::io("writing a frame", error),
+            })
     }
 
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        self.stream.set_write_timeout(timeout).map_err(|error| Error::io("setting a timeout", error))?;
+        self.stream
+            .set_write_timeout(timeout)
+            .map_err(|error| Error::io("setting a timeout", error))?;
         self.timeout = timeout;
         Ok(())
     }

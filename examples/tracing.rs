@@ -31,7 +31,9 @@ impl Greeter {
 /// event and one when each span closes (with its busy and idle times).
 fn install_subscriber() {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(std::io::stdout().is_terminal())
         .init();

@@ -17,7 +17,10 @@ pub struct Counter {
 impl Counter {
     /// Starts at `start`.
     pub fn new(start: i64) -> Self {
-        Counter { n: start, log: Vec::new() }
+        Counter {
+            n: start,
+            log: Vec::new(),
+        }
     }
 
     /// Adds `by` and returns the new value.
@@ -33,7 +36,11 @@ impl Counter {
 
     /// A user error travels as a value.
     pub fn checked_div(&self, by: i64) -> Result<i64, String> {
-        if by == 0 { Err("division by zero".to_string()) } else { Ok(self.n / by) }
+        if by == 0 {
+            Err("division by zero".to_string())
+        } else {
+            Ok(self.n / by)
+        }
     }
 
     /// Panics when asked to.
@@ -121,7 +128,10 @@ impl Marker {
 pub fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
-            let state = stat.rsplit(')').next().and_then(|rest| rest.split_whitespace().next());
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next());
             state != Some("Z") && state != Some("X")
         }
         Err(_) => false,
@@ -142,7 +152,10 @@ pub fn wait_gone(pid: u32, limit: Duration) -> Option<Duration> {
 
 /// Sends SIGKILL to `pid`, a process this test started.
 pub fn kill9(pid: u32) {
-    let status = Command::new("kill").args(["-9", &pid.to_string()]).status().expect("run kill");
+    let status = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("run kill");
     assert!(status.success(), "kill -9 {pid} failed");
 }
 
@@ -321,7 +334,11 @@ impl Holder {
     }
 
     /// Keeps `list` and pushes `value` through it; returns it.
-    pub fn relay(&mut self, list: uactor::ListProxy<i64>, value: i64) -> uactor::Result<uactor::ListProxy<i64>> {
+    pub fn relay(
+        &mut self,
+        list: uactor::ListProxy<i64>,
+        value: i64,
+    ) -> uactor::Result<uactor::ListProxy<i64>> {
         list.push(value)?;
         self.list = Some(list.clone());
         Ok(list)
@@ -344,7 +361,10 @@ pub struct Nest {
 impl Nest {
     /// Spawns its first child, starting at `start`.
     pub fn new(start: i64) -> uactor::Result<Self> {
-        Ok(Nest { first: Counter::spawn(start)?, more: Vec::new() })
+        Ok(Nest {
+            first: Counter::spawn(start)?,
+            more: Vec::new(),
+        })
     }
 
     /// The child it spawned at start.

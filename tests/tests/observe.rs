@@ -52,11 +52,22 @@ fn stats_count_calls_and_panics_and_are_not_a_method() {
         watched.touch().unwrap();
     }
     assert!(matches!(watched.explode(), Err(Error::Remote { .. })));
-    assert_eq!(watched.stats().unwrap(), "the actor's own", "the actor's method wins on the proxy");
+    assert_eq!(
+        watched.stats().unwrap(),
+        "the actor's own",
+        "the actor's method wins on the proxy"
+    );
     let stats = uactor::stats(&watched).unwrap();
     assert_eq!(stats.pid, watched.pid());
-    assert_eq!(stats.calls, 7, "five touches, one panic, one `stats` method: {stats:?}");
-    assert_eq!((stats.errors, stats.panics, stats.in_flight), (0, 1, 0), "{stats:?}");
+    assert_eq!(
+        stats.calls, 7,
+        "five touches, one panic, one `stats` method: {stats:?}"
+    );
+    assert_eq!(
+        (stats.errors, stats.panics, stats.in_flight),
+        (0, 1, 0),
+        "{stats:?}"
+    );
     assert_eq!(stats.connections, 1, "the owner's: {stats:?}");
     assert!(stats.uptime > Duration::ZERO);
     let later = uactor::stats(&watched).unwrap();
@@ -67,7 +78,10 @@ fn stats_count_calls_and_panics_and_are_not_a_method() {
 #[test]
 fn stats_see_async_calls_in_flight_and_resident_memory_grow() {
     let watched = Watched::spawn().unwrap();
-    let before = uactor::stats(&watched).unwrap().resident_memory.expect("Linux reports VmRSS");
+    let before = uactor::stats(&watched)
+        .unwrap()
+        .resident_memory
+        .expect("Linux reports VmRSS");
     let lingering = watched.linger(2_000).unwrap();
     let stats = uactor::stats(&watched).unwrap();
     assert_eq!(stats.in_flight, 1, "{stats:?}");
@@ -75,7 +89,10 @@ fn stats_see_async_calls_in_flight_and_resident_memory_grow() {
     assert_eq!(uactor::stats(&watched).unwrap().in_flight, 0);
     watched.allocate(64).unwrap();
     let after = uactor::stats(&watched).unwrap().resident_memory.unwrap();
-    assert!(after >= before + (60 << 20), "resident memory grew from {before} to {after} bytes");
+    assert!(
+        after >= before + (60 << 20),
+        "resident memory grew from {before} to {after} bytes"
+    );
 }
 
 #[test]
@@ -83,17 +100,25 @@ fn actors_lists_what_this_process_owns_and_how_it_ended() {
     let first = Watched::spawn().unwrap();
     let second = Watched::spawn().unwrap();
     let state = |pid: u32| {
-        uactor::actors().into_iter().find(|actor| actor.pid == pid).map(|actor| (actor.name, actor.state))
+        uactor::actors()
+            .into_iter()
+            .find(|actor| actor.pid == pid)
+            .map(|actor| (actor.name, actor.state))
     };
     let (name, running) = state(first.pid()).expect("listed");
     assert!(name.ends_with("::Watched"), "{name}");
     assert_eq!(running, ActorState::Running);
-    assert_eq!(state(second.pid()).map(|(_, state)| state), Some(ActorState::Running));
+    assert_eq!(
+        state(second.pid()).map(|(_, state)| state),
+        Some(ActorState::Running)
+    );
 
     first.shutdown().unwrap();
     assert_eq!(
         state(first.pid()).map(|(_, state)| state),
-        Some(ActorState::Exited { status: Exit::Code(0) })
+        Some(ActorState::Exited {
+            status: Exit::Code(0)
+        })
     );
 
     tests::kill9(second.pid());
@@ -104,21 +129,31 @@ fn actors_lists_what_this_process_owns_and_how_it_ended() {
     }
     assert_eq!(
         state(second.pid()).map(|(_, state)| state),
-        Some(ActorState::Exited { status: Exit::Signal(9) })
+        Some(ActorState::Exited {
+            status: Exit::Signal(9)
+        })
     );
 
     let pids = (first.pid(), second.pid());
     drop((first, second));
-    assert_eq!((state(pids.0), state(pids.1)), (None, None), "dropped owners are not listed");
+    assert_eq!(
+        (state(pids.0), state(pids.1)),
+        (None, None),
+        "dropped owners are not listed"
+    );
 }
 
 #[test]
 fn a_proxy_that_does_not_own_its_actor_is_not_listed() {
     let owner = Watched::spawn().unwrap();
     // The process tree's key: the one the owner holds.
-    let reference = uactor::connect_with::<Watched>(&owner.address(), &uactor::Options::new()).unwrap();
+    let reference =
+        uactor::connect_with::<Watched>(&owner.address(), &uactor::Options::new()).unwrap();
     assert_eq!(reference.touch().unwrap(), 1);
-    let listed = uactor::actors().into_iter().filter(|actor| actor.pid == owner.pid()).count();
+    let listed = uactor::actors()
+        .into_iter()
+        .filter(|actor| actor.pid == owner.pid())
+        .count();
     assert_eq!(listed, 1);
 }
 
@@ -135,7 +170,10 @@ pub mod tracing_across_processes {
 
     impl std::io::Write for Capture {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            PRINTED.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(bytes);
+            PRINTED
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(bytes);
             Ok(bytes.len())
         }
 
@@ -156,7 +194,8 @@ pub mod tracing_across_processes {
     uactor::on_actor_start!(install);
 
     fn printed() -> String {
-        String::from_utf8_lossy(&PRINTED.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+        String::from_utf8_lossy(&PRINTED.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_owned()
     }
 
     /// An actor whose process records what its fmt layer prints.
@@ -192,7 +231,10 @@ pub mod tracing_across_processes {
             .lines()
             .find(|line| line.contains("call{") && line.contains("method=\"hello\""))
             .unwrap_or_else(|| panic!("no call span closed in the caller:\n{caller}"));
-        let (trace_id, span_id) = (field(call, "trace_id").unwrap(), field(call, "span_id").unwrap());
+        let (trace_id, span_id) = (
+            field(call, "trace_id").unwrap(),
+            field(call, "span_id").unwrap(),
+        );
         assert_eq!(trace_id.len(), 16, "{call}");
 
         let actor = traced.printed().unwrap();

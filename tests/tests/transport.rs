@@ -25,11 +25,15 @@ fn certificate() -> &'static (String, String) {
 
 fn serving_tls() -> Tls {
     let (cert, key) = certificate();
-    Tls::new().identity_pem(cert, key).expect("the generated identity is valid")
+    Tls::new()
+        .identity_pem(cert, key)
+        .expect("the generated identity is valid")
 }
 
 fn calling_tls() -> Tls {
-    Tls::new().trust_pem(&certificate().0).expect("the generated certificate is valid")
+    Tls::new()
+        .trust_pem(&certificate().0)
+        .expect("the generated certificate is valid")
 }
 
 fn loopback() -> SocketAddr {
@@ -47,11 +51,16 @@ fn ipc() -> Options {
 }
 
 fn tcp() -> Options {
-    Options::new().transport(Transport::Tcp(loopback())).authkey(KEY)
+    Options::new()
+        .transport(Transport::Tcp(loopback()))
+        .authkey(KEY)
 }
 
 fn tls() -> Options {
-    Options::new().transport(Transport::Tcp(loopback())).authkey(KEY).tls(serving_tls())
+    Options::new()
+        .transport(Transport::Tcp(loopback()))
+        .authkey(KEY)
+        .tls(serving_tls())
 }
 
 fn connecting(options: &Options) -> Options {
@@ -68,9 +77,19 @@ fn calls_values_user_errors_and_panics(options: Options) {
     for i in 1..=50 {
         assert_eq!(counter.add(1).unwrap(), 10 + i);
     }
-    assert_eq!(counter.checked_div(0).unwrap(), Err("division by zero".to_owned()));
-    assert!(matches!(counter.explode("boom".into()), Err(Error::Remote { .. })));
-    assert_eq!(counter.get().unwrap(), 60, "the actor kept serving after the panic");
+    assert_eq!(
+        counter.checked_div(0).unwrap(),
+        Err("division by zero".to_owned())
+    );
+    assert!(matches!(
+        counter.explode("boom".into()),
+        Err(Error::Remote { .. })
+    ));
+    assert_eq!(
+        counter.get().unwrap(),
+        60,
+        "the actor kept serving after the panic"
+    );
 }
 
 fn a_mebibyte_crosses_whole(options: Options) {
@@ -97,7 +116,9 @@ fn threads_pipeline_on_one_connection(options: Options) {
 fn the_async_twin_answers(options: Options) {
     let counter = Counter::spawn_with(&options, 1).unwrap();
     let twin = counter.to_async();
-    let sum = futures::executor::block_on(async { twin.add(2).await.unwrap() + twin.add(3).await.unwrap() });
+    let sum = futures::executor::block_on(async {
+        twin.add(2).await.unwrap() + twin.add(3).await.unwrap()
+    });
     assert_eq!(sum, 3 + 6);
 }
 
@@ -108,7 +129,10 @@ fn death_is_reported_with_the_signal(options: Options) {
         // The status is waited for briefly; a loaded machine may report it
         // unknown (tests/death.rs checks it exactly).
         Err(Error::ActorDied { status }) => {
-            assert!(matches!(status, uactor::Exit::Signal(6) | uactor::Exit::Unknown), "{status}")
+            assert!(
+                matches!(status, uactor::Exit::Signal(6) | uactor::Exit::Unknown),
+                "{status}"
+            )
         }
         other => panic!("expected ActorDied, got {other:?}"),
     }
@@ -121,7 +145,11 @@ fn a_connected_proxy_is_a_reference(options: Options) {
     assert_eq!(remote.pid(), owner.pid());
     assert_eq!(remote.add(1).unwrap(), 6);
     drop(remote);
-    assert_eq!(owner.add(1).unwrap(), 7, "dropping a reference does not end the actor");
+    assert_eq!(
+        owner.add(1).unwrap(),
+        7,
+        "dropping a reference does not end the actor"
+    );
     let pid = owner.pid();
     owner.shutdown().unwrap();
     assert!(wait_gone(pid, Duration::from_secs(5)).is_some());
@@ -138,7 +166,9 @@ pub struct Shelf {
 impl Shelf {
     /// Holds 1, 2, 3.
     pub fn new() -> Self {
-        Shelf { items: uactor::Shared::new(vec![1, 2, 3]) }
+        Shelf {
+            items: uactor::Shared::new(vec![1, 2, 3]),
+        }
     }
 
     /// The list, as a proxy.
@@ -164,7 +194,11 @@ fn result_proxies_and_proxies_passed_to_actors(options: Options) {
     assert_eq!(items.to_vec().unwrap(), vec![1, 2, 3, 4]);
     assert_eq!(shelf.sum().unwrap(), 10, "the list stayed in the actor");
     let counter = Counter::spawn_with(&options, 1).unwrap();
-    assert_eq!(shelf.add_to(counter.clone(), 5).unwrap().unwrap(), 6, "the proxy worked in the other actor");
+    assert_eq!(
+        shelf.add_to(counter.clone(), 5).unwrap().unwrap(),
+        6,
+        "the proxy worked in the other actor"
+    );
     assert_eq!(counter.get().unwrap(), 6);
 }
 
@@ -191,12 +225,19 @@ over_each_transport!(
 
 #[test]
 fn addresses_name_their_transport_and_parse_back() {
-    let cases: [(Options, &str); 4] =
-        [(local(), "local:/"), (ipc(), "local:/"), (tcp(), "tcp://127.0.0.1:"), (tls(), "tls://127.0.0.1:")];
+    let cases: [(Options, &str); 4] = [
+        (local(), "local:/"),
+        (ipc(), "local:/"),
+        (tcp(), "tcp://127.0.0.1:"),
+        (tls(), "tls://127.0.0.1:"),
+    ];
     for (options, prefix) in cases {
         let counter = Counter::spawn_with(&options, 0).unwrap();
         let text = counter.address().to_string();
-        assert!(text.starts_with(prefix), "{text} should start with {prefix}");
+        assert!(
+            text.starts_with(prefix),
+            "{text} should start with {prefix}"
+        );
         assert!(!text.ends_with(":0"), "port 0 is resolved: {text}");
         assert_eq!(text.parse::<Address>().unwrap(), counter.address());
     }
@@ -224,7 +265,10 @@ fn tcp_without_an_authkey_is_refused_with_a_clear_error() {
 fn a_wrong_key_is_auth_and_the_actor_keeps_serving() {
     let owner = Counter::spawn_with(&tcp(), 1).unwrap();
     for _ in 0..3 {
-        assert!(matches!(Counter::connect(&owner.address(), b"wrong"), Err(Error::Auth { .. })));
+        assert!(matches!(
+            Counter::connect(&owner.address(), b"wrong"),
+            Err(Error::Auth { .. })
+        ));
     }
     let right = Counter::connect(&owner.address(), KEY).unwrap();
     assert_eq!(right.add(1).unwrap(), 2);
@@ -235,7 +279,9 @@ fn a_wrong_key_is_auth_and_the_actor_keeps_serving() {
 /// actor to close it; returns what it answered.
 fn hostile(at: SocketAddr, bytes: &[u8], then_close: bool) -> Vec<u8> {
     let mut stream = TcpStream::connect_timeout(&at, Duration::from_secs(2)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(8)))
+        .unwrap();
     let _ = stream.write_all(bytes);
     if then_close {
         let _ = stream.shutdown(std::net::Shutdown::Write);
@@ -255,7 +301,9 @@ fn hostile_bytes_never_crash_or_stall_the_actor() {
     let mut cut = 40u32.to_le_bytes().to_vec();
     cut.extend_from_slice(&[1, 0, 0, 0, 0]);
     let http = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec();
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let cases: [(&str, Vec<u8>, bool); 5] = [
         ("garbage", garbage, false),
         ("an HTTP request", http, false),
@@ -266,12 +314,25 @@ fn hostile_bytes_never_crash_or_stall_the_actor() {
     for (what, bytes, close) in cases {
         let started = Instant::now();
         let answer = hostile(at, &bytes, close);
-        assert!(started.elapsed() < Duration::from_secs(5), "{what}: the actor held the connection");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{what}: the actor held the connection"
+        );
         // At most one fixed refusal frame (24 bytes), never more.
-        assert!(answer.len() <= 24, "{what}: the actor said {} bytes", answer.len());
+        assert!(
+            answer.len() <= 24,
+            "{what}: the actor said {} bytes",
+            answer.len()
+        );
         let started = Instant::now();
-        assert!(owner.add(1).unwrap() >= 1, "{what}: the actor stopped serving");
-        assert!(started.elapsed() < Duration::from_millis(500), "{what}: a call waited");
+        assert!(
+            owner.add(1).unwrap() >= 1,
+            "{what}: the actor stopped serving"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{what}: a call waited"
+        );
     }
     let remote = Counter::connect(&owner.address(), KEY).unwrap();
     assert_eq!(remote.get().unwrap(), 5);
@@ -281,13 +342,17 @@ fn hostile_bytes_never_crash_or_stall_the_actor() {
 fn two_hundred_idle_connections_do_not_delay_a_real_client() {
     let owner = Counter::spawn_with(&tcp(), 0).unwrap();
     let at = tcp_address(&owner);
-    let idle: Vec<TcpStream> =
-        (0..200).map(|_| TcpStream::connect_timeout(&at, Duration::from_secs(2)).unwrap()).collect();
+    let idle: Vec<TcpStream> = (0..200)
+        .map(|_| TcpStream::connect_timeout(&at, Duration::from_secs(2)).unwrap())
+        .collect();
     let started = Instant::now();
     let client = Counter::connect(&owner.address(), KEY).unwrap();
     assert_eq!(client.add(1).unwrap(), 1);
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(1), "a login behind 200 idle peers took {took:?}");
+    assert!(
+        took < Duration::from_secs(1),
+        "a login behind 200 idle peers took {took:?}"
+    );
     drop(idle);
 }
 
@@ -297,16 +362,25 @@ fn two_hundred_idle_connections_do_not_delay_a_real_client() {
 fn tls_refuses_a_client_that_does_not_trust_the_server() {
     let owner = Counter::spawn_with(&tls(), 0).unwrap();
     let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
-    let stranger = Options::new().authkey(KEY).tls(Tls::new().trust_pem(other.cert.pem()).unwrap());
+    let stranger = Options::new()
+        .authkey(KEY)
+        .tls(Tls::new().trust_pem(other.cert.pem()).unwrap());
     match uactor::connect_with::<Counter>(&owner.address(), &stranger) {
-        Err(Error::Transport { message, .. }) => assert!(message.contains("certificate"), "{message}"),
+        Err(Error::Transport { message, .. }) => {
+            assert!(message.contains("certificate"), "{message}")
+        }
         other => panic!("expected a certificate failure, got {other:?}"),
     }
     // The right roots but the wrong key: TLS passes, the authkey does not.
     let wrong_key = Options::new().authkey(b"wrong").tls(calling_tls());
-    assert!(matches!(uactor::connect_with::<Counter>(&owner.address(), &wrong_key), Err(Error::Auth { .. })));
+    assert!(matches!(
+        uactor::connect_with::<Counter>(&owner.address(), &wrong_key),
+        Err(Error::Auth { .. })
+    ));
     // Plain TCP to a TLS actor is refused too, and the actor goes on.
-    let Address::Tls(at) = owner.address() else { panic!("{}", owner.address()) };
+    let Address::Tls(at) = owner.address() else {
+        panic!("{}", owner.address())
+    };
     assert!(Counter::connect(&Address::Tcp(at), KEY).is_err());
     assert_eq!(owner.add(2).unwrap(), 2);
 }
@@ -318,13 +392,27 @@ fn tls_reads_certificates_from_pem_files() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("actor.crt"), cert).unwrap();
     std::fs::write(dir.join("actor.key"), key).unwrap();
-    let serving = Tls::new().identity_pem_files(dir.join("actor.crt"), dir.join("actor.key")).unwrap();
+    let serving = Tls::new()
+        .identity_pem_files(dir.join("actor.crt"), dir.join("actor.key"))
+        .unwrap();
     let options = tcp().tls(serving);
     let owner = Counter::spawn_with(&options, 3).unwrap();
-    let calling = Options::new().authkey(KEY).tls(Tls::new().trust_pem_file(dir.join("actor.crt")).unwrap());
-    assert_eq!(uactor::connect_with::<Counter>(&owner.address(), &calling).unwrap().get().unwrap(), 3);
+    let calling = Options::new()
+        .authkey(KEY)
+        .tls(Tls::new().trust_pem_file(dir.join("actor.crt")).unwrap());
+    assert_eq!(
+        uactor::connect_with::<Counter>(&owner.address(), &calling)
+            .unwrap()
+            .get()
+            .unwrap(),
+        3
+    );
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(Tls::new().identity_pem_files(dir.join("missing.crt"), dir.join("missing.key")).is_err());
+    assert!(
+        Tls::new()
+            .identity_pem_files(dir.join("missing.crt"), dir.join("missing.key"))
+            .is_err()
+    );
 }
 
 // ---- ipc-channel -----------------------------------------------------------
@@ -334,10 +422,22 @@ fn an_ipc_child_that_dies_before_connecting_does_not_hang_spawn() {
     for mode in ["exit", "panic", "fail"] {
         let started = Instant::now();
         let result = Fragile::spawn_with(&ipc(), mode.to_owned());
-        assert!(matches!(result, Err(Error::Spawn { .. })), "{mode}: {result:?}");
-        assert!(started.elapsed() < Duration::from_secs(5), "{mode}: spawn took {:?}", started.elapsed());
+        assert!(
+            matches!(result, Err(Error::Spawn { .. })),
+            "{mode}: {result:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{mode}: spawn took {:?}",
+            started.elapsed()
+        );
     }
-    assert!(Fragile::spawn_with(&ipc(), "fine".to_owned()).unwrap().ping().unwrap());
+    assert!(
+        Fragile::spawn_with(&ipc(), "fine".to_owned())
+            .unwrap()
+            .ping()
+            .unwrap()
+    );
 }
 
 #[test]
@@ -362,12 +462,21 @@ fn bincode_actors_work_and_a_codec_mismatch_is_named() {
         assert_eq!(owner.echo(payload.clone()).unwrap(), payload);
         match Counter::connect(&owner.address(), KEY) {
             Err(Error::Codec { message }) => {
-                assert!(message.contains("mismatch") && message.contains("Bincode"), "{message}")
+                assert!(
+                    message.contains("mismatch") && message.contains("Bincode"),
+                    "{message}"
+                )
             }
             other => panic!("expected a codec mismatch, got {other:?}"),
         }
         let same = Options::new().authkey(KEY).codec(CodecId::Bincode);
-        assert_eq!(uactor::connect_with::<Counter>(&owner.address(), &same).unwrap().get().unwrap(), 2);
+        assert_eq!(
+            uactor::connect_with::<Counter>(&owner.address(), &same)
+                .unwrap()
+                .get()
+                .unwrap(),
+            2
+        );
     }
 }
 
@@ -375,22 +484,38 @@ fn bincode_actors_work_and_a_codec_mismatch_is_named() {
 
 #[test]
 fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
-    let server =
-        uactor::Server::bind(&"tcp://127.0.0.1:0".parse().unwrap(), &Options::new().authkey(KEY)).unwrap();
+    let server = uactor::Server::bind(
+        &"tcp://127.0.0.1:0".parse().unwrap(),
+        &Options::new().authkey(KEY),
+    )
+    .unwrap();
     let address = server.address();
     let serving = std::thread::spawn(move || server.run(Shelf::new()));
     let client = Shelf::connect(&address, KEY).unwrap();
     assert_eq!(client.pid(), std::process::id());
     let items = client.items().unwrap();
     items.push(4).unwrap();
-    assert_eq!(client.sum().unwrap(), 10, "a result proxy from a served actor works");
-    assert!(matches!(Shelf::connect(&address, b"wrong"), Err(Error::Auth { .. })));
+    assert_eq!(
+        client.sum().unwrap(),
+        10,
+        "a result proxy from a served actor works"
+    );
+    assert!(matches!(
+        Shelf::connect(&address, b"wrong"),
+        Err(Error::Auth { .. })
+    ));
     client.shutdown().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while !serving.is_finished() {
-        assert!(Instant::now() < deadline, "serve did not return after shutdown");
+        assert!(
+            Instant::now() < deadline,
+            "serve did not return after shutdown"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     serving.join().unwrap().unwrap();
-    assert!(matches!(uactor::serve::<Counter>(&address, b"", Counter::new(0)), Err(Error::Auth { .. })));
+    assert!(matches!(
+        uactor::serve::<Counter>(&address, b"", Counter::new(0)),
+        Err(Error::Auth { .. })
+    ));
 }

@@ -24,11 +24,18 @@ struct Hosts {
 }
 
 fn ip(args: &[&str]) -> Result<(), String> {
-    let output = Command::new("ip").args(args).output().map_err(|error| format!("ip {args:?}: {error}"))?;
+    let output = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|error| format!("ip {args:?}: {error}"))?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim()))
+        Err(format!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
     }
 }
 
@@ -48,8 +55,24 @@ impl Hosts {
         ip(&["link", "add", link, "type", "veth", "peer", "name", &peer])?;
         ip(&["link", "set", link, "netns", server])?;
         ip(&["link", "set", &peer, "netns", client])?;
-        ip(&["-n", server, "addr", "add", &format!("{SERVER}/24"), "dev", link])?;
-        ip(&["-n", client, "addr", "add", &format!("{CLIENT}/24"), "dev", &peer])?;
+        ip(&[
+            "-n",
+            server,
+            "addr",
+            "add",
+            &format!("{SERVER}/24"),
+            "dev",
+            link,
+        ])?;
+        ip(&[
+            "-n",
+            client,
+            "addr",
+            "add",
+            &format!("{CLIENT}/24"),
+            "dev",
+            &peer,
+        ])?;
         for (namespace, device) in [(server, link.as_str()), (client, peer.as_str())] {
             ip(&["-n", namespace, "link", "set", "lo", "up"])?;
             ip(&["-n", namespace, "link", "set", device, "up"])?;
@@ -131,15 +154,29 @@ fn an_actor_on_one_host_serves_a_client_on_another() {
     let server = hosts.run(&server_namespace, &["serve", &address]).unwrap();
     let server_pid = server.id();
     let listening = line_from(server, "LISTENING", Duration::from_secs(20));
-    assert_eq!(listening.as_deref(), Some(format!("LISTENING {address}").as_str()));
+    assert_eq!(
+        listening.as_deref(),
+        Some(format!("LISTENING {address}").as_str())
+    );
 
     let client = hosts.run(&client_namespace, &["call", &address]).unwrap();
-    let result = line_from(client, "RESULT", Duration::from_secs(20)).expect("the client printed its result");
-    assert_eq!(result, format!("RESULT 42 {server_pid} {}", 1 << 20), "the call crossed to the other host");
+    let result = line_from(client, "RESULT", Duration::from_secs(20))
+        .expect("the client printed its result");
+    assert_eq!(
+        result,
+        format!("RESULT 42 {server_pid} {}", 1 << 20),
+        "the call crossed to the other host"
+    );
     let client = hosts.children.last_mut().unwrap();
-    assert!(exits_within(client, Duration::from_secs(10)), "the client ended cleanly");
+    assert!(
+        exits_within(client, Duration::from_secs(10)),
+        "the client ended cleanly"
+    );
     let server = hosts.children.first_mut().unwrap();
-    assert!(exits_within(server, Duration::from_secs(10)), "serve returned after the client's shutdown");
+    assert!(
+        exits_within(server, Duration::from_secs(10)),
+        "serve returned after the client's shutdown"
+    );
 }
 
 fn is_root() -> bool {

@@ -40,7 +40,9 @@ impl TransportRegistration {
 
 impl fmt::Debug for TransportRegistration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportRegistration").field("scheme", &self.scheme).finish()
+        f.debug_struct("TransportRegistration")
+            .field("scheme", &self.scheme)
+            .finish()
     }
 }
 
@@ -50,5 +52,7 @@ pub static TRANSPORTS: [TransportRegistration];
 
 /// The registration named `scheme`.
 pub(crate) fn find(scheme: &str) -> Option<&'static TransportRegistration> {
-    TRANSPORTS.iter().find(|registration| registration.scheme == scheme)
+    TRANSPORTS
+        .iter()
+        .find(|registration| registration.scheme == scheme)
 }

@@ -99,18 +99,32 @@ pub(crate) fn listen(boot: &Boot) -> Result<(Box<dyn Listener>, Endpoint)> {
             let dir = PrivateDir::create()?;
             let others = uactor_core::Transport::listen(&LocalSocket::new(dir.path()))?;
             let owner = uactor_transport::ipc_channel::connect(server)?;
-            Ok((Box::new(IpcListener { owner: Some(owner), others }), Endpoint { dir: Some(dir) }))
+            Ok((
+                Box::new(IpcListener {
+                    owner: Some(owner),
+                    others,
+                }),
+                Endpoint { dir: Some(dir) },
+            ))
         }
         #[cfg(feature = "tcp")]
-        Boot::Tcp { at } => Ok((Box::new(uactor_transport::tcp::listen(*at)?), Endpoint::default())),
+        Boot::Tcp { at } => Ok((
+            Box::new(uactor_transport::tcp::listen(*at)?),
+            Endpoint::default(),
+        )),
         #[cfg(feature = "tls")]
         Boot::Tls { at, tls } => {
             remember_tls(tls);
-            Ok((Box::new(uactor_transport::tls::listen(*at, tls)?), Endpoint::default()))
+            Ok((
+                Box::new(uactor_transport::tls::listen(*at, tls)?),
+                Endpoint::default(),
+            ))
         }
         Boot::Custom { scheme } => {
             let registration = crate::custom::find(scheme).ok_or_else(|| {
-                Error::spawn(format!("no transport is registered as `{scheme}` in this binary"))
+                Error::spawn(format!(
+                    "no transport is registered as `{scheme}` in this binary"
+                ))
             })?;
             Ok((registration.make().listen()?, Endpoint::default()))
         }
@@ -118,30 +132,49 @@ pub(crate) fn listen(boot: &Boot) -> Result<(Box<dyn Listener>, Endpoint)> {
 }
 
 /// A listener for an address given by the user (`uactor::serve`).
-pub(crate) fn listen_at(address: &Address, options: &Options) -> Result<(Box<dyn Listener>, Endpoint)> {
+pub(crate) fn listen_at(
+    address: &Address,
+    options: &Options,
+) -> Result<(Box<dyn Listener>, Endpoint)> {
     match address {
         #[cfg(feature = "local-socket")]
-        Address::Local(path) => Ok((uactor_transport::local_socket::listen_at(path)?, Endpoint::default())),
+        Address::Local(path) => Ok((
+            uactor_transport::local_socket::listen_at(path)?,
+            Endpoint::default(),
+        )),
         #[cfg(feature = "tcp")]
         Address::Tcp(at) => {
             #[cfg(feature = "tls")]
             if let Some(tls) = &options.tls {
                 remember_tls(tls);
-                return Ok((Box::new(uactor_transport::tls::listen(*at, tls)?), Endpoint::default()));
+                return Ok((
+                    Box::new(uactor_transport::tls::listen(*at, tls)?),
+                    Endpoint::default(),
+                ));
             }
-            Ok((Box::new(uactor_transport::tcp::listen(*at)?), Endpoint::default()))
+            Ok((
+                Box::new(uactor_transport::tcp::listen(*at)?),
+                Endpoint::default(),
+            ))
         }
         #[cfg(feature = "tls")]
         Address::Tls(at) => {
             let tls = options.tls.as_ref().ok_or_else(|| {
-                Error::spawn(format!("serving at {address} needs Options::tls with a certificate and key"))
+                Error::spawn(format!(
+                    "serving at {address} needs Options::tls with a certificate and key"
+                ))
             })?;
             remember_tls(tls);
-            Ok((Box::new(uactor_transport::tls::listen(*at, tls)?), Endpoint::default()))
+            Ok((
+                Box::new(uactor_transport::tls::listen(*at, tls)?),
+                Endpoint::default(),
+            ))
         }
         Address::Custom { scheme, .. } => {
             let registration = crate::custom::find(scheme).ok_or_else(|| {
-                Error::spawn(format!("no transport is registered as `{scheme}` in this binary"))
+                Error::spawn(format!(
+                    "no transport is registered as `{scheme}` in this binary"
+                ))
             })?;
             Ok((registration.make().listen()?, Endpoint::default()))
         }
@@ -243,10 +276,16 @@ pub(crate) fn rendezvous(options: &Options) -> Result<Rendezvous> {
                     let _ = sender.send(server.accept());
                 })
                 .map_err(|error| Error::io("starting the ipc-channel accept thread", error))?;
-            let boot = Boot::IpcChannel { server: name.clone() };
+            let boot = Boot::IpcChannel {
+                server: name.clone(),
+            };
             return Ok(Rendezvous {
                 boot: Some(boot),
-                ipc: Some(IpcPending { name, accepted, done: false }),
+                ipc: Some(IpcPending {
+                    name,
+                    accepted,
+                    done: false,
+                }),
             });
         }
         #[cfg(feature = "tcp")]
@@ -259,7 +298,9 @@ pub(crate) fn rendezvous(options: &Options) -> Result<Rendezvous> {
             }
             tcp_boot(*at, options)?
         }
-        Transport::Custom(custom) => Boot::Custom { scheme: custom.scheme.to_owned() },
+        Transport::Custom(custom) => Boot::Custom {
+            scheme: custom.scheme.to_owned(),
+        },
     };
     Ok(Rendezvous {
         boot: Some(boot),
@@ -279,7 +320,10 @@ fn tcp_boot(at: SocketAddr, options: &Options) -> Result<Boot> {
             ));
         }
         remember_tls(tls);
-        return Ok(Boot::Tls { at, tls: tls.clone() });
+        return Ok(Boot::Tls {
+            at,
+            tls: tls.clone(),
+        });
     }
     let _ = options;
     Ok(Boot::Tcp { at })
@@ -316,7 +360,9 @@ impl Rendezvous {
                     }
                     Err(RecvTimeoutError::Disconnected) => {
                         pending.done = true;
-                        return Err(Error::spawn("the ipc-channel accept thread ended without a link"));
+                        return Err(Error::spawn(
+                            "the ipc-channel accept thread ended without a link",
+                        ));
                     }
                     Err(RecvTimeoutError::Timeout) => {}
                 }

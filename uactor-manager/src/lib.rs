@@ -55,28 +55,31 @@ mod trace;
 pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
 pub use bootstrap::serve_if_spawned;
 pub use builtins::{
-    DictProxy, Event, EventProxy, Expose, ListProxy, Shared, Typed, Value, ValueProxy, proxy, typeid,
+    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard,
+    Lock, LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
 };
 pub use builtins::{
-    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard, Lock,
-    LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
+    DictProxy, Event, EventProxy, Expose, ListProxy, Shared, Typed, Value, ValueProxy, proxy,
+    typeid,
 };
 pub use client::{Client, ProxyClient};
 pub use custom::{TRANSPORTS, TransportRegistration};
 pub use endpoint::{connect, connect_with};
 pub use host::{ActorManager, Host, HostSettings};
 pub use interface::{
-    Dispatch, INTERFACE_METHOD, INTERFACES, Interface, InterfaceActor, InterfaceImpl, InterfaceTarget,
-    deserialize_interface, dispatch_interface, interface_id, interfaces_of,
+    Dispatch, INTERFACE_METHOD, INTERFACES, Interface, InterfaceActor, InterfaceImpl,
+    InterfaceTarget, deserialize_interface, dispatch_interface, interface_id, interfaces_of,
 };
 pub use linkme;
 pub use method::{Method, Target};
 pub use object::{ObjectRef, Served, Token, expose, hosted_address, hosted_objects};
-pub use owned::{ActorInfo, ActorState, actors};
 pub use options::{CustomTransport, DEFAULT_RESTART_PERIOD, Options, Restart, Transport};
+pub use owned::{ActorInfo, ActorState, actors};
 pub use pool::Pool;
 pub use registry::{ACTORS, Registration};
-pub use remote::{CUSTOM_PROXIES, CustomProxy, Remote, custom_typeids, deserialize_remote, typeid_of};
+pub use remote::{
+    CUSTOM_PROXIES, CustomProxy, Remote, custom_typeids, deserialize_remote, typeid_of,
+};
 pub use runtime::{sleep, spawn_blocking, spawn_task};
 pub use serve::{Server, serve};
 pub use spawn::spawn_actor;

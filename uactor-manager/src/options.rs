@@ -109,7 +109,9 @@ impl CustomTransport {
 
 impl fmt::Debug for CustomTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CustomTransport").field("scheme", &self.scheme).finish_non_exhaustive()
+        f.debug_struct("CustomTransport")
+            .field("scheme", &self.scheme)
+            .finish_non_exhaustive()
     }
 }
 

@@ -18,7 +18,11 @@ pub struct Registration {
 impl Registration {
     /// The registration of `A`.
     pub const fn of<A: Actor>() -> Self {
-        Registration { name: A::NAME, serve: crate::host::serve_spawned::<A>, method_name: A::method_name }
+        Registration {
+            name: A::NAME,
+            serve: crate::host::serve_spawned::<A>,
+            method_name: A::method_name,
+        }
     }
 
     /// The stable name a spawned process is told.
@@ -33,7 +37,9 @@ impl Registration {
 
 impl fmt::Debug for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registration").field("name", &self.name).finish()
+        f.debug_struct("Registration")
+            .field("name", &self.name)
+            .finish()
     }
 }
 

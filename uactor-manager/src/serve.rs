@@ -57,7 +57,12 @@ impl Server {
             }
         };
         let (listener, endpoint) = endpoint::listen_at(address, options)?;
-        Ok(Server { listener: ListenerBox(listener), endpoint, authkey, options: options.clone() })
+        Ok(Server {
+            listener: ListenerBox(listener),
+            endpoint,
+            authkey,
+            options: options.clone(),
+        })
     }
 
     /// Where clients connect (with port 0 resolved).

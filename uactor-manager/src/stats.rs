@@ -115,7 +115,9 @@ impl Counters {
 /// This process's resident memory in bytes, from `/proc/self/status`.
 pub(crate) fn resident_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find_map(|line| line.strip_prefix("VmRSS:"))?;
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))?;
     let kilobytes: u64 = line.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kilobytes * 1024)
 }
@@ -131,10 +133,15 @@ mod tests {
             counters.received();
         }
         counters.answered();
-        counters.failed(&Error::Remote { message: "boom".into() });
+        counters.failed(&Error::Remote {
+            message: "boom".into(),
+        });
         counters.failed(&Error::protocol("no such method"));
         let stats = counters.snapshot(2);
-        assert_eq!((stats.calls, stats.errors, stats.panics, stats.in_flight), (3, 1, 1, 1));
+        assert_eq!(
+            (stats.calls, stats.errors, stats.panics, stats.in_flight),
+            (3, 1, 1, 1)
+        );
         assert_eq!(stats.connections, 2);
         assert_eq!(stats.pid, std::process::id());
     }

@@ -85,8 +85,10 @@ mod enabled {
             hasher.write_u32(std::process::id());
             hasher.finish()
         });
-        let mut z =
-            seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut z = seed.wrapping_add(
+            NEXT.fetch_add(1, Ordering::Relaxed)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        );
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         (z ^ (z >> 31)).max(1)
@@ -108,7 +110,10 @@ mod enabled {
     impl Scope {
         fn enter(span: Span, context: Option<Context>) -> Scope {
             let previous = CURRENT.with(|current| current.replace(context.or(current.get())));
-            Scope { span: span.entered(), previous }
+            Scope {
+                span: span.entered(),
+                previous,
+            }
         }
 
         /// The span, to record more fields in.
@@ -130,7 +135,9 @@ mod enabled {
 
     impl std::fmt::Debug for Scope {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("Scope").field("previous", &self.previous).finish()
+            f.debug_struct("Scope")
+                .field("previous", &self.previous)
+                .finish()
         }
     }
 
@@ -165,8 +172,13 @@ mod enabled {
             Some(name) => span.record("method", name),
             None => span.record("method", method),
         };
-        let trace_id = CURRENT.with(Cell::get).map_or_else(new_id, |context| context.trace_id);
-        let context = Context { trace_id, span_id: new_id() };
+        let trace_id = CURRENT
+            .with(Cell::get)
+            .map_or_else(new_id, |context| context.trace_id);
+        let context = Context {
+            trace_id,
+            span_id: new_id(),
+        };
         span.record("trace_id", hex(context.trace_id));
         span.record("span_id", hex(context.span_id));
         Scope::enter(span, Some(context))
@@ -197,8 +209,10 @@ mod enabled {
             span.record("object", header.object);
             span.record("method", header.method);
         }
-        let context =
-            Context { trace_id: caller.map_or_else(new_id, |caller| caller.trace_id), span_id: new_id() };
+        let context = Context {
+            trace_id: caller.map_or_else(new_id, |caller| caller.trace_id),
+            span_id: new_id(),
+        };
         span.record("trace_id", hex(context.trace_id));
         if let Some(caller) = caller {
             span.record("parent_id", hex(caller.span_id));
@@ -237,7 +251,11 @@ mod enabled {
                 let _entered = span.enter();
                 deferred()
             };
-            Box::pin(InContext { future, span, context })
+            Box::pin(InContext {
+                future,
+                span,
+                context,
+            })
         })
     }
 
@@ -274,12 +292,21 @@ mod enabled {
 
         #[test]
         fn a_context_round_trips_through_a_request() {
-            let context = Context { trace_id: 0x0123_4567_89ab_cdef, span_id: 42 };
+            let context = Context {
+                trace_id: 0x0123_4567_89ab_cdef,
+                span_id: 42,
+            };
             let mut payload = Vec::new();
             let flags = write(context, &mut payload);
             payload.extend_from_slice(b"args");
-            let header = Header { flags, ..Header::new(uactor_core::frame::Kind::Request, 1) };
-            assert_eq!(super::super::split(header, &payload), (Some(context), &b"args"[..]));
+            let header = Header {
+                flags,
+                ..Header::new(uactor_core::frame::Kind::Request, 1)
+            };
+            assert_eq!(
+                super::super::split(header, &payload),
+                (Some(context), &b"args"[..])
+            );
         }
 
         #[test]
@@ -299,17 +326,29 @@ mod tests {
     #[test]
     fn an_unflagged_payload_is_all_arguments() {
         let header = Header::new(Kind::Request, 1);
-        assert_eq!(split(header, b"0123456789abcdefargs"), (None, &b"0123456789abcdefargs"[..]));
+        assert_eq!(
+            split(header, b"0123456789abcdefargs"),
+            (None, &b"0123456789abcdefargs"[..])
+        );
     }
 
     #[test]
     fn a_flagged_payload_starts_with_its_context() {
-        let header = Header { flags: FLAG_TRACE_CONTEXT, ..Header::new(Kind::Request, 1) };
+        let header = Header {
+            flags: FLAG_TRACE_CONTEXT,
+            ..Header::new(Kind::Request, 1)
+        };
         let mut payload = 7u64.to_le_bytes().to_vec();
         payload.extend_from_slice(&9u64.to_le_bytes());
         payload.extend_from_slice(b"args");
         let (context, arguments) = split(header, &payload);
-        assert_eq!(context, Some(Context { trace_id: 7, span_id: 9 }));
+        assert_eq!(
+            context,
+            Some(Context {
+                trace_id: 7,
+                span_id: 9
+            })
+        );
         assert_eq!(arguments, b"args");
         assert_eq!(split(header, b"short"), (None, &b"short"[..]));
     }

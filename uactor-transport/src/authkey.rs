@@ -20,7 +20,9 @@ impl Authkey {
     pub fn new(bytes: impl AsRef<[u8]>) -> Result<Self> {
         let bytes = bytes.as_ref();
         if bytes.is_empty() {
-            return Err(Error::auth("an empty authkey protects nothing; pass a secret"));
+            return Err(Error::auth(
+                "an empty authkey protects nothing; pass a secret",
+            ));
         }
         Ok(Authkey(bytes.to_vec()))
     }

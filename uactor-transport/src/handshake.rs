@@ -65,7 +65,9 @@ pub fn client(
     send(connection, Kind::Hello, &Hello::new(codec).to_bytes())?;
 
     let server_nonce: [u8; NONCE_LEN] = match expect(connection, Kind::Challenge, NONCE_LEN)? {
-        Some(nonce) => nonce.try_into().map_err(|_| Error::protocol("bad challenge"))?,
+        Some(nonce) => nonce
+            .try_into()
+            .map_err(|_| Error::protocol("bad challenge"))?,
         None => return Err(refused()),
     };
     let client_nonce = nonce()?;
@@ -77,8 +79,14 @@ pub fn client(
     let Some(welcome) = expect(connection, Kind::Welcome, WELCOME_LEN)? else {
         return Err(refused());
     };
-    verify(authkey, SERVER_LABEL, &server_nonce, &client_nonce, &welcome[..MAC_LEN])
-        .map_err(|_| Error::auth("the actor could not prove it knows the authkey"))?;
+    verify(
+        authkey,
+        SERVER_LABEL,
+        &server_nonce,
+        &client_nonce,
+        &welcome[..MAC_LEN],
+    )
+    .map_err(|_| Error::auth("the actor could not prove it knows the authkey"))?;
     let mut pid = [0; 4];
     pid.copy_from_slice(&welcome[MAC_LEN..MAC_LEN + 4]);
     let mut kind = [0; 8];
@@ -94,7 +102,10 @@ pub fn client(
         )));
     }
     end(connection, max_frame)?;
-    Ok(Welcome { pid: u32::from_le_bytes(pid), kind: u64::from_le_bytes(kind) })
+    Ok(Welcome {
+        pid: u32::from_le_bytes(pid),
+        kind: u64::from_le_bytes(kind),
+    })
 }
 
 /// Runs the server side over `connection`: checks the hello and the client's
@@ -115,7 +126,10 @@ pub fn server(
     begin(connection, deadline)?;
     let result = serve(connection, authkey, accepted, welcome);
     if let Err(error) = &result {
-        if !matches!(error, Error::Timeout { .. } | Error::Closed | Error::Transport { .. }) {
+        if !matches!(
+            error,
+            Error::Timeout { .. } | Error::Closed | Error::Transport { .. }
+        ) {
             // One fixed answer, whatever went wrong; the peer learns nothing else.
             let _ = send(connection, Kind::Refused, &[]);
         }
@@ -146,10 +160,17 @@ fn serve(
     if response.len() != MAC_LEN + NONCE_LEN {
         return Err(Error::auth("a malformed response to the challenge"));
     }
-    let client_nonce: [u8; NONCE_LEN] =
-        response[MAC_LEN..].try_into().map_err(|_| Error::auth("a malformed response"))?;
-    verify(authkey, CLIENT_LABEL, &server_nonce, &client_nonce, &response[..MAC_LEN])
-        .map_err(|_| Error::auth("a client presented a wrong authkey"))?;
+    let client_nonce: [u8; NONCE_LEN] = response[MAC_LEN..]
+        .try_into()
+        .map_err(|_| Error::auth("a malformed response"))?;
+    verify(
+        authkey,
+        CLIENT_LABEL,
+        &server_nonce,
+        &client_nonce,
+        &response[..MAC_LEN],
+    )
+    .map_err(|_| Error::auth("a client presented a wrong authkey"))?;
 
     let mut answer = [0u8; WELCOME_LEN];
     answer[..MAC_LEN].copy_from_slice(&tag(authkey, SERVER_LABEL, &server_nonce, &client_nonce)?);
@@ -178,11 +199,15 @@ fn end(connection: &mut Connection, max_frame: u32) -> Result<()> {
 }
 
 fn refused() -> Error {
-    Error::auth("the actor refused the connection (wrong authkey, or another protocol version or codec)")
+    Error::auth(
+        "the actor refused the connection (wrong authkey, or another protocol version or codec)",
+    )
 }
 
 fn send(connection: &mut Connection, kind: Kind, payload: &[u8]) -> Result<()> {
-    connection.writer.write_frame(&frame::encode(Header::new(kind, 0), payload))
+    connection
+        .writer
+        .write_frame(&frame::encode(Header::new(kind, 0), payload))
 }
 
 /// Reads one frame of `kind`; anything else is a protocol error.
@@ -242,8 +267,16 @@ fn tag(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8]) -> Result<
 }
 
 /// Checks `presented` in constant time.
-fn verify(authkey: &Authkey, label: &[u8], server: &[u8], client: &[u8], presented: &[u8]) -> Result<()> {
-    mac(authkey, label, server, client)?.verify_slice(presented).map_err(|_| Error::auth("wrong tag"))
+fn verify(
+    authkey: &Authkey,
+    label: &[u8],
+    server: &[u8],
+    client: &[u8],
+    presented: &[u8],
+) -> Result<()> {
+    mac(authkey, label, server, client)?
+        .verify_slice(presented)
+        .map_err(|_| Error::auth("wrong tag"))
 }
 
 #[cfg(test)]

@@ -27,7 +27,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender, IpcSharedMemory, OpaqueIpcSender};
+use ipc_channel::ipc::{
+    self, IpcOneShotServer, IpcReceiver, IpcSender, IpcSharedMemory, OpaqueIpcSender,
+};
 use ipc_channel::{IpcError, TryRecvError};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -54,16 +56,18 @@ impl fmt::Debug for Rendezvous {
 
 /// Makes a one-shot server; the name goes to the child.
 pub fn rendezvous() -> Result<(Rendezvous, String)> {
-    let (server, name) =
-        IpcOneShotServer::new().map_err(|error| Error::io("making an ipc-channel one-shot server", error))?;
+    let (server, name) = IpcOneShotServer::new()
+        .map_err(|error| Error::io("making an ipc-channel one-shot server", error))?;
     Ok((Rendezvous { server }, name))
 }
 
 impl Rendezvous {
     /// Waits, without a bound, for the child to connect; run it on a thread.
     pub fn accept(self) -> Result<Connection> {
-        let (incoming, opening) =
-            self.server.accept().map_err(|error| ipc_error("accepting the child", error))?;
+        let (incoming, opening) = self
+            .server
+            .accept()
+            .map_err(|error| ipc_error("accepting the child", error))?;
         let Some(reply) = opening.reply else {
             return Err(Error::Closed);
         };
@@ -86,7 +90,9 @@ pub fn connect(name: &str) -> Result<Connection> {
     let sender = IpcSender::<Opening>::connect(name.to_owned())
         .map_err(|error| Error::io("connecting to the parent's ipc-channel server", error))?;
     sender
-        .send(Opening { reply: Some(reply.to_opaque()) })
+        .send(Opening {
+            reply: Some(reply.to_opaque()),
+        })
         .map_err(|error| ipc_error("sending to the parent", error))?;
     Ok(link(incoming, sender.to_opaque()))
 }
@@ -107,9 +113,9 @@ fn ipc_error(context: &str, error: IpcError) -> Error {
     match error {
         IpcError::Disconnected => Error::Closed,
         IpcError::Io(error) => Error::io(context, error),
-        IpcError::SerializationError(error) => {
-            Error::protocol(format!("{context}: an ipc-channel message that does not decode: {error}"))
-        }
+        IpcError::SerializationError(error) => Error::protocol(format!(
+            "{context}: an ipc-channel message that does not decode: {error}"
+        )),
     }
 }
 
@@ -140,7 +146,10 @@ enum Message {
 }
 
 mod borrowed_bytes {
-    pub(super) fn serialize<S: serde::Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: serde::Serializer>(
+        bytes: &&[u8],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_bytes(bytes)
     }
 }
@@ -148,7 +157,10 @@ mod borrowed_bytes {
 struct FrameBytes(Vec<u8>);
 
 impl Serialize for FrameBytes {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         serializer.serialize_bytes(&self.0)
     }
 }
@@ -164,7 +176,10 @@ impl<'de> Deserialize<'de> for FrameBytes {
             fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> std::result::Result<FrameBytes, E> {
                 Ok(FrameBytes(bytes.to_vec()))
             }
-            fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> std::result::Result<FrameBytes, E> {
+            fn visit_byte_buf<E: de::Error>(
+                self,
+                bytes: Vec<u8>,
+            ) -> std::result::Result<FrameBytes, E> {
                 Ok(FrameBytes(bytes))
             }
         }
@@ -182,11 +197,17 @@ struct IpcReader {
 impl FrameRead for IpcReader {
     fn read_frame(&mut self) -> Result<&[u8]> {
         let received = match self.timeout {
-            None => self.incoming.recv().map_err(|error| ipc_error("receiving a frame", error))?,
-            Some(after) => self.incoming.try_recv_timeout(after).map_err(|error| match error {
-                TryRecvError::Empty => Error::Timeout { after },
-                TryRecvError::IpcError(error) => ipc_error("receiving a frame", error),
-            })?,
+            None => self
+                .incoming
+                .recv()
+                .map_err(|error| ipc_error("receiving a frame", error))?,
+            Some(after) => self
+                .incoming
+                .try_recv_timeout(after)
+                .map_err(|error| match error {
+                    TryRecvError::Empty => Error::Timeout { after },
+                    TryRecvError::IpcError(error) => ipc_error("receiving a frame", error),
+                })?,
         };
         let bytes: &[u8] = match &received {
             Message::Inline(bytes) => &bytes.0,
@@ -228,7 +249,9 @@ impl FrameWrite for IpcWriter {
         } else {
             Outgoing::Inline(frame)
         };
-        sender.send(message).map_err(|error| ipc_error("sending a frame", error))
+        sender
+            .send(message)
+            .map_err(|error| ipc_error("sending a frame", error))
     }
 
     fn set_timeout(&mut self, _timeout: Option<Duration>) -> Result<()> {
@@ -259,8 +282,14 @@ mod tests {
             assert_eq!(child.reader.read_frame().unwrap(), &frame[..]);
         }
 
-        parent.reader.set_timeout(Some(Duration::from_millis(20))).unwrap();
-        assert!(matches!(parent.reader.read_frame(), Err(Error::Timeout { .. })));
+        parent
+            .reader
+            .set_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        assert!(matches!(
+            parent.reader.read_frame(),
+            Err(Error::Timeout { .. })
+        ));
         drop(child);
         assert!(matches!(parent.reader.read_frame(), Err(Error::Closed)));
 

@@ -28,7 +28,10 @@ impl Tcp {
     /// A transport that listens at `bind`; connections give up after
     /// `connect_timeout` when the host does not answer.
     pub fn new(bind: SocketAddr, connect_timeout: Duration) -> Self {
-        Tcp { bind, connect_timeout }
+        Tcp {
+            bind,
+            connect_timeout,
+        }
     }
 }
 
@@ -40,15 +43,17 @@ impl Transport for Tcp {
     fn connect(&self, address: &Address) -> Result<Connection> {
         match address {
             Address::Tcp(at) => connect(*at, self.connect_timeout),
-            other => Err(Error::proxy(format!("the TCP transport cannot reach {other}"))),
+            other => Err(Error::proxy(format!(
+                "the TCP transport cannot reach {other}"
+            ))),
         }
     }
 }
 
 /// Listens at `at`.
 pub fn listen(at: SocketAddr) -> Result<TcpActorListener> {
-    let listener =
-        TcpListener::bind(at).map_err(|error| Error::io(format!("listening at tcp://{at}"), error))?;
+    let listener = TcpListener::bind(at)
+        .map_err(|error| Error::io(format!("listening at tcp://{at}"), error))?;
     let local = listener
         .local_addr()
         .map_err(|error| Error::io(format!("reading the address bound at tcp://{at}"), error))?;
@@ -59,7 +64,9 @@ pub fn listen(at: SocketAddr) -> Result<TcpActorListener> {
 pub fn connect_stream(at: SocketAddr, timeout: Duration) -> Result<TcpStream> {
     let stream = TcpStream::connect_timeout(&at, timeout)
         .map_err(|error| Error::io(format!("connecting to tcp://{at}"), error))?;
-    stream.set_nodelay(true).map_err(|error| Error::io("setting TCP_NODELAY", error))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|error| Error::io("setting TCP_NODELAY", error))?;
     Ok(stream)
 }
 
@@ -103,7 +110,10 @@ impl TcpActorListener {
                             | io::ErrorKind::ConnectionReset
                     ) => {}
                 Err(error) => {
-                    return Err(Error::io(format!("accepting at tcp://{}", self.local), error));
+                    return Err(Error::io(
+                        format!("accepting at tcp://{}", self.local),
+                        error,
+                    ));
                 }
             }
         }
@@ -160,7 +170,9 @@ mod tests {
     fn frames_cross_loopback_and_port_zero_is_resolved() {
         let mut listener = listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let address = listener.address();
-        let Address::Tcp(at) = address else { panic!("{address}") };
+        let Address::Tcp(at) = address else {
+            panic!("{address}")
+        };
         assert_ne!(at.port(), 0);
         let server = thread::spawn(move || {
             let mut connection = listener.accept().unwrap();

@@ -78,9 +78,13 @@ impl Tls {
         let certificates = CertificateDer::pem_slice_iter(chain.as_ref())
             .map(|certificate| certificate.map(|der| der.as_ref().to_vec()))
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|error| tls_error(format!("the certificate chain is not valid PEM: {error}")))?;
+            .map_err(|error| {
+                tls_error(format!("the certificate chain is not valid PEM: {error}"))
+            })?;
         if certificates.is_empty() {
-            return Err(tls_error("the certificate chain holds no PEM `CERTIFICATE`"));
+            return Err(tls_error(
+                "the certificate chain holds no PEM `CERTIFICATE`",
+            ));
         }
         let key = PrivateKeyDer::from_pem_slice(key.as_ref())
             .map_err(|error| tls_error(format!("no PEM private key found: {error}")))?;
@@ -91,7 +95,11 @@ impl Tls {
     }
 
     /// [`identity_pem`](Self::identity_pem) from two files.
-    pub fn identity_pem_files(self, chain: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Self> {
+    pub fn identity_pem_files(
+        self,
+        chain: impl AsRef<Path>,
+        key: impl AsRef<Path>,
+    ) -> Result<Self> {
         let chain = read_file(chain.as_ref())?;
         let key = read_file(key.as_ref())?;
         self.identity_pem(chain, key)
@@ -103,8 +111,9 @@ impl Tls {
         let mut material = self.material;
         let before = material.roots.len();
         for certificate in CertificateDer::pem_slice_iter(certificates.as_ref()) {
-            let certificate = certificate
-                .map_err(|error| tls_error(format!("a trusted certificate is not valid PEM: {error}")))?;
+            let certificate = certificate.map_err(|error| {
+                tls_error(format!("a trusted certificate is not valid PEM: {error}"))
+            })?;
             material.roots.push(certificate.as_ref().to_vec());
         }
         if material.roots.len() == before {
@@ -122,8 +131,9 @@ impl Tls {
     /// The name the server's certificate must be valid for (a DNS name or
     /// an IP address); without it, the IP address connected to.
     pub fn server_name(self, name: &str) -> Result<Self> {
-        ServerName::try_from(name.to_owned())
-            .map_err(|error| tls_error(format!("`{name}` is not a DNS name or IP address: {error}")))?;
+        ServerName::try_from(name.to_owned()).map_err(|error| {
+            tls_error(format!("`{name}` is not a DNS name or IP address: {error}"))
+        })?;
         let mut material = self.material;
         material.server_name = Some(name.to_owned());
         Ok(Tls::from_material(material))
@@ -135,7 +145,10 @@ impl Tls {
     }
 
     fn from_material(material: Material) -> Self {
-        Tls { material, built: Arc::default() }
+        Tls {
+            material,
+            built: Arc::default(),
+        }
     }
 
     /// The rustls server configuration (TLS 1.3, ring).
@@ -164,14 +177,21 @@ impl Tls {
         };
         let key = PrivateKeyDer::try_from(key.clone())
             .map_err(|error| tls_error(format!("the private key is not usable: {error}")))?;
-        let chain = self.material.chain.iter().map(|der| CertificateDer::from(der.clone())).collect();
+        let chain = self
+            .material
+            .chain
+            .iter()
+            .map(|der| CertificateDer::from(der.clone()))
+            .collect();
         let config = ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
             .map_err(|error| tls_error(error.to_string()))?
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .map_err(|error| {
-                tls_error(format!("the certificate and key do not make an identity: {error}"))
+                tls_error(format!(
+                    "the certificate and key do not make an identity: {error}"
+                ))
             })?;
         Ok(Arc::new(config))
     }
@@ -179,7 +199,11 @@ impl Tls {
     fn build_client(&self) -> std::result::Result<Arc<ClientConfig>, Error> {
         // With no roots of its own, a process trusts its own identity: the
         // case of an owner connecting to the actor it spawned with it.
-        let roots = if self.material.roots.is_empty() { &self.material.chain } else { &self.material.roots };
+        let roots = if self.material.roots.is_empty() {
+            &self.material.chain
+        } else {
+            &self.material.roots
+        };
         if roots.is_empty() {
             return Err(tls_error(
                 "connecting over TLS needs the server's certificate or its CA: Tls::trust_pem or trust_pem_file",
@@ -189,7 +213,9 @@ impl Tls {
         for root in roots {
             store
                 .add(CertificateDer::from(root.clone()))
-                .map_err(|error| tls_error(format!("a trusted certificate is not usable: {error}")))?;
+                .map_err(|error| {
+                    tls_error(format!("a trusted certificate is not usable: {error}"))
+                })?;
         }
         let config = ClientConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
@@ -211,13 +237,18 @@ impl Tls {
 /// Serialized whole, key included, for a spawned actor's private bootstrap
 /// channel; never send it anywhere else.
 impl Serialize for Tls {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         self.material.serialize(serializer)
     }
 }
 
 impl<'de> Deserialize<'de> for Tls {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         Material::deserialize(deserializer).map(Tls::from_material)
     }
 }
@@ -249,7 +280,10 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 fn tls_error(message: impl Into<String>) -> Error {
-    Error::Transport { message: format!("TLS: {}", message.into()), source: None }
+    Error::Transport {
+        message: format!("TLS: {}", message.into()),
+        source: None,
+    }
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
@@ -259,7 +293,10 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// Listens at `at` and serves TLS with `tls`'s identity.
 pub fn listen(at: SocketAddr, tls: &Tls) -> Result<TlsListener> {
     let config = tls.server_config()?;
-    Ok(TlsListener { inner: tcp::listen(at)?, config })
+    Ok(TlsListener {
+        inner: tcp::listen(at)?,
+        config,
+    })
 }
 
 /// Opens a TLS connection to `at`, verifying the server with `tls`. The TLS
@@ -267,9 +304,13 @@ pub fn listen(at: SocketAddr, tls: &Tls) -> Result<TlsListener> {
 pub fn connect(at: SocketAddr, tls: &Tls, timeout: Duration) -> Result<Connection> {
     let config = tls.client_config()?;
     let name = tls.server_name_for(at.ip())?;
-    let session = ClientConnection::new(config, name).map_err(|error| tls_error(error.to_string()))?;
+    let session =
+        ClientConnection::new(config, name).map_err(|error| tls_error(error.to_string()))?;
     let stream = tcp::connect_stream(at, timeout)?;
-    Ok(framing::connection(TlsSocket::new(stream, rustls::Connection::Client(session))))
+    Ok(framing::connection(TlsSocket::new(
+        stream,
+        rustls::Connection::Client(session),
+    )))
 }
 
 /// A TCP listener whose connections speak TLS.
@@ -289,7 +330,10 @@ impl Listener for TlsListener {
             let stream = self.inner.accept_stream()?;
             // Only allocates the session; no byte is read here.
             if let Ok(session) = ServerConnection::new(Arc::clone(&self.config)) {
-                return Ok(framing::connection(TlsSocket::new(stream, rustls::Connection::Server(session))));
+                return Ok(framing::connection(TlsSocket::new(
+                    stream,
+                    rustls::Connection::Server(session),
+                )));
             }
         }
     }
@@ -317,7 +361,10 @@ impl TlsSocket {
         session.set_buffer_limit(None);
         TlsSocket {
             stream,
-            state: Mutex::new(State { session, pending: Vec::new() }),
+            state: Mutex::new(State {
+                session,
+                pending: Vec::new(),
+            }),
             sending: Mutex::new(Vec::new()),
         }
     }
@@ -410,7 +457,9 @@ impl Socket for TlsSocket {
 
 impl fmt::Debug for TlsSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsSocket").field("stream", &self.stream).finish_non_exhaustive()
+        f.debug_struct("TlsSocket")
+            .field("stream", &self.stream)
+            .finish_non_exhaustive()
     }
 }
 
@@ -432,7 +481,9 @@ mod tests {
         let (cert, key) = self_signed();
         let tls = Tls::new().identity_pem(&cert, &key).unwrap();
         let mut listener = listen("127.0.0.1:0".parse().unwrap(), &tls).unwrap();
-        let Address::Tls(at) = listener.address() else { panic!() };
+        let Address::Tls(at) = listener.address() else {
+            panic!()
+        };
         let server = thread::spawn(move || {
             let connection = listener.accept().unwrap();
             let Connection { mut reader, writer } = connection;
@@ -452,7 +503,10 @@ mod tests {
             // A client with the wrong root fails its handshake; the
             // listener goes on.
             let mut stranger = listener.accept().unwrap();
-            stranger.reader.set_timeout(Some(Duration::from_secs(2))).unwrap();
+            stranger
+                .reader
+                .set_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
             assert!(stranger.reader.read_frame().is_err());
         });
         let client_tls = Tls::new().trust_pem(&cert).unwrap();
@@ -467,16 +521,30 @@ mod tests {
             assert_eq!(client.reader.read_frame().unwrap(), &frame[..]);
         }
         let (other, _) = self_signed();
-        let mut wrong = connect(at, &Tls::new().trust_pem(&other).unwrap(), Duration::from_secs(2)).unwrap();
+        let mut wrong = connect(
+            at,
+            &Tls::new().trust_pem(&other).unwrap(),
+            Duration::from_secs(2),
+        )
+        .unwrap();
         wrong.set_timeout(Some(Duration::from_secs(2))).unwrap();
-        let attempt = wrong.writer.write_frame(&small).and_then(|()| wrong.reader.read_frame().map(|_| ()));
-        assert!(matches!(attempt, Err(Error::Transport { .. })), "{attempt:?}");
+        let attempt = wrong
+            .writer
+            .write_frame(&small)
+            .and_then(|()| wrong.reader.read_frame().map(|_| ()));
+        assert!(
+            matches!(attempt, Err(Error::Transport { .. })),
+            "{attempt:?}"
+        );
         server.join().unwrap();
     }
 
     #[test]
     fn bad_pem_says_what_is_missing() {
-        let error = Tls::new().identity_pem("nothing", "nothing").unwrap_err().to_string();
+        let error = Tls::new()
+            .identity_pem("nothing", "nothing")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("CERTIFICATE"), "{error}");
         let error = Tls::new().client_config().unwrap_err().to_string();
         assert!(error.contains("trust_pem"), "{error}");

@@ -22,8 +22,8 @@ pub use uactor_manager::{Method, Remote};
 
 // The remaining built-in typeids, the dynamic `proxy_as` and iterators.
 pub use uactor_manager::{
-    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard, Lock,
-    LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
+    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard,
+    Lock, LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
 };
 
 /// A proxy to the actor this code runs in (typeid `actor`), to hand out
@@ -35,7 +35,11 @@ where
 {
     let address = uactor_manager::hosted_address()
         .ok_or_else(|| Error::proxy("uactor::this works only inside an actor process"))?;
-    let token = Token { address, object: 0, typeid: "actor".to_owned() };
+    let token = Token {
+        address,
+        object: 0,
+        typeid: "actor".to_owned(),
+    };
     uactor_manager::Client::from_token(token, A::NAME)
         .map(<A::Proxy as uactor_manager::ProxyClient>::from_client)
 }
@@ -89,20 +93,20 @@ pub mod __private {
     pub use std::sync::{Arc, Mutex};
     pub use std::vec::Vec;
     pub use uactor_core::{Actor, Call, Cell, CodecId};
+    pub use uactor_manager::ACTOR_START;
     pub use uactor_manager::Expose;
+    /// How many objects this actor process keeps for proxies (tests check
+    /// that dropped proxies free them).
+    pub use uactor_manager::hosted_objects;
     pub use uactor_manager::{
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
     };
     pub use uactor_manager::{TRANSPORTS, TransportRegistration};
-    /// How many objects this actor process keeps for proxies (tests check
-    /// that dropped proxies free them).
-    pub use uactor_manager::hosted_objects;
-    pub use uactor_manager::ACTOR_START;
     // `#[uactor::remote]`, `#[uactor::interface]` and method handles.
     pub use uactor_manager::{
-        CUSTOM_PROXIES, CustomProxy, Dispatch, INTERFACE_METHOD, INTERFACES, Interface, InterfaceImpl,
-        InterfaceTarget, ObjectRef, Target, custom_typeids, deserialize_interface, deserialize_remote,
-        dispatch_interface, interface_id,
+        CUSTOM_PROXIES, CustomProxy, Dispatch, INTERFACE_METHOD, INTERFACES, Interface,
+        InterfaceImpl, InterfaceTarget, ObjectRef, Target, custom_typeids, deserialize_interface,
+        deserialize_remote, dispatch_interface, interface_id,
     };
 
     use crate::{Error, Result};
@@ -119,15 +123,17 @@ pub mod __private {
         Fut: Future<Output = Result<R>> + 'static,
     {
         let codec = call.codec();
-        call.defer(Box::new(move || -> core::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>>>>> {
-            let future = make();
-            Box::pin(async move {
-                let value = future.await?;
-                let mut out = Vec::new();
-                encode(codec, &value, &mut out)?;
-                Ok(out)
-            })
-        }));
+        call.defer(Box::new(
+            move || -> core::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>>>>> {
+                let future = make();
+                Box::pin(async move {
+                    let value = future.await?;
+                    let mut out = Vec::new();
+                    encode(codec, &value, &mut out)?;
+                    Ok(out)
+                })
+            },
+        ));
     }
 
     /// The typeids every actor can hand out.
@@ -152,7 +158,9 @@ pub mod __private {
     /// The error for a method index the actor does not have (a caller built
     /// against another version of the actor).
     pub fn unknown_method(actor: &'static str, method: u16) -> Error {
-        Error::protocol(format!("{actor} has no method {method}; are both sides built from the same code?"))
+        Error::protocol(format!(
+            "{actor} has no method {method}; are both sides built from the same code?"
+        ))
     }
 
     /// The error for a constructor that returned `Err`.

@@ -35,6 +35,8 @@ fn main() -> uactor::Result<()> {
             println!("RESULT {sum} {} {}", counter.pid(), echoed.len());
             counter.shutdown()
         }
-        other => Err(Error::proxy(format!("unknown role {other:?}: serve or call"))),
+        other => Err(Error::proxy(format!(
+            "unknown role {other:?}: serve or call"
+        ))),
     }
 }

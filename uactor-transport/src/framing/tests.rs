@@ -41,7 +41,10 @@ impl Socket for Scripted {
 }
 
 fn reader(chunks: Vec<Vec<u8>>) -> StreamReader<Scripted> {
-    StreamReader::new(Arc::new(Scripted { chunks: Mutex::new(chunks.into()), ..Default::default() }))
+    StreamReader::new(Arc::new(Scripted {
+        chunks: Mutex::new(chunks.into()),
+        ..Default::default()
+    }))
 }
 
 #[test]
@@ -63,7 +66,10 @@ fn frames_split_across_reads_and_a_timeout_keep_their_place() {
 #[test]
 fn a_huge_length_is_refused_before_allocation() {
     let mut reader = reader(vec![u32::MAX.to_le_bytes().to_vec()]);
-    assert!(matches!(reader.read_frame(), Err(Error::FrameTooLarge { .. })));
+    assert!(matches!(
+        reader.read_frame(),
+        Err(Error::FrameTooLarge { .. })
+    ));
     assert!(reader.buffer.len() <= INITIAL_BUFFER);
 }
 
@@ -77,7 +83,10 @@ fn a_connection_closed_mid_frame_is_a_transport_error() {
 #[test]
 fn the_writer_sends_each_frame_whole() {
     let socket = Arc::new(Scripted::default());
-    let mut writer = StreamWriter { socket: Arc::clone(&socket), timeout: None };
+    let mut writer = StreamWriter {
+        socket: Arc::clone(&socket),
+        timeout: None,
+    };
     let frame = frame::encode(Header::new(Kind::Reply, 9), b"xyz");
     writer.write_frame(&frame).unwrap();
     assert_eq!(*socket.written.lock().unwrap(), frame);

@@ -10,8 +10,15 @@ const WELCOME: Welcome = Welcome { pid: 77, kind: 5 };
 fn run(client_key: &[u8], server_key: &[u8]) -> (Result<Welcome>, Result<CodecId>) {
     let (mut a, mut b) = memory::pair();
     let server_key = Authkey::new(server_key).unwrap();
-    let server = thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, WELCOME, LIMIT, 1024));
-    let client = client(&mut a, &Authkey::new(client_key).unwrap(), CodecId::Postcard, LIMIT, 1024);
+    let server =
+        thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, WELCOME, LIMIT, 1024));
+    let client = client(
+        &mut a,
+        &Authkey::new(client_key).unwrap(),
+        CodecId::Postcard,
+        LIMIT,
+        1024,
+    );
     (client, server.join().unwrap())
 }
 
@@ -34,7 +41,14 @@ fn a_silent_peer_is_dropped_at_the_deadline() {
     let (_silent, mut b) = memory::pair();
     let key = Authkey::new(b"key").unwrap();
     let started = std::time::Instant::now();
-    let result = server(&mut b, &key, CodecId::Postcard, WELCOME, Duration::from_millis(50), 1024);
+    let result = server(
+        &mut b,
+        &key,
+        CodecId::Postcard,
+        WELCOME,
+        Duration::from_millis(50),
+        1024,
+    );
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
     assert!(started.elapsed() < Duration::from_secs(1));
 }
@@ -43,7 +57,9 @@ fn a_silent_peer_is_dropped_at_the_deadline() {
 fn a_stranger_gets_one_fixed_refusal() {
     let (mut a, mut b) = memory::pair();
     let key = Authkey::new(b"key").unwrap();
-    a.writer.write_frame(&frame::encode(Header::new(Kind::Hello, 0), b"GET / HT")).unwrap();
+    a.writer
+        .write_frame(&frame::encode(Header::new(Kind::Hello, 0), b"GET / HT"))
+        .unwrap();
     let result = server(&mut b, &key, CodecId::Postcard, WELCOME, LIMIT, 1024);
     assert!(matches!(result, Err(Error::Protocol { .. })));
     let (header, payload) = Header::parse(a.reader.read_frame().unwrap()).unwrap();
@@ -61,27 +77,46 @@ fn a_codec_mismatch_is_named_to_an_authenticated_client_only() {
     let (mut a, mut b) = memory::pair();
     let key = Authkey::new(b"key").unwrap();
     let server_key = key.clone();
-    let serving = thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, WELCOME, LIMIT, 1024));
+    let serving =
+        thread::spawn(move || server(&mut b, &server_key, CodecId::Postcard, WELCOME, LIMIT, 1024));
     // A client that says it speaks codec 9 (another build), with the key.
     let mut hello = Hello::new(CodecId::Postcard).to_bytes();
     hello[6] = 9;
-    a.writer.write_frame(&frame::encode(Header::new(Kind::Hello, 0), &hello)).unwrap();
-    let (header, challenge) =
-        Header::parse(a.reader.read_frame().unwrap()).map(|(h, p)| (h, p.to_vec())).unwrap();
+    a.writer
+        .write_frame(&frame::encode(Header::new(Kind::Hello, 0), &hello))
+        .unwrap();
+    let (header, challenge) = Header::parse(a.reader.read_frame().unwrap())
+        .map(|(h, p)| (h, p.to_vec()))
+        .unwrap();
     assert_eq!(header.kind, Kind::Challenge);
     let client_nonce = [3u8; NONCE_LEN];
-    let mut response = tag(&key, CLIENT_LABEL, &challenge, &client_nonce).unwrap().to_vec();
+    let mut response = tag(&key, CLIENT_LABEL, &challenge, &client_nonce)
+        .unwrap()
+        .to_vec();
     response.extend_from_slice(&client_nonce);
-    a.writer.write_frame(&frame::encode(Header::new(Kind::Response, 0), &response)).unwrap();
-    let (header, welcome) =
-        Header::parse(a.reader.read_frame().unwrap()).map(|(h, p)| (h, p.to_vec())).unwrap();
-    assert_eq!((header.kind, welcome[MAC_LEN + 12]), (Kind::Welcome, CodecId::Postcard.to_byte()));
+    a.writer
+        .write_frame(&frame::encode(Header::new(Kind::Response, 0), &response))
+        .unwrap();
+    let (header, welcome) = Header::parse(a.reader.read_frame().unwrap())
+        .map(|(h, p)| (h, p.to_vec()))
+        .unwrap();
+    assert_eq!(
+        (header.kind, welcome[MAC_LEN + 12]),
+        (Kind::Welcome, CodecId::Postcard.to_byte())
+    );
     assert!(matches!(serving.join().unwrap(), Err(Error::Codec { .. })));
 
     // Without the key, the same client learns nothing but the refusal.
     let (mut a, mut b) = memory::pair();
-    let serving = thread::spawn(move || server(&mut b, &key, CodecId::Postcard, WELCOME, LIMIT, 1024));
-    let wrong = client(&mut a, &Authkey::new(b"wrong").unwrap(), CodecId::Postcard, LIMIT, 1024);
+    let serving =
+        thread::spawn(move || server(&mut b, &key, CodecId::Postcard, WELCOME, LIMIT, 1024));
+    let wrong = client(
+        &mut a,
+        &Authkey::new(b"wrong").unwrap(),
+        CodecId::Postcard,
+        LIMIT,
+        1024,
+    );
     assert!(matches!(wrong, Err(Error::Auth { .. })));
     assert!(serving.join().unwrap().is_err());
 }
