@@ -162,14 +162,16 @@ pub struct Shelf {
     items: uactor::Shared<Vec<i64>>,
 }
 
-#[uactor::actor]
-impl Shelf {
-    /// Holds 1, 2, 3.
-    pub fn new() -> Self {
+impl Default for Shelf {
+    fn default() -> Self {
         Shelf {
             items: uactor::Shared::new(vec![1, 2, 3]),
         }
     }
+}
+
+#[uactor::actor]
+impl Shelf {
 
     /// The list, as a proxy.
     pub fn items(&self) -> uactor::Result<uactor::ListProxy<i64>> {
@@ -490,7 +492,7 @@ fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
     )
     .unwrap();
     let address = server.address();
-    let serving = std::thread::spawn(move || server.run(Shelf::new()));
+    let serving = std::thread::spawn(move || server.run(Shelf::default()));
     let client = Shelf::connect(&address, KEY).unwrap();
     assert_eq!(client.pid(), std::process::id());
     let items = client.items().unwrap();
