@@ -172,7 +172,6 @@ impl Default for Shelf {
 
 #[uactor::actor]
 impl Shelf {
-
     /// The list, as a proxy.
     pub fn items(&self) -> uactor::Result<uactor::ListProxy<i64>> {
         uactor::proxy(&self.items)

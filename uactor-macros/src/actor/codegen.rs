@@ -71,6 +71,8 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
          calls may be in flight on its one connection. Made by `{proxy_name}::to_async`.",
     );
     let twin_impl = twin_impl(actor);
+    let proxy_serde = client_serde(proxy, self_ty);
+    let twin_serde = client_serde(&twin, self_ty);
     quote! {
         #item
 
@@ -140,28 +142,7 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            impl ::uactor::__private::serde::Serialize for #proxy {
-                fn serialize<S: ::uactor::__private::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::core::result::Result<S::Ok, S::Error> {
-                    ::uactor::__private::serde::Serialize::serialize(&self.client, serializer)
-                }
-            }
-
-            #[automatically_derived]
-            impl<'de> ::uactor::__private::serde::Deserialize<'de> for #proxy {
-                fn deserialize<D: ::uactor::__private::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::core::result::Result<Self, D::Error> {
-                    ::uactor::__private::Client::deserialize_for(
-                        deserializer,
-                        <#self_ty as ::uactor::__private::Actor>::NAME,
-                    )
-                    .map(|client| #proxy { client })
-                }
-            }
+            #proxy_serde
 
             #[automatically_derived]
             impl ::uactor::Typed for #proxy {
@@ -170,28 +151,7 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
                 }
             }
 
-            #[automatically_derived]
-            impl ::uactor::__private::serde::Serialize for #twin {
-                fn serialize<S: ::uactor::__private::serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> ::core::result::Result<S::Ok, S::Error> {
-                    ::uactor::__private::serde::Serialize::serialize(&self.client, serializer)
-                }
-            }
-
-            #[automatically_derived]
-            impl<'de> ::uactor::__private::serde::Deserialize<'de> for #twin {
-                fn deserialize<D: ::uactor::__private::serde::Deserializer<'de>>(
-                    deserializer: D,
-                ) -> ::core::result::Result<Self, D::Error> {
-                    ::uactor::__private::Client::deserialize_for(
-                        deserializer,
-                        <#self_ty as ::uactor::__private::Actor>::NAME,
-                    )
-                    .map(|client| #twin { client })
-                }
-            }
+            #twin_serde
 
             #[automatically_derived]
             impl ::core::fmt::Debug for #twin {
@@ -504,6 +464,36 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
 /// the proxy, from a built-in or a handle.
 pub(super) fn takes_name(methods: &[Method], name: &str) -> bool {
     methods.iter().any(|method| method.ident.unraw() == name)
+}
+
+/// `Serialize` and `Deserialize` for a type that wraps the actor's
+/// `Client` (the proxy and its async twin): it travels as the actor's token
+/// and is decoded as a reference to an actor of this type.
+fn client_serde(wrapper: &Ident, self_ty: &syn::TypePath) -> TokenStream {
+    quote! {
+        #[automatically_derived]
+        impl ::uactor::__private::serde::Serialize for #wrapper {
+            fn serialize<S: ::uactor::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                ::uactor::__private::serde::Serialize::serialize(&self.client, serializer)
+            }
+        }
+
+        #[automatically_derived]
+        impl<'de> ::uactor::__private::serde::Deserialize<'de> for #wrapper {
+            fn deserialize<D: ::uactor::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                ::uactor::__private::Client::deserialize_for(
+                    deserializer,
+                    <#self_ty as ::uactor::__private::Actor>::NAME,
+                )
+                .map(|client| #wrapper { client })
+            }
+        }
+    }
 }
 
 /// `CounterAsyncProxy`.
