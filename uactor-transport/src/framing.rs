@@ -79,6 +79,9 @@ impl<S: Socket> StreamReader<S> {
             self.start = 0;
         }
         if self.buffer.len() < total {
+            // Exactly what is asked: the usual doubling would overshoot the
+            // frame limit by up to twice.
+            self.buffer.reserve_exact(total - self.buffer.len());
             self.buffer.resize(total, 0);
         }
     }
