@@ -679,7 +679,12 @@ impl Shared {
                 }
             };
             match header.kind {
-                Kind::Reply | Kind::Failure => self.deliver(header, payload),
+                Kind::Reply | Kind::Failure => {
+                    self.deliver(header, payload);
+                    if self.hand_back() {
+                        return;
+                    }
+                }
                 Kind::Goodbye => {
                     self.close(Error::Closed);
                     return;
@@ -690,6 +695,26 @@ impl Shared {
                 }
             }
         }
+    }
+
+    /// Ends the reader thread once no request is left unanswered, so that
+    /// blocking callers read their own replies again (one wake-up per call
+    /// instead of two); the next future or handle that waits starts it
+    /// again. With many requests in flight it keeps reading: checking them
+    /// all after every reply would cost more than it saves.
+    fn hand_back(&self) -> bool {
+        const CHECKED: usize = 8;
+        let mut state = self.state();
+        if state.waiting.len() > CHECKED || state.waiting.values().any(|slot| slot.reply.is_none())
+        {
+            return false;
+        }
+        state.background = false;
+        state.reading = false;
+        if state.sleepers > 0 {
+            self.wake.notify_all();
+        }
+        true
     }
 
     /// Hands a reply that is not the reader's own to its waiter.
