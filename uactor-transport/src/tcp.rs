@@ -50,10 +50,23 @@ impl Transport for Tcp {
     }
 }
 
+/// Connections the kernel queues before the accept loop takes them.
+const ACCEPT_BACKLOG: i32 = 4096;
+
 /// Listens at `at`.
 pub fn listen(at: SocketAddr) -> Result<TcpActorListener> {
     let listener = TcpListener::bind(at)
         .map_err(|error| Error::io(format!("listening at tcp://{at}"), error))?;
+    // std listens with a backlog of 128: behind that many peers that
+    // connected and stay silent, a real client's SYN would be dropped and
+    // retried a second later. Listening again widens the queue (the kernel
+    // caps it at net.core.somaxconn).
+    rustix::net::listen(&listener, ACCEPT_BACKLOG).map_err(|error| {
+        Error::io(
+            format!("widening the accept queue at tcp://{at}"),
+            error.into(),
+        )
+    })?;
     let local = listener
         .local_addr()
         .map_err(|error| Error::io(format!("reading the address bound at tcp://{at}"), error))?;
