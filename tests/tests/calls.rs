@@ -78,14 +78,17 @@ fn a_call_past_its_timeout_fails_and_its_late_reply_is_dropped() {
     let options = Options::new().call_timeout(Duration::from_millis(200));
     let counter = Counter::spawn_with(&options, 0).unwrap();
     let started = Instant::now();
-    assert!(matches!(counter.nap(350), Err(Error::Timeout { .. })));
+    assert!(matches!(counter.nap(800), Err(Error::Timeout { .. })));
     let waited = started.elapsed();
     assert!(
-        waited >= Duration::from_millis(200) && waited < Duration::from_millis(340),
+        waited >= Duration::from_millis(200) && waited < Duration::from_millis(750),
         "{waited:?}"
     );
-    // This call queues behind the nap; the nap's late reply arrives while it
-    // waits and must not be taken for its own.
+    // Let the nap's reply arrive unread; the next call reads it first and
+    // must drop it rather than take it for its own.
+    std::thread::sleep(
+        Duration::from_millis(800).saturating_sub(waited) + Duration::from_millis(200),
+    );
     assert_eq!(counter.add(7).unwrap(), 7);
     assert_eq!(counter.nap(1).unwrap(), 1);
 }
