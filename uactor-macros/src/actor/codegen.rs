@@ -543,31 +543,19 @@ fn twin_impl(actor: &Actor) -> TokenStream {
 /// value, sent through the twin's `field`.
 pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> TokenStream {
     let methods = methods.iter().map(|method| {
-        let Method {
+        let Call {
+            attrs,
             ident,
-            docs,
-            cfgs,
-            params,
-            ..
-        } = method;
+            declarations,
+            args,
+            index,
+            codec,
+        } = Call::of(name, method, "; resolves to its value");
         let output = wire_output(method);
-        let index = Literal::u16_suffixed(method.index);
-        let codec = codec_const(method);
-        let idents = params.iter().map(|param| &param.ident);
-        let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
-        let doc = docs.is_empty().then(|| {
-            let doc = format!(
-                "Calls `{name}::{}` in the actor's process; resolves to its value.",
-                ident.unraw()
-            );
-            quote!(#[doc = #doc])
-        });
         quote! {
-            #(#docs)*
-            #doc
-            #(#cfgs)*
-            pub fn #ident(&self, #(#declarations),*) -> ::uactor::CallFuture<#output> {
-                (#codec.call_async)(&self.#field, #index, &(#(#idents,)*))
+            #attrs
+            pub fn #ident(&self, #declarations) -> ::uactor::CallFuture<#output> {
+                (#codec.call_async)(&self.#field, #index, &#args)
             }
         }
     });
@@ -617,39 +605,74 @@ pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> To
 
 /// One method of the proxy: the actor's method, as a call.
 fn proxy_method(name: &str, method: &Method, field: &Ident) -> TokenStream {
-    let Method {
+    let Call {
+        attrs,
         ident,
-        docs,
-        cfgs,
-        params,
-        ..
-    } = method;
+        declarations,
+        args,
+        index,
+        codec,
+    } = Call::of(name, method, "");
     let output = wire_output(method);
-    let index = Literal::u16_suffixed(method.index);
-    let codec = codec_const(method);
-    let idents = params.iter().map(|param| &param.ident);
-    let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
-    let doc = docs.is_empty().then(|| {
-        let doc = format!("Calls `{name}::{}` in the actor's process.", ident.unraw());
-        quote!(#[doc = #doc])
-    });
     match method.kind {
         MethodKind::Blocking => quote! {
-            #(#docs)*
-            #doc
-            #(#cfgs)*
-            pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<#output> {
-                (#codec.call)(&self.#field, #index, &(#(#idents,)*))
+            #attrs
+            pub fn #ident(&self, #declarations) -> ::uactor::Result<#output> {
+                (#codec.call)(&self.#field, #index, &#args)
             }
         },
         MethodKind::Async | MethodKind::Deferred => quote! {
-            #(#docs)*
-            #doc
-            #(#cfgs)*
-            pub fn #ident(&self, #(#declarations),*) -> ::uactor::Result<::uactor::AsyncResult<#output>> {
-                (#codec.start)(&self.#field, #index, &(#(#idents,)*))
+            #attrs
+            pub fn #ident(&self, #declarations) -> ::uactor::Result<::uactor::AsyncResult<#output>> {
+                (#codec.start)(&self.#field, #index, &#args)
             }
         },
+    }
+}
+
+/// What every generated call of a method shares, on the proxy and on its
+/// async twin: its attributes, name, parameters, argument tuple, index and
+/// codec.
+struct Call<'a> {
+    /// The user's docs (or a generated line) and `#[cfg]`s.
+    attrs: TokenStream,
+    ident: &'a Ident,
+    /// `a: A, b: B`.
+    declarations: TokenStream,
+    /// `(a, b,)`: the arguments as they travel.
+    args: TokenStream,
+    index: Literal,
+    codec: Ident,
+}
+
+impl<'a> Call<'a> {
+    /// The parts of `method`'s call; a method without docs gets "Calls
+    /// `Name::method` in the actor's process" followed by `doc_suffix`.
+    fn of(name: &str, method: &'a Method, doc_suffix: &str) -> Self {
+        let Method {
+            ident,
+            docs,
+            cfgs,
+            params,
+            ..
+        } = method;
+        let doc = docs.is_empty().then(|| {
+            let doc = format!(
+                "Calls `{name}::{}` in the actor's process{doc_suffix}.",
+                ident.unraw()
+            );
+            quote!(#[doc = #doc])
+        });
+        let idents = params.iter().map(|param| &param.ident);
+        let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
+        Call {
+            attrs: quote!(#(#docs)* #doc #(#cfgs)*),
+            ident,
+            declarations: quote!(#(#declarations),*),
+            args: quote!((#(#idents,)*)),
+            index: Literal::u16_suffixed(method.index),
+            codec: codec_const(method),
+        }
     }
 }
 
