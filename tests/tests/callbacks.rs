@@ -11,7 +11,7 @@ pub struct Caller;
 
 #[uactor::actor]
 impl Caller {
-    /// Calls `target` with "ping" (the seed's `target('ping')`).
+    /// Calls `target` with "ping" (Python uActor's `target('ping')`).
     pub fn send(&self, target: Method<(String,), String>) -> uactor::Result<String> {
         target.call(("ping".to_string(),))
     }

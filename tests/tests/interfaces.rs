@@ -1,4 +1,4 @@
-//! Interfaces (the seed's inheritance): a `#[uactor::interface]` trait's
+//! Interfaces (Python uActor's inheritance): a `#[uactor::interface]` trait's
 //! proxy reaches every actor whose impl of it is marked `#[uactor::actor]`.
 
 use std::time::Duration;

@@ -66,7 +66,7 @@
 //!
 //! Every exposed method `m` also gets a handle on the proxy, `m_ref()`: a
 //! `uactor::Method<(A, B,), R>` that travels to another actor, which calls
-//! it back with `call((a, b))` (the seed's callbacks). Where an exposed
+//! it back with `call((a, b))` (Python uActor's callbacks). Where an exposed
 //! method already has that name, it keeps it.
 //!
 //! The arguments of `#[uactor::actor(proxies(MyType, ...))]` register
@@ -76,7 +76,7 @@
 //!
 //! # `#[uactor::remote]`
 //!
-//! Goes on any type's inherent impl block (the seed's `auto` typeid). The
+//! Goes on any type's inherent impl block (Python uActor's `auto` typeid). The
 //! macro adds `DataProxy`, with one call per `pub fn` taking `&self` or
 //! `&mut self` (and its `_ref` handle), and implements `uactor::Remote` for
 //! the type, so that inside an actor `uactor::proxy(&shared)` on a
@@ -99,7 +99,7 @@
 //!
 //! # `#[uactor::interface]`
 //!
-//! Goes on a trait (the seed's inheritance). The macro adds `FelineProxy`
+//! Goes on a trait (Python uActor's inheritance). The macro adds `FelineProxy`
 //! (and its async twin), with one call per method taking `&self` or `&mut
 //! self`. `#[uactor::actor]` on an actor's `impl Feline for Cat` makes the
 //! actor serve those methods and gives `From<CatProxy> for FelineProxy`, so
@@ -141,7 +141,7 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 /// Gives a type's `pub` methods a proxy, so its values can stay in an actor
-/// and be handed out by proxy (the seed's `auto` typeid).
+/// and be handed out by proxy (Python uActor's `auto` typeid).
 ///
 /// See the [crate documentation](crate#uactorremote).
 #[proc_macro_attribute]
@@ -150,7 +150,7 @@ pub fn remote(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 /// Gives a trait a proxy that reaches every actor whose impl of the trait is
-/// marked `#[uactor::actor]` (the seed's inheritance).
+/// marked `#[uactor::actor]` (Python uActor's inheritance).
 ///
 /// See the [crate documentation](crate#uactorinterface).
 #[proc_macro_attribute]

@@ -17,7 +17,7 @@ use crate::link::{Link, OnTimeout};
 
 /// The result of a call that runs concurrently in an actor: what an
 /// `async fn` method, or one returning `AsyncResult<T>`, gives a blocking
-/// caller at once (the seed's `AsyncResult`).
+/// caller at once (Python uActor's `AsyncResult`).
 ///
 /// - [`wait`](Self::wait) blocks until the result is in;
 /// - [`wait_timeout`](Self::wait_timeout) does so for at most a while;

@@ -1,5 +1,5 @@
 //! The objects every actor can hand out by proxy, and their typed proxies:
-//! the seed's built-in typeids (`list`, `dict`, `Value`, `Queue`, `Event`,
+//! Python uActor's built-in typeids (`list`, `dict`, `Value`, `Queue`, `Event`,
 //! `Lock`, `Semaphore`, `Barrier`, `Condition`, `Iterator`, `actor`).
 //!
 //! Operations that wait (`Queue::get`, `Lock::acquire`, …) wait in the
@@ -86,7 +86,7 @@ pub trait Typed {
     fn typeid(&self) -> &str;
 }
 
-/// A proxy to `kept`, typed by what is kept (the seed's
+/// A proxy to `kept`, typed by what is kept (Python uActor's
 /// `uactor.proxy(value, typeid)`): only inside an actor process.
 pub fn proxy<K: Expose>(kept: &K) -> Result<K::Proxy> {
     kept.expose()

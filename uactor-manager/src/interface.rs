@@ -1,4 +1,4 @@
-//! Interfaces (the seed's inheritance): a trait marked
+//! Interfaces (Python uActor's inheritance): a trait marked
 //! `#[uactor::interface]` gets a proxy that reaches any actor whose impl of
 //! the trait is marked `#[uactor::actor]`.
 //!

@@ -1,5 +1,5 @@
 //! Method handles: one method of one actor (or of an object it handed out)
-//! as a value that travels, so one actor can call back another (the seed's
+//! as a value that travels, so one actor can call back another (Python uActor's
 //! callbacks, `actor_a.send(actor_b.receive)`); and [`Target`], what every
 //! generated proxy sends its calls through.
 //!

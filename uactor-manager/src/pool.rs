@@ -8,7 +8,7 @@ use uactor_core::{Actor, Error, Proxy, Result};
 use crate::client::ProxyClient;
 use crate::{Options, spawn_actor};
 
-/// `n` actors of type `A`, each in its own process (the seed's actor pool).
+/// `n` actors of type `A`, each in its own process (Python uActor's actor pool).
 ///
 /// [`call`](Self::call) runs a call on the least loaded actor (the one with
 /// the fewest calls in flight from this pool, not merely the next in turn);

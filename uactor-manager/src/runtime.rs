@@ -86,7 +86,7 @@ fn run(mut jobs: mpsc::UnboundedReceiver<Job>) {
 }
 
 /// Runs `future` on the actor's runtime and returns its result as an
-/// [`AsyncResult`] a method can return (the seed's `apply_async`). A panic
+/// [`AsyncResult`] a method can return (Python uActor's `apply_async`). A panic
 /// in the future is the result's [`Error::Remote`].
 pub fn spawn_task<F, T>(future: F) -> AsyncResult<T>
 where

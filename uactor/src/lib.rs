@@ -46,13 +46,13 @@ where
 
 pub mod transport;
 
-// Observability (issue 8): counters of an actor, the actors this process
+// Observability: counters of an actor, the actors this process
 // owns, the set-up of actor processes.
 mod observe;
 pub use observe::{actors, stats};
 pub use uactor_manager::{ActorInfo, ActorState, Stats};
 
-// Transports, addresses and serving (issue 5).
+// Transports, addresses and serving.
 pub use uactor_core::CodecId;
 pub use uactor_manager::{Server, connect_with, serve};
 #[cfg(feature = "tls")]

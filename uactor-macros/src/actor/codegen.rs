@@ -586,7 +586,7 @@ pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> To
             let doc = format!(
                 "A handle on `{name}::{}`, which travels: another actor that is given it calls \
              the method back with `call(args)`, `args` being the tuple of its parameters \
-             (the seed's callbacks).",
+             (Python uActor's callbacks).",
                 ident.unraw(),
             );
             quote! {

@@ -38,7 +38,7 @@ pub(crate) struct ItemOptions {
     /// is written).
     pub(crate) skip: Option<Span>,
     /// `#[uactor(proxy)]`: the proxy gets a proxy to the method's result,
-    /// which stays in the actor (the seed's `_method_to_typeid_`).
+    /// which stays in the actor (Python uActor's `_method_to_typeid_`).
     pub(crate) proxy: Option<Span>,
 }
 
@@ -53,7 +53,7 @@ impl ItemOptions {
 #[derive(Default)]
 pub(crate) struct Arguments {
     /// `proxies(A, b::B)`: `#[uactor::remote]` types the actor hands out
-    /// under their own typeid (the seed's `_proxies_`).
+    /// under their own typeid (Python uActor's `_proxies_`).
     pub(crate) proxies: Vec<Path>,
     /// Where `proxies` is written, for errors about where it cannot be.
     pub(crate) proxies_span: Option<Span>,

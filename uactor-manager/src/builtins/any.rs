@@ -181,7 +181,7 @@ impl<'de> Deserialize<'de> for AnyProxy {
     }
 }
 
-/// A proxy to `value` as `typeid` (the seed's `uactor.proxy(value,
+/// A proxy to `value` as `typeid` (Python uActor's `uactor.proxy(value,
 /// typeid)`): the dynamic form of [`proxy`](super::proxy). The typeid must
 /// be the one `value` is handed out as (`list` for a `Shared<Vec<T>>`,
 /// `Queue` for a [`Queue`](super::Queue), `actor` for the actor itself,

@@ -15,7 +15,7 @@ const WAIT: u16 = 0;
 const PARTIES: u16 = 1;
 const WAITING: u16 = 2;
 
-/// A barrier shared between an actor and its proxies (the seed's
+/// A barrier shared between an actor and its proxies (Python uActor's
 /// `Barrier`): each round, `parties` waiters block until the last one
 /// arrives, then all go on together, and the barrier is ready for the next
 /// round. Clones are the same barrier.

@@ -14,7 +14,7 @@ const CLEAR: u16 = 1;
 const IS_SET: u16 = 2;
 const WAIT: u16 = 3;
 
-/// A flag that callers can wait for (the seed's `Event`). Clones are the
+/// A flag that callers can wait for (Python uActor's `Event`). Clones are the
 /// same event.
 #[derive(Debug, Default, Clone)]
 pub struct Event(Arc<EventInner>);

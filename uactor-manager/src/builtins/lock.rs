@@ -215,7 +215,7 @@ impl Core {
     }
 }
 
-/// A lock shared between an actor and its proxies (the seed's `Lock`): at
+/// A lock shared between an actor and its proxies (Python uActor's `Lock`): at
 /// most one holder at a time, in the actor or in any process. Clones are
 /// the same lock.
 ///

@@ -21,7 +21,7 @@ const TRY_GET: u16 = 2;
 const LEN: u16 = 3;
 
 /// An unbounded first-in first-out queue shared between an actor and its
-/// proxies (the seed's `Queue`). Clones are the same queue.
+/// proxies (Python uActor's `Queue`). Clones are the same queue.
 ///
 /// The actor's own code uses it directly; callers in other processes use
 /// its [`QueueProxy`], whose `get` waits in the actor without holding up

@@ -13,7 +13,7 @@ use crate::object::{ObjectRef, Served, expose};
 const GET: u16 = 0;
 const SET: u16 = 1;
 
-/// One value shared between an actor and its proxies (the seed's
+/// One value shared between an actor and its proxies (Python uActor's
 /// `Value`). Clones are the same value.
 #[derive(Debug, Default)]
 pub struct Value<T>(Shared<T>);
