@@ -7,8 +7,11 @@
 //!   implements and the host loop drives;
 //! - the one [`Error`] type, which is serializable so it can travel inside a
 //!   method's result;
-//! - the wire protocol: [`frame`] headers and kinds, the [`protocol`] magic and
-//!   version, and bounded decoding ([`frame::DEFAULT_MAX_FRAME`]);
+//! - the wire protocol: [`frame`] headers and kinds, the [`protocol`] magic,
+//!   version, reserved method indices and the one tag hash, and bounded
+//!   decoding ([`frame::DEFAULT_MAX_FRAME`]);
+//! - the vocabulary of result proxies: the [`typeid`]s, the registry of
+//!   custom ones, and the [`Token`] a proxy travels as;
 //! - the [`Codec`] trait with [`Postcard`] as the default implementation;
 //! - the [`Transport`] trait that every backend implements, the [`Address`]
 //!   type that names an endpoint, and an in-memory transport
@@ -37,6 +40,7 @@ mod error;
 pub mod frame;
 pub mod protocol;
 pub mod transport;
+pub mod typeid;
 
 pub use actor::{Actor, Call, Cell, Deferred, Manager, Proxy};
 pub use address::Address;
@@ -46,3 +50,4 @@ pub use codec::Bincode;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};
 pub use transport::{Connection, FrameRead, FrameWrite, Listener, Transport};
+pub use typeid::Token;

@@ -13,8 +13,37 @@
 //!    that speaks another codec learns it here, once it has proven its key,
 //!    and the connection closes); or `Refused` with an empty payload, and
 //!    the connection closes.
+//!
+//! It also holds the numbers both sides reserve: [`tag`], the one hash that
+//! names a served type or an interface on the wire, and the method indices
+//! no user method can take ([`INTERFACE_METHOD`], [`COUNTED_METHOD`]).
 
 use crate::{CodecId, Error, Result};
+
+/// The method index of the actor that carries interface calls: the actor's
+/// own methods are numbered below it.
+pub const INTERFACE_METHOD: u16 = u16::MAX;
+
+/// A method index no object handed out has: a request for it is answered
+/// (with an error) after every frame sent before it on the same
+/// connection, which is how a caller learns that a reference count it sent
+/// has been counted.
+pub const COUNTED_METHOD: u16 = u16::MAX;
+
+/// A stable 64-bit tag of a name (64-bit FNV-1a), computed at compile time
+/// where it can be: what the welcome carries for the served type, and what
+/// names an interface in an interface call.
+pub const fn tag(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut position = 0;
+    while position < bytes.len() {
+        hash ^= bytes[position] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        position += 1;
+    }
+    hash
+}
 
 /// The first bytes of every uactor connection.
 pub const MAGIC: [u8; 4] = *b"uACT";
@@ -88,6 +117,14 @@ impl Hello {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_fnv1a() {
+        // FNV-1a's published test vectors.
+        assert_eq!(tag(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(tag("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(tag("animals::Feline"), tag("animals::Canine"));
+    }
 
     #[test]
     fn hello_round_trips_and_refuses_strangers() {

@@ -100,10 +100,10 @@ pub fn typeid<P: Typed>(proxy: &P) -> &str {
 /// The proxy methods and `serde` impls every typed object proxy shares.
 macro_rules! object_proxy {
     // A proxy without type parameters (rustfmt writes `EventProxy<>` so).
-    ($proxy:ident, $typeid:literal) => {
+    ($proxy:ident, $typeid:expr) => {
         object_proxy!($proxy<>, $typeid);
     };
-    ($proxy:ident < $($param:ident),* >, $typeid:literal) => {
+    ($proxy:ident < $($param:ident),* >, $typeid:expr) => {
         impl<$($param),*> Clone for $proxy<$($param),*> {
             fn clone(&self) -> Self {
                 $proxy { object: self.object.clone(), _types: std::marker::PhantomData }

@@ -10,13 +10,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uactor_core::frame::{ACTOR_OBJECT, Kind};
-use uactor_core::{Address, Error, Exit, Result};
+use uactor_core::{Address, Error, Exit, Result, Token};
 use uactor_transport::{Authkey, handshake};
 
 use crate::Options;
 use crate::async_result::{AsyncResult, CallFuture};
 use crate::link::{Link, OnTimeout};
-use crate::object::Token;
 use crate::options::Restart;
 use crate::spawn::{ExitHook, Launched, Process, Recipe};
 use crate::{ActorInfo, ActorState, Stats};
@@ -346,7 +345,7 @@ impl Client {
     /// A reference to the actor at `token`, checked to serve `served` when
     /// given.
     fn adopt(token: Token, actor: &'static str, served: Option<&str>) -> Result<Client> {
-        if token.object != ACTOR_OBJECT || token.typeid != "actor" {
+        if !token.is_actor() {
             return Err(Error::proxy(format!(
                 "a `{}` proxy cannot be decoded as a proxy to {actor}",
                 token.typeid
@@ -370,11 +369,7 @@ impl Client {
 
     /// The token this proxy travels as.
     pub fn to_token(&self) -> Token {
-        Token {
-            address: self.address(),
-            object: ACTOR_OBJECT,
-            typeid: "actor".to_owned(),
-        }
+        Token::actor(self.address())
     }
 
     /// Decodes an actor proxy to `actor` from serde data.
@@ -413,7 +408,7 @@ fn open(
         options.handshake_timeout,
         options.max_frame_size,
     )?;
-    if welcome.kind != handshake::kind_tag(actor) {
+    if welcome.kind != uactor_core::protocol::tag(actor) {
         return Err(Error::proxy(format!(
             "the actor at {address} is not a {actor}"
         )));

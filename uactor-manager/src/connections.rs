@@ -97,7 +97,7 @@ pub(crate) fn link_to(address: &Address, served: Option<&str>) -> Result<Link> {
         }
     };
     if let Some(served) = served
-        && link.kind() != handshake::kind_tag(served)
+        && link.kind() != uactor_core::protocol::tag(served)
     {
         return Err(Error::proxy(format!(
             "the actor at {address} is not a {served}"

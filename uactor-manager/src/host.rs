@@ -179,7 +179,7 @@ impl<M: Manager> Shared<M> {
             settings.codec,
             handshake::Welcome {
                 pid: self.pid,
-                kind: handshake::kind_tag(settings.served),
+                kind: uactor_core::protocol::tag(settings.served),
             },
             settings.handshake_timeout,
             settings.max_frame_size,

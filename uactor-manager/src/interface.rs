@@ -5,7 +5,7 @@
 //! On the wire, an interface call is a request to the actor (object 0) for
 //! the reserved method [`INTERFACE_METHOD`], whose payload is the envelope
 //! `(interface id, method index, encoded arguments)`: the interface id is a
-//! hash of the trait's path ([`interface_id`]) and the index is the
+//! [`tag`](uactor_core::protocol::tag) of the trait's path and the index is the
 //! method's position among the trait's methods. The actor's generated
 //! `dispatch` hands that method to [`dispatch_interface`], which finds the
 //! actor's impl of the interface in [`INTERFACES`], the list the linker
@@ -22,33 +22,16 @@ use std::sync::Arc;
 use linkme::distributed_slice;
 use serde::de::{DeserializeOwned, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use uactor_core::{Actor, Call, Error, Result};
+use uactor_core::protocol::INTERFACE_METHOD;
+use uactor_core::{Actor, Call, Error, Result, Token};
 
 use crate::async_result::{AsyncResult, CallFuture};
 use crate::client::Client;
-use crate::object::Token;
-
-/// The method index that carries interface calls; an actor's own methods
-/// are numbered below it.
-pub const INTERFACE_METHOD: u16 = u16::MAX;
-
-/// The id of the interface whose trait is at `path` (its module path and
-/// name): the 64-bit FNV-1a hash of the path, computed at compile time.
-pub const fn interface_id(path: &str) -> u64 {
-    let bytes = path.as_bytes();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut position = 0;
-    while position < bytes.len() {
-        hash ^= bytes[position] as u64;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        position += 1;
-    }
-    hash
-}
 
 /// An interface proxy, as `#[uactor::interface]` generates it.
 pub trait Interface: Sized {
-    /// The interface's id on the wire: [`interface_id`] of the trait's path.
+    /// The interface's id on the wire: the
+    /// [`tag`](uactor_core::protocol::tag) of the trait's path.
     const ID: u64;
     /// The trait's name, for errors.
     const NAME: &'static str;
@@ -314,17 +297,6 @@ pub fn dispatch_interface<A: Actor>(cell: &Arc<A::Cell>, call: &mut Call<'_>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn interface_ids_are_fnv1a_of_the_path() {
-        // FNV-1a's published test vectors.
-        assert_eq!(interface_id(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(interface_id("a"), 0xaf63_dc4c_8601_ec8c);
-        assert_ne!(
-            interface_id("animals::Feline"),
-            interface_id("animals::Canine")
-        );
-    }
 
     #[test]
     fn envelopes_round_trip_in_every_codec() {

@@ -67,21 +67,20 @@ pub use custom::{TRANSPORTS, TransportRegistration};
 pub use endpoint::{connect, connect_with};
 pub use host::{ActorManager, Host, HostSettings};
 pub use interface::{
-    Dispatch, INTERFACE_METHOD, INTERFACES, Interface, InterfaceActor, InterfaceImpl,
-    InterfaceTarget, deserialize_interface, dispatch_interface, interface_id, interfaces_of,
+    Dispatch, INTERFACES, Interface, InterfaceActor, InterfaceImpl, InterfaceTarget,
+    deserialize_interface, dispatch_interface, interfaces_of,
 };
 pub use linkme;
 pub use method::{Method, Target};
-pub use object::{ObjectRef, Served, Token, expose, hosted_address, hosted_objects};
+pub use object::{ObjectRef, Served, expose, hosted_address, hosted_objects};
 pub use options::{CustomTransport, DEFAULT_RESTART_PERIOD, Options, Restart, Transport};
 pub use owned::{ActorInfo, ActorState, actors};
 pub use pool::Pool;
 pub use registry::{ACTORS, Registration};
-pub use remote::{
-    CUSTOM_PROXIES, CustomProxy, Remote, custom_typeids, deserialize_remote, typeid_of,
-};
+pub use remote::{Remote, custom_proxy, deserialize_remote, typeid_of};
 pub use runtime::{sleep, spawn_blocking, spawn_task};
 pub use serve::{Server, serve};
 pub use spawn::spawn_actor;
 pub use startup::ACTOR_START;
 pub use stats::Stats;
+pub use uactor_core::Token;

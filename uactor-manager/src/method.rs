@@ -18,7 +18,8 @@ use uactor_core::{Address, Result};
 use crate::async_result::{AsyncResult, CallFuture};
 use crate::client::Client;
 use crate::interface::InterfaceTarget;
-use crate::object::{ObjectRef, Token};
+use crate::object::ObjectRef;
+use uactor_core::Token;
 
 /// What a proxy's calls go to: an actor ([`Client`]), an object kept in
 /// one ([`ObjectRef`]), or an actor through one of its interfaces

@@ -25,26 +25,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uactor_core::frame::Kind;
-use uactor_core::{Address, Call, Error, Result};
+use uactor_core::{Address, Call, Error, Result, Token};
 
 use crate::async_result::{AsyncResult, CallFuture};
 use crate::link::Link;
-
-/// A method number no object has: a request for it is answered (with an
-/// error) after every frame sent before it on the same connection.
-const COUNTED: u16 = u16::MAX;
-
-/// What a proxy is made of when it travels: where its object lives and
-/// which object it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Token {
-    /// Where the actor that keeps the object listens.
-    pub address: Address,
-    /// The object's id in that actor's table; 0 is the actor itself.
-    pub object: u64,
-    /// What kind of object it is: its proxy type's typeid.
-    pub typeid: String,
-}
 
 /// An object kept in an actor and served to proxies: what `uactor::proxy`
 /// puts in the object table.
@@ -322,7 +306,7 @@ impl ObjectRef {
                 let _ = link.call(
                     Kind::Request,
                     *object,
-                    COUNTED,
+                    uactor_core::protocol::COUNTED_METHOD,
                     |_| Ok(()),
                     |_| Ok(()),
                     Some(std::time::Duration::from_secs(10)),

@@ -12,11 +12,9 @@
 //! the trait and those types are foreign everywhere but here.
 
 use std::any::TypeId;
-use std::fmt;
 use std::sync::Arc;
 
-use linkme::distributed_slice;
-use uactor_core::{Actor, Call, Result};
+use uactor_core::{Actor, Call, Result, typeid};
 
 use crate::builtins::{Expose, Shared};
 use crate::object::{ObjectRef, Served, expose};
@@ -73,69 +71,28 @@ impl<T: Remote> Expose for Shared<T> {
     }
 }
 
-/// A `#[uactor::remote]` type an actor registers under its own typeid.
-pub struct CustomProxy {
-    actor: fn() -> TypeId,
-    actor_name: &'static str,
-    kept: fn() -> TypeId,
-    typeid: &'static str,
+/// Actor `A`'s registration of `T` under `T`'s name, for the registry of
+/// custom typeids ([`typeid::CUSTOM`]).
+pub const fn custom_proxy<A: Actor, T: Remote>() -> typeid::Custom {
+    typeid::Custom::new(TypeId::of::<A>, A::NAME, TypeId::of::<T>, T::NAME)
 }
-
-impl CustomProxy {
-    /// Actor `A`'s registration of `T` under `T`'s name.
-    pub const fn of<A: Actor, T: Remote>() -> Self {
-        CustomProxy {
-            actor: TypeId::of::<A>,
-            actor_name: A::NAME,
-            kept: TypeId::of::<T>,
-            typeid: T::NAME,
-        }
-    }
-}
-
-impl fmt::Debug for CustomProxy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CustomProxy")
-            .field("actor", &self.actor_name)
-            .field("typeid", &self.typeid)
-            .finish()
-    }
-}
-
-/// The custom typeids actor `A` registers (`proxies(...)`).
-pub fn custom_typeids<A: Actor>() -> Vec<&'static str> {
-    let actor = TypeId::of::<A>();
-    CUSTOM_PROXIES
-        .iter()
-        .filter(|custom| (custom.actor)() == actor)
-        .map(|custom| custom.typeid)
-        .collect()
-}
-
-/// Every custom proxy the actors linked into this binary register.
-#[distributed_slice]
-pub static CUSTOM_PROXIES: [CustomProxy];
 
 /// The typeid values of `T` are handed out as: its name where an actor of
 /// this binary registers it, else `auto`.
 pub fn typeid_of<T: Remote>() -> &'static str {
-    let kept = TypeId::of::<T>();
-    CUSTOM_PROXIES
-        .iter()
-        .find(|custom| (custom.kept)() == kept)
-        .map_or("auto", |custom| custom.typeid)
+    typeid::of_kept(TypeId::of::<T>())
 }
 
 /// Whether a proxy of `T` may be decoded from a token of `typeid`.
 fn accepts<T: Remote>(typeid: &str) -> bool {
-    typeid == "auto" || typeid == T::NAME
+    typeid == typeid::AUTO || typeid == T::NAME
 }
 
 /// Decodes the reference a `T` proxy travels as.
 pub fn deserialize_remote<'de, T: Remote, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> std::result::Result<ObjectRef, D::Error> {
-    let token = <crate::object::Token as serde::Deserialize>::deserialize(deserializer)?;
+    let token = <uactor_core::Token as serde::Deserialize>::deserialize(deserializer)?;
     if !accepts::<T>(&token.typeid) {
         return Err(serde::de::Error::custom(format!(
             "a `{}` proxy cannot be decoded as a proxy to a {}",

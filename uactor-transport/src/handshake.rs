@@ -36,16 +36,10 @@ const SERVER_LABEL: &[u8] = b"uactor/1 server";
 pub struct Welcome {
     /// The serving process's id.
     pub pid: u32,
-    /// What the server serves, as [`kind_tag`] of its name, so a client
+    /// What the server serves, as [`tag`](uactor_core::protocol::tag) of its
+    /// name, so a client
     /// cannot mistake one actor type for another.
     pub kind: u64,
-}
-
-/// A stable 64-bit tag of a served type's name (FNV-1a).
-pub fn kind_tag(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// The server's proof, its pid, the tag of what it serves, and its codec

@@ -35,12 +35,7 @@ where
 {
     let address = uactor_manager::hosted_address()
         .ok_or_else(|| Error::proxy("uactor::this works only inside an actor process"))?;
-    let token = Token {
-        address,
-        object: 0,
-        typeid: "actor".to_owned(),
-    };
-    uactor_manager::Client::from_token(token, A::NAME)
+    uactor_manager::Client::from_token(Token::actor(address), A::NAME)
         .map(<A::Proxy as uactor_manager::ProxyClient>::from_client)
 }
 
@@ -103,10 +98,11 @@ pub mod __private {
     };
     pub use uactor_manager::{TRANSPORTS, TransportRegistration};
     // `#[uactor::remote]`, `#[uactor::interface]` and method handles.
+    pub use uactor_core::protocol::{INTERFACE_METHOD, tag};
+    pub use uactor_core::typeid;
     pub use uactor_manager::{
-        CUSTOM_PROXIES, CustomProxy, Dispatch, INTERFACE_METHOD, INTERFACES, Interface,
-        InterfaceImpl, InterfaceTarget, ObjectRef, Target, custom_typeids, deserialize_interface,
-        deserialize_remote, dispatch_interface, interface_id,
+        Dispatch, INTERFACES, Interface, InterfaceImpl, InterfaceTarget, ObjectRef, Target,
+        custom_proxy, deserialize_interface, deserialize_remote, dispatch_interface,
     };
 
     use crate::{Error, Result};
@@ -134,25 +130,6 @@ pub mod __private {
                 })
             },
         ));
-    }
-
-    /// The typeids every actor can hand out.
-    pub fn builtin_typeids() -> Vec<&'static str> {
-        vec![
-            "list",
-            "dict",
-            "Value",
-            "Queue",
-            "Event",
-            "Lock",
-            "Semaphore",
-            "Barrier",
-            "Condition",
-            "AsyncResult",
-            "Iterator",
-            "actor",
-            "auto",
-        ]
     }
 
     /// The error for a method index the actor does not have (a caller built

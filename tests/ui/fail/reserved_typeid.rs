@@ -5,7 +5,6 @@
 pub struct actor;
 pub struct auto;
 pub struct Event;
-pub struct Data;
 
 #[uactor::remote]
 impl actor {}
@@ -13,13 +12,11 @@ impl actor {}
 impl auto {}
 #[uactor::remote]
 impl Event {}
-#[uactor::remote]
-impl Data {}
 
 #[derive(Default)]
 pub struct Store;
 
-#[uactor::actor(proxies(actor, auto, Event, Data, self::Data))]
+#[uactor::actor(proxies(actor, auto, Event))]
 impl Store {}
 
 fn main() {}

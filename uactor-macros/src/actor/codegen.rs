@@ -147,7 +147,7 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
             #[automatically_derived]
             impl ::uactor::Typed for #proxy {
                 fn typeid(&self) -> &str {
-                    "actor"
+                    ::uactor::__private::typeid::ACTOR
                 }
             }
 
@@ -230,9 +230,7 @@ fn spawn(actor: &Actor) -> TokenStream {
             /// `actor` (itself), `auto` (any `#[uactor::remote]` type) and the
             /// types it registers with `proxies(...)`, under their names.
             pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
-                let mut typeids = ::uactor::__private::builtin_typeids();
-                ::core::iter::Extend::extend(&mut typeids, ::uactor::__private::custom_typeids::<#self_ty>());
-                typeids
+                ::uactor::__private::typeid::all_of(::core::any::TypeId::of::<#self_ty>())
             }
 
             #[doc = #connect_doc]
@@ -247,19 +245,28 @@ fn spawn(actor: &Actor) -> TokenStream {
 }
 
 /// The registrations of the actor's custom typeids (`proxies(...)`), each
-/// at the type's span, so a type that is not `#[uactor::remote]` is
-/// reported where it is listed.
+/// at the type's span, so a type that is not `#[uactor::remote]`, or whose
+/// name a built-in typeid has, is reported where it is listed.
 fn custom_proxies(actor: &Actor) -> TokenStream {
     let self_ty = &actor.self_ty;
     let registrations = actor.proxies.iter().enumerate().map(|(position, path)| {
         let name = format_ident!("__UACTOR_CUSTOM_PROXY_{}", position);
         let of = quote_spanned! {path.span()=>
-            ::uactor::__private::CustomProxy::of::<#self_ty, #path>()
+            ::uactor::__private::custom_proxy::<#self_ty, #path>()
+        };
+        let typeid = path
+            .segments
+            .last()
+            .map(|segment| segment.ident.unraw().to_string())
+            .unwrap_or_default();
+        let free = quote_spanned! {path.span()=>
+            const _: () = ::uactor::__private::typeid::assert_custom(#typeid);
         };
         quote! {
-            #[::uactor::__private::linkme::distributed_slice(::uactor::__private::CUSTOM_PROXIES)]
+            #free
+            #[::uactor::__private::linkme::distributed_slice(::uactor::__private::typeid::CUSTOM)]
             #[linkme(crate = ::uactor::__private::linkme)]
-            static #name: ::uactor::__private::CustomProxy = #of;
+            static #name: ::uactor::__private::typeid::Custom = #of;
         }
     });
     quote!(#(#registrations)*)

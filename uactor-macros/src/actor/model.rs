@@ -43,21 +43,6 @@ const GENERIC_REMOTE: &str = "a `#[uactor::remote]` type cannot be generic: its 
 /// Names `#[uactor::actor]` defines on the actor's type itself.
 const GENERATED_NAMES: [&str; 4] = ["spawn", "spawn_with", "connect", "typeids"];
 
-/// The built-in typeids, which a custom typeid cannot take.
-const BUILTIN_TYPEIDS: [&str; 11] = [
-    "list",
-    "dict",
-    "Value",
-    "Queue",
-    "Event",
-    "Lock",
-    "Semaphore",
-    "Barrier",
-    "Condition",
-    "AsyncResult",
-    "Iterator",
-];
-
 /// What an impl block under an attribute becomes.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
@@ -523,7 +508,9 @@ fn proxy_path(path: &Path) -> Path {
 }
 
 /// Checks the types of `proxies(...)`: their names become typeids, which
-/// cannot be reserved, built in, or listed twice.
+/// cannot be listed twice. (That a built-in typeid does not have the name
+/// is checked where the typeids are spelled, in `uactor-core`, by a
+/// constant the generated code evaluates at the type's span.)
 fn check_proxies(proxies: Vec<Path>, errors: &mut Errors) -> Vec<Path> {
     let mut seen: Vec<String> = Vec::new();
     let mut checked = Vec::new();
@@ -532,32 +519,14 @@ fn check_proxies(proxies: Vec<Path>, errors: &mut Errors) -> Vec<Path> {
             continue;
         };
         let name = last.ident.unraw().to_string();
-        let problem = match name.as_str() {
-            "actor" => Some(
-                "`actor` is a reserved typeid (the actor itself, as `uactor::this` hands it out): \
-                 a custom typeid cannot take it; rename the type"
-                    .to_owned(),
-            ),
-            "auto" => Some(
-                "`auto` is a reserved typeid (every `#[uactor::remote]` type that no actor registers \
-                 by name): a custom typeid cannot take it; rename the type"
-                    .to_owned(),
-            ),
-            builtin if BUILTIN_TYPEIDS.contains(&builtin) => Some(format!(
-                "`{builtin}` is a built-in typeid: a custom typeid cannot take it; rename the type \
-                 (e.g. `My{builtin}`)"
-            )),
-            listed if seen.iter().any(|seen| seen == listed) => {
-                Some(format!("`{listed}` is listed twice in `proxies`: list each type once"))
-            }
-            _ => None,
-        };
-        match problem {
-            Some(message) => errors.spanned(&path, message),
-            None => {
-                seen.push(name);
-                checked.push(path);
-            }
+        if seen.contains(&name) {
+            errors.spanned(
+                &path,
+                format!("`{name}` is listed twice in `proxies`: list each type once"),
+            );
+        } else {
+            seen.push(name);
+            checked.push(path);
         }
     }
     checked

@@ -564,25 +564,18 @@ fn proxies_register_remote_types_under_their_names() {
     )
     .to_string();
     assert!(
-        output.contains("CustomProxy :: of :: < Store , Data >"),
+        output.contains("custom_proxy :: < Store , Data >"),
         "{output}"
     );
 }
 
 #[test]
-fn custom_typeids_cannot_be_reserved_built_in_or_twice() {
+fn custom_typeids_are_checked_free_and_listed_once() {
     let item = || quote!(impl Store {});
-    assert_one_error(
-        model_of(item(), Kind::Actor, quote!(proxies(actor))),
-        "`actor` is a reserved typeid",
-    );
-    assert_one_error(
-        model_of(item(), Kind::Actor, quote!(proxies(data::auto))),
-        "`auto` is a reserved typeid",
-    );
-    assert_one_error(
-        model_of(item(), Kind::Actor, quote!(proxies(Event))),
-        "`Event` is a built-in typeid",
+    let output = expand(quote!(proxies(data::Event)), item()).to_string();
+    assert!(
+        output.contains("typeid :: assert_custom (\"Event\")"),
+        "{output}"
     );
     assert_one_error(
         model_of(item(), Kind::Actor, quote!(proxies(Data, x::Data))),

@@ -13,7 +13,8 @@ use uactor_core::{Actor, Address, CodecId, Error, Result};
 
 use super::{Expose, Typed};
 use crate::client::{Client, ProxyClient};
-use crate::object::{ObjectRef, Token, hosted_address};
+use crate::object::{ObjectRef, hosted_address};
+use uactor_core::Token;
 
 /// The actor this process hosts: its type and where it lives in memory.
 static HOSTED: OnceLock<(TypeId, usize)> = OnceLock::new();
@@ -48,12 +49,7 @@ where
                 A::NAME
             )));
         }
-        let token = Token {
-            address,
-            object: ACTOR_OBJECT,
-            typeid: "actor".to_owned(),
-        };
-        Client::from_token(token, A::NAME).map(A::Proxy::from_client)
+        Client::from_token(Token::actor(address), A::NAME).map(A::Proxy::from_client)
     }
 }
 

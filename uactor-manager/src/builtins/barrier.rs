@@ -158,7 +158,7 @@ pub struct BarrierProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy!(BarrierProxy, "Barrier");
+object_proxy!(BarrierProxy, uactor_core::typeid::BARRIER);
 
 impl BarrierProxy {
     /// Waits until every party of this round has arrived; returns this
@@ -191,7 +191,7 @@ impl BarrierProxy {
 
 impl Served for Barrier {
     fn typeid(&self) -> &'static str {
-        "Barrier"
+        uactor_core::typeid::BARRIER
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

@@ -223,7 +223,7 @@ pub struct ConditionProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy!(ConditionProxy, "Condition");
+object_proxy!(ConditionProxy, uactor_core::typeid::CONDITION);
 
 impl ConditionProxy {
     /// Takes the condition's lock, waiting while someone else holds it.
@@ -277,7 +277,7 @@ impl ConditionProxy {
 
 impl Served for Condition {
     fn typeid(&self) -> &'static str {
-        "Condition"
+        uactor_core::typeid::CONDITION
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

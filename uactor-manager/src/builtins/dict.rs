@@ -28,7 +28,7 @@ pub struct DictProxy<K, V> {
     _types: PhantomData<fn() -> (K, V)>,
 }
 
-object_proxy!(DictProxy<K, V>, "dict");
+object_proxy!(DictProxy<K, V>, uactor_core::typeid::DICT);
 
 impl<K, V> DictProxy<K, V>
 where
@@ -94,7 +94,7 @@ where
     V: Serialize + DeserializeOwned + Clone + Send + 'static,
 {
     fn typeid(&self) -> &'static str {
-        "dict"
+        uactor_core::typeid::DICT
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

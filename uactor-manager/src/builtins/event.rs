@@ -81,7 +81,7 @@ pub struct EventProxy {
     _types: std::marker::PhantomData<()>,
 }
 
-object_proxy!(EventProxy, "Event");
+object_proxy!(EventProxy, uactor_core::typeid::EVENT);
 
 impl EventProxy {
     /// Sets the flag and wakes every waiter.
@@ -114,7 +114,7 @@ impl EventProxy {
 
 impl Served for Event {
     fn typeid(&self) -> &'static str {
-        "Event"
+        uactor_core::typeid::EVENT
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

@@ -140,7 +140,8 @@ impl<T> Serialize for IteratorProxy<T> {
 
 impl<'de, T> Deserialize<'de> for IteratorProxy<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        ObjectRef::deserialize_as(deserializer, "Iterator").map(IteratorProxy::from_object)
+        ObjectRef::deserialize_as(deserializer, uactor_core::typeid::ITERATOR)
+            .map(IteratorProxy::from_object)
     }
 }
 
@@ -158,7 +159,7 @@ struct Kept<T> {
 
 impl<T: Serialize + Send + 'static> Served for Kept<T> {
     fn typeid(&self) -> &'static str {
-        "Iterator"
+        uactor_core::typeid::ITERATOR
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

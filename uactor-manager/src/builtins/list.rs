@@ -26,7 +26,7 @@ pub struct ListProxy<T> {
     _types: PhantomData<fn() -> T>,
 }
 
-object_proxy!(ListProxy<T>, "list");
+object_proxy!(ListProxy<T>, uactor_core::typeid::LIST);
 
 impl<T: Serialize + DeserializeOwned> ListProxy<T> {
     /// How many items the list holds.
@@ -85,7 +85,7 @@ struct List<T>(Shared<Vec<T>>);
 
 impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Served for List<T> {
     fn typeid(&self) -> &'static str {
-        "list"
+        uactor_core::typeid::LIST
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

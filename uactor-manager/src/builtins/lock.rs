@@ -323,7 +323,7 @@ pub struct LockProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy!(LockProxy, "Lock");
+object_proxy!(LockProxy, uactor_core::typeid::LOCK);
 
 impl LockProxy {
     /// Takes the lock, waiting while someone else holds it. The wait
@@ -424,7 +424,7 @@ struct Kept(Arc<Core>);
 
 impl Served for Kept {
     fn typeid(&self) -> &'static str {
-        "Lock"
+        uactor_core::typeid::LOCK
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

@@ -141,7 +141,7 @@ pub struct QueueProxy<T> {
     _types: PhantomData<fn() -> T>,
 }
 
-object_proxy!(QueueProxy<T>, "Queue");
+object_proxy!(QueueProxy<T>, uactor_core::typeid::QUEUE);
 
 impl<T: Serialize + DeserializeOwned> QueueProxy<T> {
     /// Appends `item`.
@@ -183,7 +183,7 @@ impl<T: Serialize + DeserializeOwned> QueueProxy<T> {
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Served for Queue<T> {
     fn typeid(&self) -> &'static str {
-        "Queue"
+        uactor_core::typeid::QUEUE
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

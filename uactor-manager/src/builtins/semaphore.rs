@@ -135,7 +135,7 @@ pub struct SemaphoreProxy {
     _types: PhantomData<()>,
 }
 
-object_proxy!(SemaphoreProxy, "Semaphore");
+object_proxy!(SemaphoreProxy, uactor_core::typeid::SEMAPHORE);
 
 impl SemaphoreProxy {
     /// Takes a permit, waiting until one is free. The wait happens in the
@@ -173,7 +173,7 @@ impl SemaphoreProxy {
 
 impl Served for Semaphore {
     fn typeid(&self) -> &'static str {
-        "Semaphore"
+        uactor_core::typeid::SEMAPHORE
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

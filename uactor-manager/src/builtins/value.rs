@@ -54,7 +54,7 @@ pub struct ValueProxy<T> {
     _types: PhantomData<fn() -> T>,
 }
 
-object_proxy!(ValueProxy<T>, "Value");
+object_proxy!(ValueProxy<T>, uactor_core::typeid::VALUE);
 
 impl<T: Serialize + DeserializeOwned> ValueProxy<T> {
     /// A copy of the value.
@@ -72,7 +72,7 @@ struct Kept<T>(Value<T>);
 
 impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Served for Kept<T> {
     fn typeid(&self) -> &'static str {
-        "Value"
+        uactor_core::typeid::VALUE
     }
 
     fn serve(&self, method: u16, call: &mut Call<'_>) -> Result<()> {

@@ -129,7 +129,7 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
 
             #[automatically_derived]
             impl ::uactor::__private::Interface for #proxy {
-                const ID: u64 = ::uactor::__private::interface_id(
+                const ID: u64 = ::uactor::__private::tag(
                     ::core::concat!(::core::module_path!(), "::", #name),
                 );
                 const NAME: &'static str = #name;
@@ -181,7 +181,7 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
             #[automatically_derived]
             impl ::uactor::Typed for #proxy {
                 fn typeid(&self) -> &str {
-                    "actor"
+                    ::uactor::__private::typeid::ACTOR
                 }
             }
 
