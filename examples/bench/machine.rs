@@ -1,6 +1,8 @@
 //! What is asked of the OS: which CPUs there are, pinning threads and
 //! processes to them, and what `/proc` says of a process.
 
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 use rustix::process::Pid;
 use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
@@ -87,4 +89,31 @@ pub(crate) fn describe() -> String {
         })
         .unwrap_or_default();
     format!("{model}, Linux {}", kernel.trim())
+}
+
+/// The CPU time (user and system, all threads) process `pid` has used.
+pub(crate) fn cpu_time(pid: u32) -> Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) is in parentheses and may hold spaces
+    // and parentheses itself; the fields after its last ")" are plain.
+    let (_, rest) = stat
+        .rsplit_once(')')
+        .context("no command name in /proc/PID/stat")?;
+    let mut fields = rest.split_whitespace();
+    // After ")" come field 3 (state) onwards; utime and stime are 14 and 15.
+    let utime: u64 = fields
+        .nth(14 - 3)
+        .context("no utime in /proc/PID/stat")?
+        .parse()?;
+    let stime: u64 = fields
+        .next()
+        .context("no stime in /proc/PID/stat")?
+        .parse()?;
+    let ticks_per_second = rustix::param::clock_ticks_per_second();
+    if ticks_per_second == 0 {
+        anyhow::bail!("the kernel reports zero clock ticks per second");
+    }
+    Ok(Duration::from_secs_f64(
+        (utime + stime) as f64 / ticks_per_second as f64,
+    ))
 }

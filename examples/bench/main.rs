@@ -118,7 +118,7 @@ fn main() -> Result<()> {
     if json {
         println!("{}", summary.json()?);
     } else {
-        table::print(&summary);
+        table::print(&summary, &plan);
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //!
 //! The report's keys and their units are decided here and nowhere else:
 //! `_us_` keys are microseconds, `_ms_` milliseconds, `_per_s` operations
-//! per second, `_kib` KiB; each `_median` is the median
+//! per second, `_kib` KiB, `_s` seconds; each `_median` is the median
 //! over the run's iterations.
 
 use std::time::{Duration, Instant};
@@ -18,13 +18,19 @@ use crate::measure::{Probe, RATE_ROUNDS, interleaved, median_of, rates};
 use crate::plan::Plan;
 use crate::report::Report;
 use crate::uactor_probes::{
-    Bench, WINDOW, call, echo, on_fresh_actor, pipelined_calls, push, spawn, threaded_calls,
+    Bench, IdleActor, WINDOW, call, echo, on_fresh_actor, pipelined_calls, push, spawn,
+    threaded_calls,
 };
 
 /// Takes every figure once; `cpus` are the CPUs to pin to and come back to.
 pub(crate) fn run(plan: &Plan, cpus: &Affinity) -> Result<Report> {
     let cross = cpus.count() >= 2;
     let mut report = Report::default();
+
+    // Left idle while the rest of the run goes on, so that the window a
+    // user would wait (10 s) costs the run no time of its own; an idle
+    // actor's CPU time is its own, whatever else the machine does.
+    let idle = IdleActor::start()?;
 
     // Round trips, each next to its floor.
     {
@@ -196,6 +202,12 @@ pub(crate) fn run(plan: &Plan, cpus: &Affinity) -> Result<Report> {
         report.int("actor_idle_rss_kib", rss_kib(bench.pid())?);
         bench.shutdown()?;
         report.int("floor_idle_rss_kib", floor_idle_rss()?);
+    }
+    // CPU: the actor left idle at the top of the run, still untouched.
+    {
+        let (cpu, idle_for) = idle.finish(plan.idle_window)?;
+        report.millis("actor_idle_cpu_ms_per_10s", cpu);
+        report.number("actor_idle_cpu_window_s", idle_for);
     }
 
     // The ratios the goals name.

@@ -1,5 +1,7 @@
 //! How much work a run does: iterations per comparison, and how many runs.
 
+use std::time::Duration;
+
 /// Which plan, as the report names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -31,6 +33,9 @@ pub(crate) struct Plan {
     pub(crate) pipelined: usize,
     /// Runs unless `--runs` says otherwise.
     pub(crate) runs: usize,
+    /// The shortest time the idle actor is left alone before its CPU time
+    /// is read (the figure is scaled to 10 s whatever the window).
+    pub(crate) idle_window: Duration,
 }
 
 impl Plan {
@@ -47,6 +52,7 @@ impl Plan {
             // One run is one draw of the machine's load; five give a
             // median that a second draw rarely contradicts.
             runs: 5,
+            idle_window: Duration::from_secs(10),
         }
     }
 
@@ -64,6 +70,7 @@ impl Plan {
             spin_same_core: quick.spin_same_core / 10,
             pipelined: quick.pipelined / 10,
             runs: 1,
+            idle_window: Duration::from_secs(1),
         }
     }
 
@@ -79,6 +86,7 @@ impl Plan {
             spin_same_core: quick.spin_same_core * 10,
             pipelined: quick.pipelined * 10,
             runs: quick.runs,
+            idle_window: quick.idle_window,
         }
     }
 }

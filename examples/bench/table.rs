@@ -2,6 +2,7 @@
 //! pinned), then the pinned figures that isolate one cost; each figure
 //! with its floor under it and min / median / max over the runs.
 
+use crate::plan::{Mode, Plan};
 use crate::report::{Spread, Summary};
 
 /// One line: a label (unit included), its key, the key of its ratio if it
@@ -96,6 +97,13 @@ const UNPINNED: &[Row] = &[
         "",
         "",
     ),
+    (
+        "idle actor CPU, ms per 10 s",
+        "actor_idle_cpu_ms_per_10s",
+        "",
+        "",
+    ),
+    ("  idle for, s", "actor_idle_cpu_window_s", "", ""),
 ];
 
 /// Pinned: the caller on CPU 0, the other process on CPU 0 or CPU 1.
@@ -170,7 +178,7 @@ const PINNED: &[Row] = &[
 
 const LABEL: usize = 42;
 
-pub(crate) fn print(summary: &Summary) {
+pub(crate) fn print(summary: &Summary, plan: &Plan) {
     let setup = |key: &str| {
         summary
             .setup(key)
@@ -192,6 +200,16 @@ pub(crate) fn print(summary: &Summary) {
     println!("  spawn            over re-executing this binary (posix_spawn) to its first byte");
     println!("  1 MiB echo       over a 1 MiB echo on a Unix socket");
     println!("  list push        over the plain call, same core (a result proxy's cost, no floor)");
+    let scaled = if plan.mode == Mode::Smoke {
+        " (the smoke plan's shorter window)"
+    } else {
+        ""
+    };
+    println!(
+        "idle actor CPU: user + system time of an actor left alone for at least {} s{scaled}",
+        plan.idle_window.as_secs()
+    );
+    println!("  while the run goes on, scaled to 10 s");
 
     section(summary, "unpinned (as a user's program runs)", UNPINNED);
     section(

@@ -1,6 +1,6 @@
 //! The uactor side of each comparison: the actor every figure is taken on,
 //! and one probe per kind of use (a call, a result proxy's op, an echo, a
-//! spawn, batches of calls).
+//! spawn, batches of calls, an actor left idle).
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use serde_bytes::ByteBuf;
 use uactor::{ListProxy, Shared};
 
 use crate::MIB;
+use crate::machine::cpu_time;
 use crate::measure::Probe;
 
 /// The actor every uactor figure is measured on.
@@ -193,4 +194,38 @@ pub(crate) fn threaded_calls(bench: &BenchProxy, threads: usize, calls: usize) -
             })
     })?;
     Ok(started.elapsed())
+}
+
+/// An actor that has answered one call and is then left alone, and the
+/// CPU time it had used by then.
+pub(crate) struct IdleActor {
+    bench: BenchProxy,
+    since: Instant,
+    used: Duration,
+}
+
+impl IdleActor {
+    pub(crate) fn start() -> Result<Self> {
+        let bench = Bench::spawn()?;
+        bench.ping(0)?;
+        let used = cpu_time(bench.pid())?;
+        Ok(IdleActor {
+            bench,
+            since: Instant::now(),
+            used,
+        })
+    }
+
+    /// Waits until the actor has been idle for at least `window`, then
+    /// returns the CPU time it used while idle, scaled to 10 s, in
+    /// seconds, and the time it was idle, in seconds; then shuts it down.
+    pub(crate) fn finish(self, window: Duration) -> Result<(f64, f64)> {
+        if let Some(left) = window.checked_sub(self.since.elapsed()) {
+            std::thread::sleep(left);
+        }
+        let used = cpu_time(self.bench.pid())?.saturating_sub(self.used);
+        let idle = self.since.elapsed().as_secs_f64();
+        self.bench.shutdown()?;
+        Ok((used.as_secs_f64() * 10.0 / idle, idle))
+    }
 }
