@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use uactor::transport::{Connection, FrameRead, FrameWrite, Listener, Transport};
+use uactor::transport::{Backend, Connection, FrameRead, FrameWrite, Listener};
 use uactor::{Address, Error, Result};
 
 pub struct Counter {
@@ -41,7 +41,7 @@ struct BigEndianTcp;
 
 uactor::register_transport!("be-tcp", BigEndianTcp);
 
-impl Transport for BigEndianTcp {
+impl Backend for BigEndianTcp {
     fn listen(&self) -> Result<Box<dyn Listener>> {
         let listener =
             TcpListener::bind("127.0.0.1:0").map_err(|error| Error::io("binding", error))?;

@@ -60,13 +60,13 @@ fn tls() -> Options {
     Options::new()
         .transport(Transport::Tcp(loopback()))
         .authkey(KEY)
-        .tls(serving_tls())
+        .with(serving_tls())
 }
 
 fn connecting(options: &Options) -> Options {
     // The roots a client on another host would be given.
     let _ = options;
-    Options::new().authkey(KEY).tls(calling_tls())
+    Options::new().authkey(KEY).with(calling_tls())
 }
 
 // ---- one body per behaviour ----------------------------------------------
@@ -365,7 +365,7 @@ fn tls_refuses_a_client_that_does_not_trust_the_server() {
     let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
     let stranger = Options::new()
         .authkey(KEY)
-        .tls(Tls::new().trust_pem(other.cert.pem()).unwrap());
+        .with(Tls::new().trust_pem(other.cert.pem()).unwrap());
     match uactor::connect_with::<Counter>(&owner.address(), &stranger) {
         Err(Error::Transport { message, .. }) => {
             assert!(message.contains("certificate"), "{message}")
@@ -373,7 +373,7 @@ fn tls_refuses_a_client_that_does_not_trust_the_server() {
         other => panic!("expected a certificate failure, got {other:?}"),
     }
     // The right roots but the wrong key: TLS passes, the authkey does not.
-    let wrong_key = Options::new().authkey(b"wrong").tls(calling_tls());
+    let wrong_key = Options::new().authkey(b"wrong").with(calling_tls());
     assert!(matches!(
         uactor::connect_with::<Counter>(&owner.address(), &wrong_key),
         Err(Error::Auth { .. })
@@ -396,11 +396,11 @@ fn tls_reads_certificates_from_pem_files() {
     let serving = Tls::new()
         .identity_pem_files(dir.join("actor.crt"), dir.join("actor.key"))
         .unwrap();
-    let options = tcp().tls(serving);
+    let options = tcp().with(serving);
     let owner = Counter::spawn_with(&options, 3).unwrap();
     let calling = Options::new()
         .authkey(KEY)
-        .tls(Tls::new().trust_pem_file(dir.join("actor.crt")).unwrap());
+        .with(Tls::new().trust_pem_file(dir.join("actor.crt")).unwrap());
     assert_eq!(
         uactor::connect_with::<Counter>(&owner.address(), &calling)
             .unwrap()

@@ -33,6 +33,20 @@ pub enum Address {
     Memory(String),
 }
 
+impl Address {
+    /// The name of the transport that reaches this address: `local`, `tcp`,
+    /// `tls`, `memory`, or a custom transport's scheme.
+    pub fn scheme(&self) -> &str {
+        match self {
+            Address::Local(_) => "local",
+            Address::Tcp(_) => "tcp",
+            Address::Tls(_) => "tls",
+            Address::Custom { scheme, .. } => scheme,
+            Address::Memory(_) => "memory",
+        }
+    }
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -13,7 +13,7 @@
 //! - the vocabulary of result proxies: the [`typeid`]s, the registry of
 //!   custom ones, and the [`Token`] a proxy travels as;
 //! - the [`Codec`] trait with [`Postcard`] as the default implementation;
-//! - the [`Transport`] trait that every backend implements, the [`Address`]
+//! - the [`Backend`] trait that every transport implements, the [`Address`]
 //!   type that names an endpoint, and an in-memory transport
 //!   ([`transport::memory`]) used by unit tests.
 //!
@@ -49,5 +49,5 @@ pub use address::Address;
 pub use codec::Bincode;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};
-pub use transport::{Connection, FrameRead, FrameWrite, Listener, Transport};
+pub use transport::{Backend, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared};
 pub use typeid::Token;

@@ -1,20 +1,26 @@
-//! The `Transport` trait that every backend implements.
+//! The [`Backend`] trait that every transport implements, the built-in ones
+//! and a program's own alike.
 //!
 //! A transport moves whole frames (see [`frame`](crate::frame)) between two
 //! endpoints. Byte-stream backends (local sockets, TCP) frame a stream;
 //! message backends carry one frame per message. Above this trait nothing
-//! knows which backend is in use: the handshake, the host loop and the
-//! client all speak [`FrameRead`] and [`FrameWrite`].
+//! knows which transport is in use: spawning, the handshake, the host loop
+//! and the client all go through [`Backend`], [`Listener`], [`FrameRead`]
+//! and [`FrameWrite`].
 //!
 //! Implementing a transport means: a [`Listener`] that accepts
-//! [`Connection`]s, and a way to open a connection to an [`Address`].
-//! Authentication is not the transport's job: the layer above runs the
-//! handshake over every connection before it decodes any request.
+//! [`Connection`]s, and a way to open a connection to an [`Address`]. The
+//! other methods have defaults that suit a transport whose endpoints are
+//! plain addresses; a transport overrides them to take part in spawning
+//! (the owner prepares the child, the child listens from what the owner
+//! sent it) or to clean up after an actor. Authentication is not the
+//! transport's job: the layer above runs the handshake over every
+//! connection before it decodes any request.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::{Address, Result};
+use crate::{Address, Error, Result};
 
 pub mod memory;
 
@@ -96,11 +102,91 @@ pub trait Listener: Send {
     fn accept(&mut self) -> Result<Connection>;
 }
 
-/// A way to listen at and connect to addresses.
-pub trait Transport: Send + Sync + 'static {
+/// A transport: a way to listen at and connect to addresses, and to take
+/// part in spawning an actor.
+///
+/// Spawning goes through three calls, in two processes:
+///
+/// 1. the owner calls [`prepare`](Self::prepare) before it starts the
+///    child, and sends the child the record it returns over their private
+///    bootstrap channel;
+/// 2. the child calls [`listen_spawned`](Self::listen_spawned) with that
+///    record and reports the listener's address;
+/// 3. the owner connects to the address, or completes the
+///    [`PendingLink`] that `prepare` returned (a transport whose owner link
+///    the child makes itself, as ipc-channel's is).
+pub trait Backend: Send + Sync + 'static {
     /// Starts listening at a fresh address of this transport.
     fn listen(&self) -> Result<Box<dyn Listener>>;
 
     /// Opens a connection to `address`. The handshake has not run yet.
     fn connect(&self, address: &Address) -> Result<Connection>;
+
+    /// Listens at an address the user chose (`uactor::serve`). The default
+    /// refuses: a transport whose addresses are made by [`listen`] cannot be
+    /// told one.
+    fn listen_at(&self, address: &Address) -> Result<Box<dyn Listener>> {
+        Err(Error::spawn(format!(
+            "this transport makes its own addresses and cannot listen at {address}"
+        )))
+    }
+
+    /// In the owner, before it starts an actor's process: what the child
+    /// needs to listen. The default sends nothing and connects to the
+    /// address the child reports.
+    fn prepare(&self) -> Result<Prepared> {
+        Ok(Prepared::default())
+    }
+
+    /// In a spawned actor's process: listens as the owner's
+    /// [`Prepared::record`] says. The default ignores the record and calls
+    /// [`listen`](Self::listen).
+    fn listen_spawned(&self, record: &[u8]) -> Result<Box<dyn Listener>> {
+        let _ = record;
+        self.listen()
+    }
+
+    /// Whether peers on other hosts can reach this transport's endpoints:
+    /// then an actor served on it needs an explicit authkey, not the
+    /// process tree's random one.
+    fn remote(&self) -> bool {
+        false
+    }
+
+    /// Removes what listening at `address` left behind (a socket file, its
+    /// directory), once the actor there has ended: called by the actor
+    /// itself as it exits, and by its owner after reaping it, so nothing is
+    /// left even when the actor was killed. The default does nothing.
+    fn forget(&self, address: &Address) {
+        let _ = address;
+    }
+}
+
+/// What the owner of an actor about to be spawned prepared: see
+/// [`Backend::prepare`].
+#[derive(Default)]
+pub struct Prepared {
+    /// Sent to the child, which passes it to
+    /// [`Backend::listen_spawned`].
+    pub record: Vec<u8>,
+    /// The owner's link to the child, when the child makes it itself;
+    /// `None` to connect to the address the child reports.
+    pub link: Option<Box<dyn PendingLink>>,
+}
+
+impl fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prepared")
+            .field("record", &self.record.len())
+            .field("link", &self.link.is_some())
+            .finish()
+    }
+}
+
+/// An owner's link to a child that the child makes itself.
+pub trait PendingLink: Send {
+    /// Waits for the child's link until `deadline`, giving up as soon as
+    /// `alive` says the child is gone.
+    fn complete(self: Box<Self>, deadline: Instant, alive: &dyn Fn() -> bool)
+    -> Result<Connection>;
 }

@@ -39,6 +39,8 @@ pub(crate) struct Bootstrap {
     pub(crate) handshake_timeout: Duration,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
+    /// The transport's settings (for TLS, the certificate and key).
+    pub(crate) settings: uactor_transport::Settings,
 }
 
 /// What the spawned process answers.

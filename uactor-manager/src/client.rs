@@ -191,7 +191,7 @@ impl Client {
         options: &Options,
         owner: Option<Owner>,
     ) -> Result<Client> {
-        let connection = crate::endpoint::open(&address, options)?;
+        let connection = crate::endpoint::open(&address, &options.settings())?;
         Client::connect_over(actor, address, connection, authkey, options, owner)
     }
 
@@ -739,4 +739,29 @@ impl fmt::Debug for Owner {
             .field("pid", &self.process().pid())
             .finish()
     }
+}
+
+/// Connects to an `A` served at `address`: a reference to the actor, not
+/// an owner.
+pub fn connect<A: uactor_core::Actor>(address: &Address, authkey: &[u8]) -> Result<A::Proxy>
+where
+    A::Proxy: ProxyClient,
+{
+    connect_with::<A>(address, &Options::new().authkey(authkey))
+}
+
+/// Connects to an `A` served at `address` with these options: the authkey
+/// (else the process tree's), TLS roots, codec, timeouts. A reference to
+/// the actor, not an owner.
+pub fn connect_with<A: uactor_core::Actor>(address: &Address, options: &Options) -> Result<A::Proxy>
+where
+    A::Proxy: ProxyClient,
+{
+    #[cfg(feature = "tracing")]
+    let scope = crate::trace::connect(A::NAME, address);
+    let authkey: Authkey = options.authkey_or(crate::context::authkey)?;
+    let client = Client::connect(A::NAME, address.clone(), &authkey, options, None)?;
+    #[cfg(feature = "tracing")]
+    scope.span().record("pid", client.pid());
+    Ok(A::Proxy::from_client(client))
 }

@@ -77,7 +77,7 @@ pub(crate) fn link_to(address: &Address, served: Option<&str>) -> Result<Link> {
         None => {
             let options = Options::new();
             let authkey = key_for(address)?;
-            let mut connection = crate::endpoint::open(address, &options)?;
+            let mut connection = crate::endpoint::open(address, &options.settings())?;
             let welcome = handshake::client(
                 &mut connection,
                 &authkey,

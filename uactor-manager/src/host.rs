@@ -546,11 +546,17 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
         ),
     };
 
-    let (listener, dir) = match crate::endpoint::listen(&bootstrap.transport) {
-        Ok(listening) => listening,
+    let listener = match crate::endpoint::listen_spawned(&bootstrap.transport, &bootstrap.settings)
+    {
+        Ok(listener) => listener,
         Err(error) => fail(&mut report, error),
     };
     let address = listener.address();
+    let settings = bootstrap.settings.clone();
+    let forget = {
+        let address = address.clone();
+        move || crate::endpoint::forget(&address, &settings)
+    };
     object::host_at(address.clone());
     if bootstrap::send(
         &mut report,
@@ -561,10 +567,14 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
     )
     .is_err()
     {
-        dir.remove();
+        forget();
         std::process::exit(bootstrap::BOOTSTRAP_FAILED);
     }
-    watch_parent(channel, dir.path().to_owned());
+    let forget = std::sync::Arc::new(forget);
+    watch_parent(channel, {
+        let forget = std::sync::Arc::clone(&forget);
+        move || forget()
+    });
 
     let settings = HostSettings {
         authkey,
@@ -574,13 +584,13 @@ pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream)
         served: A::NAME,
     };
     Host::new(ActorManager::new(actor), settings).run(listener);
-    dir.remove();
+    forget();
     exit(0)
 }
 
 /// Ends this process when the bootstrap channel reports end-of-file: the
 /// parent is gone (or dropped its owner), and an actor outlives neither.
-fn watch_parent(channel: UnixStream, dir: std::path::PathBuf) {
+fn watch_parent(channel: UnixStream, forget: impl FnOnce() + Send + 'static) {
     let watching = thread::Builder::new()
         .name("uactor-parent".into())
         .stack_size(64 * 1024)
@@ -594,7 +604,7 @@ fn watch_parent(channel: UnixStream, dir: std::path::PathBuf) {
                     Err(_) => break,
                 }
             }
-            let _ = std::fs::remove_dir_all(&dir);
+            forget();
             exit(0);
         });
     if watching.is_err() {

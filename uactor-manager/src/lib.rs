@@ -32,7 +32,6 @@ mod builtins;
 mod client;
 mod connections;
 mod context;
-mod custom;
 mod endpoint;
 mod host;
 mod interface;
@@ -63,8 +62,7 @@ pub use builtins::{
     typeid,
 };
 pub use client::{Client, ProxyClient};
-pub use custom::{TRANSPORTS, TransportRegistration};
-pub use endpoint::{connect, connect_with};
+pub use client::{connect, connect_with};
 pub use host::{ActorManager, Host, HostSettings};
 pub use interface::{
     Dispatch, INTERFACES, Interface, InterfaceActor, InterfaceImpl, InterfaceTarget,
@@ -73,7 +71,7 @@ pub use interface::{
 pub use linkme;
 pub use method::{Method, Target};
 pub use object::{ObjectRef, Served, expose, hosted_address, hosted_objects};
-pub use options::{CustomTransport, DEFAULT_RESTART_PERIOD, Options, Restart, Transport};
+pub use options::{DEFAULT_RESTART_PERIOD, Options, Restart};
 pub use owned::{ActorInfo, ActorState, actors};
 pub use pool::Pool;
 pub use registry::{ACTORS, Registration};
@@ -84,3 +82,4 @@ pub use spawn::spawn_actor;
 pub use startup::ACTOR_START;
 pub use stats::Stats;
 pub use uactor_core::Token;
+pub use uactor_transport::{CustomTransport, Transport};

@@ -1,119 +1,10 @@
 //! How an actor is spawned and called.
 
-use std::fmt;
-#[cfg(feature = "tcp")]
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use uactor_core::frame::DEFAULT_MAX_FRAME;
-use uactor_core::{CodecId, Error, Result};
-use uactor_transport::Authkey;
-#[cfg(feature = "tls")]
-use uactor_transport::tls::Tls;
-
-/// Which transport an actor serves on.
-///
-/// ```
-/// let options = uactor_manager::Options::new().transport(uactor_manager::Transport::LocalSocket);
-/// # let _ = options;
-/// ```
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub enum Transport {
-    /// A socket file in a private directory (the default).
-    #[default]
-    LocalSocket,
-    /// An ipc-channel link between the owner and the actor (feature
-    /// `ipc-channel`). Other processes reach the actor through its
-    /// [`address`](uactor_core::Proxy::address), a private local socket: an
-    /// ipc-channel link only ever joins the two processes that made it.
-    /// ipc-channel trusts its peer's size fields, so this is for the
-    /// parent/child links of one process tree only.
-    #[cfg(feature = "ipc-channel")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "ipc-channel")))]
-    IpcChannel,
-    /// TCP at this address (feature `tcp`); port 0 picks a free port, which
-    /// [`address`](uactor_core::Proxy::address) then shows. Needs an explicit
-    /// [`Options::authkey`]; add [`Options::tls`] (feature `tls`) for
-    /// encryption.
-    #[cfg(feature = "tcp")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tcp")))]
-    Tcp(SocketAddr),
-    /// A transport the program registered itself with
-    /// `uactor::register_transport!`; made with [`Transport::custom`].
-    Custom(CustomTransport),
-}
-
-impl Transport {
-    /// The transport registered under `scheme`. Spawned actors build their
-    /// own instance from the same registration, so it must be registered in
-    /// the binary (not made at run time).
-    pub fn custom(scheme: &str) -> Result<Self> {
-        let registration = crate::custom::find(scheme).ok_or_else(|| Error::Transport {
-            message: format!(
-                "no transport is registered as `{scheme}`; register it with \
-                 `uactor::register_transport!(\"{scheme}\", MyTransport::new())`"
-            ),
-            source: None,
-        })?;
-        Ok(Transport::Custom(CustomTransport {
-            scheme: registration.scheme(),
-            transport: registration.make(),
-        }))
-    }
-}
-
-impl fmt::Debug for Transport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Transport::LocalSocket => f.write_str("LocalSocket"),
-            #[cfg(feature = "ipc-channel")]
-            Transport::IpcChannel => f.write_str("IpcChannel"),
-            #[cfg(feature = "tcp")]
-            Transport::Tcp(at) => f.debug_tuple("Tcp").field(at).finish(),
-            Transport::Custom(custom) => f.debug_tuple("Custom").field(&custom.scheme).finish(),
-        }
-    }
-}
-
-impl PartialEq for Transport {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Transport::LocalSocket, Transport::LocalSocket) => true,
-            #[cfg(feature = "ipc-channel")]
-            (Transport::IpcChannel, Transport::IpcChannel) => true,
-            #[cfg(feature = "tcp")]
-            (Transport::Tcp(a), Transport::Tcp(b)) => a == b,
-            (Transport::Custom(a), Transport::Custom(b)) => a.scheme == b.scheme,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for Transport {}
-
-/// A registered user transport, as [`Transport::custom`] finds it.
-#[derive(Clone)]
-pub struct CustomTransport {
-    pub(crate) scheme: &'static str,
-    pub(crate) transport: Arc<dyn uactor_core::Transport>,
-}
-
-impl CustomTransport {
-    /// The name it was registered under.
-    pub fn scheme(&self) -> &'static str {
-        self.scheme
-    }
-}
-
-impl fmt::Debug for CustomTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CustomTransport")
-            .field("scheme", &self.scheme)
-            .finish_non_exhaustive()
-    }
-}
+use uactor_core::{CodecId, Result};
+use uactor_transport::{Authkey, Setting, Settings, Transport};
 
 /// Options for [`spawn_actor`](crate::spawn_actor) (`Type::spawn_with`): transport, authkey, bounds.
 ///
@@ -136,8 +27,8 @@ pub struct Options {
     pub(crate) codec: CodecId,
     pub(crate) restart: Restart,
     pub(crate) restart_period: Duration,
-    #[cfg(feature = "tls")]
-    pub(crate) tls: Option<Tls>,
+    /// The transports' own settings (TLS certificates).
+    pub(crate) settings: Settings,
 }
 
 /// What the owner does when its actor crashes (exits other than through
@@ -174,8 +65,7 @@ impl Default for Options {
             codec: CodecId::Postcard,
             restart: Restart::Never,
             restart_period: DEFAULT_RESTART_PERIOD,
-            #[cfg(feature = "tls")]
-            tls: None,
+            settings: Settings::default(),
         }
     }
 }
@@ -255,21 +145,28 @@ impl Options {
         self
     }
 
-    /// Serves (with [`Transport::Tcp`]) or connects through TLS with these
-    /// settings, on top of the authkey (feature `tls`). To serve, the
-    /// settings need a certificate and key; to connect, the roots to trust
-    /// (without them, the owner trusts the certificate it spawned the actor
-    /// with).
-    #[cfg(feature = "tls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-    pub fn tls(mut self, tls: Tls) -> Self {
-        self.tls = Some(tls);
+    /// Adds a transport's own setting. With the `tls` feature, TLS
+    /// settings (`Tls`) make an actor spawned on TCP serve TLS, on top of
+    /// the authkey, and let a caller connect to `tls://` addresses: to
+    /// serve, they need a certificate and key; to connect, the roots to
+    /// trust (without them, the owner trusts the certificate it spawned the
+    /// actor with).
+    pub fn with(mut self, setting: impl Setting) -> Self {
+        self.settings.set(setting);
         self
     }
 
     /// The call bound, if any.
     pub fn call_timeout_value(&self) -> Option<Duration> {
         self.call_timeout
+    }
+
+    /// What the transports are configured with: their own settings, and
+    /// how long opening a connection may wait (the handshake's bound).
+    pub(crate) fn settings(&self) -> Settings {
+        self.settings
+            .clone()
+            .with_connect_timeout(self.handshake_timeout)
     }
 
     pub(crate) fn authkey_or(&self, fallback: impl FnOnce() -> Result<Authkey>) -> Result<Authkey> {

@@ -29,7 +29,6 @@ use crate::{Options, context, endpoint};
 #[derive(Debug)]
 pub struct Server {
     listener: ListenerBox,
-    endpoint: endpoint::Endpoint,
     authkey: Authkey,
     options: Options,
 }
@@ -46,7 +45,7 @@ impl Server {
     /// Listens at `address` (`tcp://IP:PORT`, `tls://IP:PORT`,
     /// `local:/path`, or a registered custom transport's address) with
     /// `options`, which must carry the authkey. TLS settings
-    /// ([`Options::tls`]) turn a `tcp://` address into `tls://`.
+    /// (a `Tls` given to [`Options::with`]) turn a `tcp://` address into `tls://`.
     pub fn bind(address: &Address, options: &Options) -> Result<Self> {
         let authkey = match &options.authkey {
             Some(bytes) => Authkey::new(bytes)?,
@@ -56,10 +55,9 @@ impl Server {
                 )));
             }
         };
-        let (listener, endpoint) = endpoint::listen_at(address, options)?;
+        let listener = endpoint::listen_at(address, &options.settings())?;
         Ok(Server {
             listener: ListenerBox(listener),
-            endpoint,
             authkey,
             options: options.clone(),
         })
@@ -73,6 +71,7 @@ impl Server {
     /// Serves `actor` until a client shuts it down (its shutdown hook has
     /// run when this returns).
     pub fn run<A: Actor>(self, actor: A) -> Result<()> {
+        let address = self.address();
         context::inherit_authkey(self.authkey.clone());
         crate::host::record_panics();
         // Objects the actor hands out are reached at its address.
@@ -85,7 +84,7 @@ impl Server {
             served: A::NAME,
         };
         Host::new(ActorManager::new(actor), settings).run(self.listener.0);
-        self.endpoint.remove();
+        endpoint::forget(&address, &self.options.settings());
         Ok(())
     }
 }

@@ -69,7 +69,7 @@ impl Recipe {
     /// opens the owner's connection; `on_exit` runs when the process ends.
     pub(crate) fn launch(&self, on_exit: Option<ExitHook>) -> Result<Launched> {
         let options = &self.options;
-        let mut rendezvous = crate::endpoint::rendezvous(options)?;
+        let (boot, pending) = crate::endpoint::prepare(options)?;
         let (parent_end, child_end) =
             UnixStream::pair().map_err(|error| Error::io("making the bootstrap channel", error))?;
         let program = std::env::current_exe()
@@ -97,7 +97,8 @@ impl Recipe {
                 codec: options.codec,
                 max_frame_size: options.max_frame_size,
                 handshake_timeout: options.handshake_timeout,
-                transport: rendezvous.boot(),
+                transport: boot,
+                settings: options.settings(),
             },
         );
         let address = match result {
@@ -108,9 +109,14 @@ impl Recipe {
                 return Err(error);
             }
         };
-        let connection = rendezvous
-            .connect(&address, options, &process, options.spawn_timeout)
-            .inspect_err(|_| process.kill())?;
+        let connection = match pending {
+            // The child made the owner's link itself (ipc-channel).
+            Some(link) => link.complete(Instant::now() + options.spawn_timeout, &|| {
+                process.wait_exit(Duration::ZERO).is_none()
+            }),
+            None => crate::endpoint::open(&address, &options.settings()),
+        }
+        .inspect_err(|_| process.kill())?;
         Ok(Launched {
             process,
             bootstrap: parent_end,

@@ -25,7 +25,9 @@
 //! could dial.
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use ipc_channel::ipc::{
     self, IpcOneShotServer, IpcReceiver, IpcSender, IpcSharedMemory, OpaqueIpcSender,
@@ -34,7 +36,143 @@ use ipc_channel::{IpcError, TryRecvError};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use uactor_core::frame::{self, DEFAULT_MAX_FRAME, LENGTH_LEN};
-use uactor_core::{Connection, Error, FrameRead, FrameWrite, Result};
+use uactor_core::{
+    Address, Backend, Connection, Error, FrameRead, FrameWrite, Listener, PendingLink, Prepared,
+    Result,
+};
+
+use crate::local_socket::LocalSocket;
+use crate::registry::{Registration, TRANSPORTS};
+
+/// The ipc-channel transport: it only links an owner and the actor it
+/// spawns ([`Backend::prepare`], [`Backend::listen_spawned`]); the actor
+/// also listens on a private local socket, which is its address, for
+/// everyone else.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IpcChannel;
+
+#[linkme::distributed_slice(TRANSPORTS)]
+#[allow(unsafe_code)]
+static IPC: Registration = Registration::configured("ipc", |_| Ok(Arc::new(IpcChannel)));
+
+impl Backend for IpcChannel {
+    fn listen(&self) -> Result<Box<dyn Listener>> {
+        Err(Error::spawn(
+            "an ipc-channel link is made between an owner and the actor it spawns, not listened for",
+        ))
+    }
+
+    fn connect(&self, address: &Address) -> Result<Connection> {
+        // An ipc-channel actor's address is its private local socket.
+        LocalSocket.connect(address)
+    }
+
+    fn prepare(&self) -> Result<Prepared> {
+        let (server, name) = rendezvous()?;
+        let (sender, accepted) = mpsc::channel();
+        // `accept` has no timeout: it runs on its own thread, which
+        // `Pending::drop` wakes if the child never connects.
+        std::thread::Builder::new()
+            .name("uactor-ipc-accept".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let _ = sender.send(server.accept());
+            })
+            .map_err(|error| Error::io("starting the ipc-channel accept thread", error))?;
+        Ok(Prepared {
+            record: name.clone().into_bytes(),
+            link: Some(Box::new(Pending {
+                name,
+                accepted,
+                done: false,
+            })),
+        })
+    }
+
+    fn listen_spawned(&self, record: &[u8]) -> Result<Box<dyn Listener>> {
+        let name = std::str::from_utf8(record)
+            .map_err(|_| Error::spawn("the bootstrap names no ipc-channel server"))?;
+        let others = LocalSocket.listen()?;
+        let owner = connect(name)?;
+        Ok(Box::new(IpcListener {
+            owner: Some(owner),
+            others,
+        }))
+    }
+
+    fn forget(&self, address: &Address) {
+        LocalSocket.forget(address);
+    }
+}
+
+/// The owner's side of a link its child is making.
+struct Pending {
+    name: String,
+    accepted: mpsc::Receiver<Result<Connection>>,
+    done: bool,
+}
+
+impl PendingLink for Pending {
+    fn complete(
+        mut self: Box<Self>,
+        deadline: Instant,
+        alive: &dyn Fn() -> bool,
+    ) -> Result<Connection> {
+        loop {
+            match self.accepted.recv_timeout(Duration::from_millis(20)) {
+                Ok(result) => {
+                    self.done = true;
+                    return result;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.done = true;
+                    return Err(Error::spawn(
+                        "the ipc-channel accept thread ended without a link",
+                    ));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if !alive() {
+                return Err(Error::spawn(
+                    "the actor process ended before its ipc-channel link was made",
+                ));
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::spawn(
+                    "the actor did not make its ipc-channel link in time",
+                ));
+            }
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.done {
+            Rendezvous::wake(&self.name);
+        }
+    }
+}
+
+/// The listener of an actor spawned with ipc-channel: its owner's link
+/// first, then whoever connects to its private local socket.
+struct IpcListener {
+    owner: Option<Connection>,
+    others: Box<dyn Listener>,
+}
+
+impl Listener for IpcListener {
+    fn address(&self) -> Address {
+        self.others.address()
+    }
+
+    fn accept(&mut self) -> Result<Connection> {
+        match self.owner.take() {
+            Some(owner) => Ok(owner),
+            None => self.others.accept(),
+        }
+    }
+}
 
 /// The first message through a one-shot server: where the parent sends.
 #[derive(Serialize, Deserialize)]

@@ -5,6 +5,9 @@
 //!   before allocation and reads that can be resumed after a timeout;
 //! - [`handshake`]: the mutual HMAC-SHA256 challenge-response every
 //!   connection runs before any request is decoded;
+//! - [`Transport`], the choice a user makes in `Options`, its
+//!   [`Settings`], and the [`registry`] every transport is found in by its
+//!   scheme, the built-in ones below and a program's own alike;
 //! - [`local_socket`] (feature `local-socket`, default): socket files in a
 //!   private directory (mode 0700), never abstract names;
 //! - [`tcp`] (feature `tcp`): `std::net` sockets with nodelay, for actors
@@ -15,7 +18,10 @@
 //!   module).
 //!
 //! This crate knows nothing of actors or macros.
-#![forbid(unsafe_code)]
+// No unsafe code, except the linker-table registrations of the built-in
+// transports, which the lint counts because linkme places them with
+// `#[link_section]`; each carries its own `allow`.
+#![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod authkey;
@@ -27,11 +33,17 @@ pub mod ipc_channel;
 #[cfg(feature = "local-socket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-socket")))]
 pub mod local_socket;
+pub mod registry;
+mod settings;
 #[cfg(feature = "tcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tcp")))]
 pub mod tcp;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;
+mod transport;
 
 pub use authkey::Authkey;
+pub use registry::{Registration, TRANSPORTS};
+pub use settings::{Setting, Settings};
+pub use transport::{CustomTransport, Transport};

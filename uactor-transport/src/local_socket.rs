@@ -5,35 +5,36 @@
 //! there. Only the owner can reach it, unlike an abstract socket name, which
 //! any process in the network namespace can reach (the flaw behind
 //! CVE-2022-42919 in Python's forkserver). Accepted peers are also checked
-//! to run as the same user. The directory is removed by [`PrivateDir::remove`]
-//! on shutdown, or when the [`PrivateDir`] is dropped.
+//! to run as the same user. The directory goes with the listener, and
+//! [`Backend::forget`] removes it for a listener that never got to drop
+//! (an actor that exited or was killed).
 
 use std::fs::DirBuilder;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use interprocess::local_socket::prelude::*;
 use interprocess::local_socket::{GenericFilePath, ListenerOptions, Stream};
-use uactor_core::{Address, Connection, Error, Listener, Result, Transport};
+use uactor_core::{Address, Backend, Connection, Error, Listener, Result};
 
 use crate::framing::{self, Socket};
+use crate::registry::{Registration, TRANSPORTS};
 
-/// The local-socket [`Transport`]: listens in one private directory and
-/// connects to any `local:` address.
-#[derive(Debug)]
-pub struct LocalSocket {
-    dir: PathBuf,
-}
+/// The local-socket transport: each listener binds in a private directory
+/// of its own; connects to any `local:` address.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LocalSocket;
 
-impl LocalSocket {
-    /// A transport that binds its sockets in `dir` (see [`PrivateDir`]).
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
-        LocalSocket { dir: dir.into() }
-    }
-}
+#[linkme::distributed_slice(TRANSPORTS)]
+#[allow(unsafe_code)]
+static LOCAL: Registration = Registration::configured("local", |_| Ok(Arc::new(LocalSocket)));
+
+/// The prefix of the private directories listeners make, followed by the
+/// process id and a random suffix.
+const DIR_PREFIX: &str = "uactor-";
 
 /// Opens a connection to the socket at `path`.
 pub fn connect(path: &Path) -> Result<Connection> {
@@ -45,23 +46,16 @@ pub fn connect(path: &Path) -> Result<Connection> {
     Ok(framing::connection(LocalStream(stream)))
 }
 
-impl Transport for LocalSocket {
+impl Backend for LocalSocket {
     fn listen(&self) -> Result<Box<dyn Listener>> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let path = self.dir.join(format!(
-            "{}-{}.sock",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let name = path
-            .as_path()
-            .to_fs_name::<GenericFilePath>()
-            .map_err(|error| Error::io(format!("naming {}", path.display()), error))?;
-        let listener = ListenerOptions::new()
-            .name(name)
-            .create_sync()
-            .map_err(|error| Error::io(format!("listening at local:{}", path.display()), error))?;
-        Ok(Box::new(LocalListener { listener, path }))
+        let dir = PrivateDir::create()?;
+        let path = dir.path().join("actor.sock");
+        let listener = bind(&path)?;
+        Ok(Box::new(LocalListener {
+            listener,
+            path,
+            _dir: Some(dir),
+        }))
     }
 
     fn connect(&self, address: &Address) -> Result<Connection> {
@@ -72,29 +66,81 @@ impl Transport for LocalSocket {
             ))),
         }
     }
+
+    fn listen_at(&self, address: &Address) -> Result<Box<dyn Listener>> {
+        match address {
+            Address::Local(path) => listen_at(path),
+            other => Err(Error::spawn(format!(
+                "the local-socket transport cannot listen at {other}"
+            ))),
+        }
+    }
+
+    fn forget(&self, address: &Address) {
+        if let Address::Local(path) = address {
+            forget(path);
+        }
+    }
 }
 
 /// Listens at the socket file `path`, which must not exist yet; its
 /// directory's permissions are the caller's to choose (`uactor::serve` at a
 /// `local:` address).
 pub fn listen_at(path: &Path) -> Result<Box<dyn Listener>> {
+    Ok(Box::new(LocalListener {
+        listener: bind(path)?,
+        path: path.to_owned(),
+        _dir: None,
+    }))
+}
+
+fn bind(path: &Path) -> Result<interprocess::local_socket::Listener> {
     let name = path
         .to_fs_name::<GenericFilePath>()
         .map_err(|error| Error::io(format!("naming {}", path.display()), error))?;
-    let listener = ListenerOptions::new()
+    ListenerOptions::new()
         .name(name)
         .create_sync()
-        .map_err(|error| Error::io(format!("listening at local:{}", path.display()), error))?;
-    Ok(Box::new(LocalListener {
-        listener,
-        path: path.to_owned(),
-    }))
+        .map_err(|error| Error::io(format!("listening at local:{}", path.display()), error))
+}
+
+/// Removes the socket at `path`, and its directory when that is a private
+/// directory a listener made. Nothing else: not a directory of the user's,
+/// not a file that is not a socket, and no symbolic link is followed.
+fn forget(path: &Path) {
+    let is_socket =
+        std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_socket());
+    if is_socket {
+        let _ = std::fs::remove_file(path);
+    }
+    if let Some(dir) = path.parent().filter(|dir| is_private_dir(dir)) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// Whether `dir` is named as [`PrivateDir`]s are and is a real directory
+/// (not a symbolic link to one).
+fn is_private_dir(dir: &Path) -> bool {
+    let named = dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(|name| name.strip_prefix(DIR_PREFIX))
+        .and_then(|rest| rest.split_once('-'))
+        .is_some_and(|(pid, suffix)| {
+            !pid.is_empty()
+                && pid.bytes().all(|byte| byte.is_ascii_digit())
+                && suffix.len() == 16
+                && suffix.bytes().all(|byte| byte.is_ascii_hexdigit())
+        });
+    named && std::fs::symlink_metadata(dir).is_ok_and(|metadata| metadata.is_dir())
 }
 
 #[derive(Debug)]
 struct LocalListener {
     listener: interprocess::local_socket::Listener,
     path: PathBuf,
+    /// The private directory it binds in, removed with it.
+    _dir: Option<PrivateDir>,
 }
 
 impl Listener for LocalListener {
@@ -164,7 +210,7 @@ impl PrivateDir {
         getrandom::fill(&mut random)
             .map_err(|error| Error::spawn(format!("the OS gave no random bytes: {error}")))?;
         let suffix: String = random.iter().map(|byte| format!("{byte:02x}")).collect();
-        let path = base.join(format!("uactor-{}-{suffix}", std::process::id()));
+        let path = base.join(format!("{DIR_PREFIX}{}-{suffix}", std::process::id()));
         DirBuilder::new()
             .mode(0o700)
             .create(&path)
@@ -212,24 +258,49 @@ mod tests {
 
     #[test]
     fn frames_cross_a_socket_in_a_private_dir() {
-        let dir = PrivateDir::create().unwrap();
-        let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
-        let mut listener = LocalSocket::new(dir.path()).listen().unwrap();
+        let mut listener = LocalSocket.listen().unwrap();
         let address = listener.address();
-        assert!(address.to_string().starts_with("local:"));
+        let Address::Local(path) = &address else {
+            panic!("{address}")
+        };
+        let dir = path.parent().unwrap().to_owned();
+        assert!(is_private_dir(&dir), "{}", dir.display());
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
         let server = thread::spawn(move || {
             let mut connection = listener.accept().unwrap();
             let bytes = connection.reader.read_frame().unwrap().to_vec();
             connection.writer.write_frame(&bytes).unwrap();
         });
-        let mut client = LocalSocket::new(dir.path()).connect(&address).unwrap();
+        let mut client = LocalSocket.connect(&address).unwrap();
         let frame = frame::encode(Header::new(Kind::Request, 3), &[1; 300_000]);
         client.writer.write_frame(&frame).unwrap();
         assert_eq!(client.reader.read_frame().unwrap(), &frame[..]);
         server.join().unwrap();
-        let path = dir.path().to_owned();
-        drop(dir);
-        assert!(!path.exists());
+        assert!(!dir.exists(), "the listener's directory goes with it");
+    }
+
+    #[test]
+    fn forget_removes_private_dirs_only() {
+        let listener = LocalSocket.listen().unwrap();
+        let address = listener.address();
+        // A listener that never dropped (its process was killed).
+        std::mem::forget(listener);
+        let Address::Local(path) = &address else {
+            panic!("{address}")
+        };
+        let dir = path.parent().unwrap().to_owned();
+        assert!(dir.exists());
+        LocalSocket.forget(&address);
+        assert!(!dir.exists());
+
+        // A directory of the user's keeps everything but the socket.
+        let mine = std::env::temp_dir().join(format!("not-uactor-{}", std::process::id()));
+        std::fs::create_dir_all(&mine).unwrap();
+        let kept = mine.join("notes.txt");
+        std::fs::write(&kept, b"mine").unwrap();
+        LocalSocket.forget(&Address::Local(kept.clone()));
+        assert!(kept.exists(), "a file that is not a socket stays");
+        std::fs::remove_dir_all(&mine).unwrap();
     }
 }

@@ -10,24 +10,33 @@
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
-use uactor_core::{Address, Connection, Error, Listener, Result, Transport};
+use uactor_core::{Address, Backend, Connection, Error, Listener, Prepared, Result};
 
 use crate::framing::{self, Socket};
+use crate::registry::{Registration, TRANSPORTS};
 
-/// The TCP [`Transport`]: listens at one socket address (port 0 picks a
-/// free port) and connects to any `tcp://` address.
+/// The TCP transport: listens at one socket address (port 0 picks a free
+/// port) and connects to any `tcp://` address.
 #[derive(Debug, Clone, Copy)]
 pub struct Tcp {
-    bind: SocketAddr,
+    bind: Option<SocketAddr>,
     connect_timeout: Duration,
 }
 
+#[linkme::distributed_slice(TRANSPORTS)]
+#[allow(unsafe_code)]
+static TCP: Registration = Registration::configured("tcp", |settings| {
+    Ok(Arc::new(Tcp::new(None, settings.connect_timeout())))
+});
+
 impl Tcp {
-    /// A transport that listens at `bind`; connections give up after
-    /// `connect_timeout` when the host does not answer.
-    pub fn new(bind: SocketAddr, connect_timeout: Duration) -> Self {
+    /// A transport that listens at `bind` (when it listens at all);
+    /// connections give up after `connect_timeout` when the host does not
+    /// answer.
+    pub fn new(bind: Option<SocketAddr>, connect_timeout: Duration) -> Self {
         Tcp {
             bind,
             connect_timeout,
@@ -35,9 +44,29 @@ impl Tcp {
     }
 }
 
-impl Transport for Tcp {
+/// The address a spawned actor listens at, as its owner's record says.
+pub(crate) fn bind_record(record: &[u8]) -> Result<SocketAddr> {
+    std::str::from_utf8(record)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| Error::spawn("the bootstrap names no TCP address to listen at"))
+}
+
+/// The record that tells a spawned actor to listen at `bind`.
+pub(crate) fn record(bind: Option<SocketAddr>) -> Result<Prepared> {
+    let bind = bind.ok_or_else(|| Error::spawn("a TCP actor needs an address to listen at"))?;
+    Ok(Prepared {
+        record: bind.to_string().into_bytes(),
+        link: None,
+    })
+}
+
+impl Backend for Tcp {
     fn listen(&self) -> Result<Box<dyn Listener>> {
-        Ok(Box::new(listen(self.bind)?))
+        let bind = self
+            .bind
+            .ok_or_else(|| Error::spawn("a TCP listener needs an address to bind"))?;
+        Ok(Box::new(listen(bind)?))
     }
 
     fn connect(&self, address: &Address) -> Result<Connection> {
@@ -47,6 +76,27 @@ impl Transport for Tcp {
                 "the TCP transport cannot reach {other}"
             ))),
         }
+    }
+
+    fn listen_at(&self, address: &Address) -> Result<Box<dyn Listener>> {
+        match address {
+            Address::Tcp(at) => Ok(Box::new(listen(*at)?)),
+            other => Err(Error::spawn(format!(
+                "the TCP transport cannot listen at {other}"
+            ))),
+        }
+    }
+
+    fn prepare(&self) -> Result<Prepared> {
+        record(self.bind)
+    }
+
+    fn listen_spawned(&self, record: &[u8]) -> Result<Box<dyn Listener>> {
+        Ok(Box::new(listen(bind_record(record)?)?))
+    }
+
+    fn remote(&self) -> bool {
+        true
     }
 }
 

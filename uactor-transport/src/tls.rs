@@ -27,10 +27,115 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection};
 use serde::{Deserialize, Serialize};
-use uactor_core::{Address, Connection, Error, Listener, Result};
+use uactor_core::{Address, Backend, Connection, Error, Listener, Prepared, Result};
 
+use crate::Settings;
 use crate::framing::{self, Socket};
+use crate::registry::{Registration, TRANSPORTS};
 use crate::tcp::{self, TcpActorListener};
+
+/// The TLS transport: TCP through rustls, with the settings it was made
+/// with (or, for a proxy to a `tls://` actor that travelled here with no
+/// settings of its own, the last ones this process used).
+#[derive(Debug, Clone)]
+pub struct TlsBackend {
+    bind: Option<SocketAddr>,
+    tls: Option<Tls>,
+    connect_timeout: Duration,
+}
+
+#[linkme::distributed_slice(TRANSPORTS)]
+#[allow(unsafe_code)]
+static TLS_TRANSPORT: Registration = Registration::configured("tls", |settings| {
+    Ok(Arc::new(TlsBackend::new(
+        None,
+        settings.tls().cloned(),
+        settings,
+    )))
+});
+
+/// TLS settings for connections that are given none: those of the actor
+/// this process serves, or the last ones it spawned or served with. This is
+/// how a proxy to a `tls://` actor that travelled here finds its roots.
+static REMEMBERED: OnceLock<Tls> = OnceLock::new();
+
+impl TlsBackend {
+    /// A TLS transport that listens at `bind` (when it listens at all) with
+    /// `tls`'s identity and connects trusting `tls`'s roots.
+    pub fn new(bind: Option<SocketAddr>, tls: Option<Tls>, settings: &Settings) -> Self {
+        if let Some(tls) = &tls {
+            let _ = REMEMBERED.set(tls.clone());
+        }
+        TlsBackend {
+            bind,
+            tls,
+            connect_timeout: settings.connect_timeout(),
+        }
+    }
+
+    fn tls(&self) -> Result<&Tls> {
+        self.tls.as_ref().or_else(|| REMEMBERED.get()).ok_or_else(|| {
+            tls_error(
+                "this side has no TLS settings: connect with the server's certificate, \
+                 uactor::connect_with::<T>(&address, &Options::new().authkey(..).with(Tls::new().trust_pem(..)?))",
+            )
+        })
+    }
+
+    fn serving(&self) -> Result<&Tls> {
+        let tls = self.tls()?;
+        if !tls.can_serve() {
+            return Err(Error::spawn(
+                "an actor served over TLS needs a certificate and key: \
+                 Tls::new().identity_pem(cert, key) or identity_pem_files",
+            ));
+        }
+        Ok(tls)
+    }
+}
+
+impl Backend for TlsBackend {
+    fn listen(&self) -> Result<Box<dyn Listener>> {
+        let bind = self
+            .bind
+            .ok_or_else(|| Error::spawn("a TLS listener needs an address to bind"))?;
+        Ok(Box::new(listen(bind, self.serving()?)?))
+    }
+
+    fn connect(&self, address: &Address) -> Result<Connection> {
+        match address {
+            Address::Tls(at) => connect(*at, self.tls()?, self.connect_timeout),
+            other => Err(Error::proxy(format!(
+                "the TLS transport cannot reach {other}"
+            ))),
+        }
+    }
+
+    fn listen_at(&self, address: &Address) -> Result<Box<dyn Listener>> {
+        match address {
+            Address::Tls(at) | Address::Tcp(at) => Ok(Box::new(listen(*at, self.serving()?)?)),
+            other => Err(Error::spawn(format!(
+                "the TLS transport cannot listen at {other}"
+            ))),
+        }
+    }
+
+    fn prepare(&self) -> Result<Prepared> {
+        self.serving()?;
+        tcp::record(self.bind)
+    }
+
+    fn listen_spawned(&self, record: &[u8]) -> Result<Box<dyn Listener>> {
+        Ok(Box::new(listen(
+            tcp::bind_record(record)?,
+            self.serving()?,
+        )?))
+    }
+
+    fn remote(&self) -> bool {
+        true
+    }
+}
 
 /// TLS settings: this side's certificate chain and key (to serve), the
 /// roots it trusts (to connect), and the name it expects servers to prove.

@@ -96,7 +96,7 @@ pub mod __private {
     pub use uactor_manager::{
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
     };
-    pub use uactor_manager::{TRANSPORTS, TransportRegistration};
+    pub use uactor_transport::{Registration as TransportRegistration, TRANSPORTS};
     // `#[uactor::remote]`, `#[uactor::interface]` and method handles.
     pub use uactor_core::protocol::{INTERFACE_METHOD, tag};
     pub use uactor_core::typeid;

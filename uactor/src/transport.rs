@@ -1,6 +1,8 @@
-//! The transport layer, for users who bring their own: the [`Transport`]
-//! trait, its [`Listener`] and [`Connection`] halves, and the in-memory
-//! implementation used by tests.
+//! The transport layer, for users who bring their own: the [`Backend`]
+//! trait every transport implements (the built-in ones too), its
+//! [`Listener`] and [`Connection`] halves, and the in-memory implementation
+//! used by tests. ([`crate::Transport`] is the choice an actor is spawned
+//! with; a backend is what carries it.)
 //!
 //! # What a transport does
 //!
@@ -9,7 +11,7 @@
 //! That is all: the authkey handshake, the codec, pipelining and death
 //! detection run above it, identically for every transport.
 //!
-//! - [`Transport::listen`] binds a fresh endpoint and returns a
+//! - [`Backend::listen`] binds a fresh endpoint and returns a
 //!   [`Listener`]; its [`address`](Listener::address) is what proxies
 //!   report and clients connect to. A user transport's addresses are
 //!   [`Address::Custom`](crate::Address::Custom) with the scheme it was
@@ -19,7 +21,7 @@
 //!   connection on its own thread, so `accept` must not read, or one silent
 //!   peer would block every later one. Return [`Error::Closed`](crate::Error)
 //!   when the listener is done for good.
-//! - [`Transport::connect`] opens a connection to an address.
+//! - [`Backend::connect`] opens a connection to an address.
 //! - A [`Connection`] is a [`FrameRead`] and a [`FrameWrite`], used from two
 //!   threads at once. The reader must honour
 //!   [`set_timeout`](FrameRead::set_timeout) (return
@@ -50,10 +52,12 @@
 //! its own.
 
 pub use uactor_core::transport::memory;
-pub use uactor_core::{Connection, FrameRead, FrameWrite, Listener, Transport};
+pub use uactor_core::{
+    Backend, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared,
+};
 pub use uactor_transport::framing;
 
-/// Registers a user [`Transport`] under a scheme, so that actors spawned
+/// Registers a user transport's [`Backend`] under a scheme, so that actors spawned
 /// with [`Transport::custom`](crate::Transport::custom)`(scheme)` (which
 /// are this binary started again) build the same transport, and so that
 /// `custom:SCHEME:…` addresses are reached with it.
@@ -72,7 +76,7 @@ macro_rules! register_transport {
             #[linkme(crate = $crate::__private::linkme)]
             static REGISTRATION: $crate::__private::TransportRegistration =
                 $crate::__private::TransportRegistration::new($scheme, || {
-                    let transport: ::std::sync::Arc<dyn $crate::transport::Transport> =
+                    let transport: ::std::sync::Arc<dyn $crate::transport::Backend> =
                         ::std::sync::Arc::new($make);
                     transport
                 });

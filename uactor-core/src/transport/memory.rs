@@ -10,11 +10,11 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::{Connection, FrameRead, FrameWrite, Listener, Transport};
+use super::{Backend, Connection, FrameRead, FrameWrite, Listener};
 use crate::frame::{self, DEFAULT_MAX_FRAME, LENGTH_LEN};
 use crate::{Address, Error, Result};
 
-/// The in-memory [`Transport`].
+/// The in-memory transport.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Memory;
 
@@ -44,7 +44,7 @@ fn end(incoming: Receiver<Vec<u8>>, outgoing: Sender<Vec<u8>>) -> Connection {
     )
 }
 
-impl Transport for Memory {
+impl Backend for Memory {
     fn listen(&self) -> Result<Box<dyn Listener>> {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let name = NEXT.fetch_add(1, Ordering::Relaxed).to_string();

@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use uactor_core::transport::memory::Memory;
-use uactor_core::{Address, Proxy, Transport};
+use uactor_core::{Address, Backend, Proxy};
 
 use super::*;
 use crate::client::Client;
