@@ -70,13 +70,18 @@ pub trait Proxy: Clone + Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// What an actor process serves: the actor and the objects it hands out,
-/// each addressed by an object id. The host loop drives one `Manager`.
-pub trait Manager: Send + 'static {
-    /// Serves one request to `object`.
-    fn serve(&mut self, object: u64, method: u16, call: &mut Call<'_>) -> Result<()>;
+/// each addressed by an object id. The host loop drives one `Manager`, from
+/// as many connection threads as it has clients: what it serves locks what
+/// must run alone (the actor's [`Cell`]), so a blocking call on an object
+/// never holds up the actor.
+pub trait Manager: Send + Sync + 'static {
+    /// Serves one request to `object` (the actor is
+    /// [`ACTOR_OBJECT`](crate::frame::ACTOR_OBJECT)).
+    fn serve(&self, object: u64, method: u16, call: &mut Call<'_>) -> Result<()>;
 
-    /// Runs the shutdown hooks of what it serves.
-    fn shutdown(&mut self);
+    /// Runs the shutdown hooks of what it serves; later requests fail with
+    /// [`Error::Closed`](crate::Error::Closed).
+    fn shutdown(&self);
 }
 
 /// Where the host keeps an actor between calls.
@@ -96,7 +101,7 @@ impl<A: Send + 'static> Cell<A> for Mutex<A> {
     #[inline]
     fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
         // A method that panicked is reported to its caller; the actor goes on
-        // serving, as the seed does.
+        // serving, as Python uActor's does.
         f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }

@@ -29,15 +29,15 @@ pub trait FrameRead: Send {
     /// Reads the next whole frame, length field included.
     ///
     /// Errors:
-    /// - [`Error::Closed`](crate::Error::Closed) when the peer closed the
+    /// - [`Error::Closed`] when the peer closed the
     ///   connection between frames;
-    /// - [`Error::Timeout`](crate::Error::Timeout) when the timeout set with
+    /// - [`Error::Timeout`] when the timeout set with
     ///   [`set_timeout`](Self::set_timeout) passed; what was read of a
     ///   partial frame is kept, and the next call goes on from there;
-    /// - [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) when the length
+    /// - [`Error::FrameTooLarge`] when the length
     ///   field exceeds [`set_max_frame`](Self::set_max_frame)'s limit; nothing
     ///   was allocated for it, and the connection must be dropped;
-    /// - [`Error::Transport`](crate::Error::Transport) for anything else.
+    /// - [`Error::Transport`] for anything else.
     fn read_frame(&mut self) -> Result<&[u8]>;
 
     /// Bounds each later [`read_frame`](Self::read_frame); `None` waits for
@@ -123,7 +123,7 @@ pub trait Backend: Send + Sync + 'static {
     fn connect(&self, address: &Address) -> Result<Connection>;
 
     /// Listens at an address the user chose (`uactor::serve`). The default
-    /// refuses: a transport whose addresses are made by [`listen`] cannot be
+    /// refuses: a transport whose addresses are made by [`listen`](Self::listen) cannot be
     /// told one.
     fn listen_at(&self, address: &Address) -> Result<Box<dyn Listener>> {
         Err(Error::spawn(format!(

@@ -1,79 +1,45 @@
-//! The actor host: accepts connections, authenticates them, and serves
-//! their requests one at a time.
+//! The actor's side: what an actor process runs once its actor is built.
 //!
-//! Each connection has one thread that reads a request, runs it on the
-//! [`Manager`] under a lock (so `&mut self` methods run one at a time, in the
-//! order their requests were read), and writes the reply itself: no hop to
-//! another thread on the call path.
+//! - `Host` (here) accepts connections, authenticates each on a thread of
+//!   its own and serves it (`connection`): one call at a time per
+//!   connection, on the thread that read it, the reply written by that
+//!   thread, with no hop to another thread on the call path;
+//! - `manager`: the `Manager` that routes a request to the actor or to
+//!   an object it handed out (`table`), and the actor type's entry in the
+//!   registry;
+//! - `dispatch`: calls through an interface;
+//! - `runtime`: where `async fn` methods and other deferred replies run;
+//! - `serve`: the one start-up of a host, for spawned actors and for
+//!   `uactor::serve` alike;
+//! - `panic`: how a panicking method becomes its caller's error.
+//!
+//! It knows nothing of how the process was started (see `process`) and
+//! nothing of callers beyond the frames they send.
 
-use std::any::Any;
-use std::cell::RefCell;
-use std::os::unix::net::UnixStream;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::thread;
 use std::time::Duration;
 
-use futures::FutureExt;
-use uactor_core::frame::{FrameBuffer, Header, Kind};
-use uactor_core::{
-    Actor, Call, Cell, CodecId, Connection, Deferred, Error, FrameWrite, Listener, Manager, Result,
-};
-use uactor_transport::{Authkey, framing, handshake};
+use uactor_core::frame::{Header, Kind};
+use uactor_core::{CodecId, Error, Listener, Manager};
+use uactor_transport::Authkey;
 
-use crate::bootstrap::{self, Bootstrap, Report};
-use crate::{builtins, context, object, runtime};
+pub(crate) mod connection;
+pub(crate) mod dispatch;
+pub(crate) mod manager;
+pub(crate) mod panic;
+pub(crate) mod runtime;
+pub(crate) mod serve;
+pub(crate) mod table;
+pub(crate) mod waiting;
 
-/// Serves one actor and nothing else (objects it hands out come later).
-pub struct ActorManager<A: Actor> {
-    cell: Arc<A::Cell>,
-}
+pub use dispatch::{Dispatch, InterfaceActor, dispatch_interface, interfaces_of};
+pub use manager::ActorManager;
+pub use runtime::{sleep, spawn_blocking, spawn_task};
+pub use serve::{Server, serve};
+pub use table::{Served, expose, hosted_address, hosted_objects};
 
-impl<A: Actor> ActorManager<A> {
-    /// A manager serving `actor` as object 0.
-    pub fn new(actor: A) -> Self {
-        let cell = Arc::new(<A::Cell as Cell<A>>::new(actor));
-        // Where the actor lives, so `uactor::proxy(self)` can tell it apart.
-        cell.with(|actor| builtins::hosting(actor));
-        ActorManager { cell }
-    }
-}
-
-impl<A: Actor> std::fmt::Debug for ActorManager<A> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ActorManager")
-            .field("actor", &A::NAME)
-            .finish()
-    }
-}
-
-impl<A: Actor> Manager for ActorManager<A> {
-    #[inline]
-    fn serve(&mut self, object: u64, method: u16, call: &mut Call<'_>) -> Result<()> {
-        if object != uactor_core::frame::ACTOR_OBJECT {
-            return Err(Error::proxy(format!(
-                "{} holds no object {object}",
-                A::NAME
-            )));
-        }
-        A::dispatch(&self.cell, method, call)
-    }
-
-    fn shutdown(&mut self) {
-        self.cell.with(A::on_shutdown);
-    }
-}
-
-/// When a call's reply goes out.
-enum Reply<'b> {
-    /// Now: this frame.
-    Now(&'b [u8]),
-    /// When this future, run on the actor's runtime, resolves.
-    Later(Deferred),
-}
-
-/// A connection's writing half, shared by whoever replies on it.
-type SharedWriter = Mutex<Box<dyn FrameWrite>>;
+use connection::SharedWriter;
 
 /// What a host needs to know besides its manager.
 #[derive(Debug, Clone)]
@@ -91,30 +57,37 @@ pub struct HostSettings {
 }
 
 /// Serves a [`Manager`] to every connection a [`Listener`] accepts.
-#[derive(Debug)]
-pub struct Host<M> {
-    shared: Arc<Shared<M>>,
+pub struct Host {
+    state: Arc<State>,
 }
 
-#[derive(Debug)]
-struct Shared<M> {
-    manager: Mutex<Option<M>>,
-    settings: HostSettings,
-    pid: u32,
+impl std::fmt::Debug for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Host")
+            .field("served", &self.state.settings.served)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the accept loop and every connection thread share.
+pub(crate) struct State {
+    pub(crate) manager: Box<dyn Manager>,
+    pub(crate) settings: HostSettings,
+    pub(crate) pid: u32,
     /// Calls served, failed and in flight, for `Kind::Stats`.
-    stats: Arc<crate::stats::Counters>,
+    pub(crate) stats: Arc<crate::stats::Counters>,
     /// Writers of open connections, to say goodbye on shutdown.
     writers: Mutex<Vec<Weak<SharedWriter>>>,
     finished: Mutex<bool>,
     finished_signal: Condvar,
 }
 
-impl<M: Manager> Host<M> {
+impl Host {
     /// A host serving `manager`.
-    pub fn new(manager: M, settings: HostSettings) -> Self {
+    pub fn new(manager: Box<dyn Manager>, settings: HostSettings) -> Self {
         Host {
-            shared: Arc::new(Shared {
-                manager: Mutex::new(Some(manager)),
+            state: Arc::new(State {
+                manager,
                 settings,
                 pid: std::process::id(),
                 stats: Arc::new(crate::stats::Counters::new()),
@@ -128,17 +101,17 @@ impl<M: Manager> Host<M> {
     /// Accepts and serves connections until a client asks for shutdown and
     /// the manager's shutdown hooks have run.
     pub fn run(self, mut listener: Box<dyn Listener>) {
-        let shared = Arc::clone(&self.shared);
+        let state = Arc::clone(&self.state);
         let accepting = thread::Builder::new()
             .name("uactor-accept".into())
             .spawn(move || {
                 loop {
                     match listener.accept() {
                         Ok(connection) => {
-                            let shared = Arc::clone(&shared);
+                            let state = Arc::clone(&state);
                             let spawned = thread::Builder::new()
                                 .name("uactor-connection".into())
-                                .spawn(move || shared.serve_connection(connection));
+                                .spawn(move || connection::serve(&state, connection));
                             if spawned.is_err() {
                                 // Out of threads: the connection is dropped, the
                                 // client sees it closed; keep serving the others.
@@ -156,13 +129,13 @@ impl<M: Manager> Host<M> {
             return;
         }
         let mut finished = self
-            .shared
+            .state
             .finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         while !*finished {
             finished = self
-                .shared
+                .state
                 .finished_signal
                 .wait(finished)
                 .unwrap_or_else(PoisonError::into_inner);
@@ -170,243 +143,32 @@ impl<M: Manager> Host<M> {
     }
 }
 
-impl<M: Manager> Shared<M> {
-    fn serve_connection(&self, mut connection: Connection) {
-        let settings = &self.settings;
-        let codec = match handshake::server(
-            &mut connection,
-            &settings.authkey,
-            settings.codec,
-            handshake::Welcome {
-                pid: self.pid,
-                kind: uactor_core::protocol::tag(settings.served),
-            },
-            settings.handshake_timeout,
-            settings.max_frame_size,
-        ) {
-            Ok(codec) => codec,
-            Err(_) => return,
-        };
-        let Connection { mut reader, writer } = connection;
-        let writer = Arc::new(Mutex::new(writer));
+impl State {
+    /// Lists a connection's writer, to say goodbye to it on shutdown.
+    pub(crate) fn opened(&self, writer: &Arc<SharedWriter>) {
         self.writers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::downgrade(&writer));
-        let mut reply = FrameBuffer::new();
-        // References this connection holds: given back when it closes.
-        let mut held = object::Held::default();
-        // What objects undo when it closes (a lock it holds, its waits).
-        let open = builtins::waiting::Open::new();
-        // Closed, broken, oversized or hostile: drop this connection only;
-        // the actor serves the others.
-        while let Ok(frame) = reader.read_frame() {
-            let Ok((header, payload)) = Header::parse(frame) else {
-                break;
-            };
-            // A traced caller's context comes first; the span of serving it
-            // lasts until the reply is written (or handed to the runtime).
-            let (_caller, payload) = crate::trace::split(header, payload);
-            #[cfg(feature = "tracing")]
-            let _serving = (header.kind == Kind::Request)
-                .then(|| crate::trace::serve(self.settings.served, header, _caller));
-            match header.kind {
-                Kind::Request => match self.call(codec, open.id(), header, payload, &mut reply) {
-                    Reply::Now(frame) => {
-                        let sent = writer
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .write_frame(frame);
-                        reply.shrink();
-                        if sent.is_err() {
-                            break;
-                        }
-                    }
-                    Reply::Later(deferred) => {
-                        self.defer(codec, header.request, deferred, Arc::clone(&writer))
-                    }
-                },
-                Kind::IncRef | Kind::DecRef | Kind::Adopt => held.apply(header.kind, header.object),
-                Kind::Stats => {
-                    let frame = self.stats(codec, header.request);
-                    if writer
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .write_frame(&frame)
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-                Kind::Shutdown => {
-                    self.shutdown(header.request, &writer);
-                    break;
-                }
-                _ => break,
-            }
-        }
+            .push(Arc::downgrade(writer));
+    }
+
+    /// Unlists a connection's writer.
+    pub(crate) fn closed(&self, writer: &Arc<SharedWriter>) {
         self.writers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|weak| {
-                weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&writer))
+                weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(writer))
             });
-    }
-
-    /// Runs one request and returns its reply frame, or the future of it.
-    fn call<'b>(
-        &self,
-        codec: CodecId,
-        connection: u64,
-        header: Header,
-        payload: &[u8],
-        reply: &'b mut FrameBuffer,
-    ) -> Reply<'b> {
-        reply.start();
-        self.stats.received();
-        let mut deferred = None;
-        let outcome = if header.object != uactor_core::frame::ACTOR_OBJECT {
-            // An object the actor handed out: served under its own lock, so
-            // a blocking object call never holds up the actor.
-            match object::table().map(|table| table.get(header.object)) {
-                None => Err(Error::proxy("this process hands out no objects")),
-                Some(Err(error)) => Err(error),
-                Some(Ok(object)) => {
-                    let mut call =
-                        Call::new(codec, payload, reply.payload()).on_connection(connection);
-                    let served = panic::catch_unwind(AssertUnwindSafe(|| {
-                        object.serve(header.method, &mut call)
-                    }))
-                    .unwrap_or_else(|panic| {
-                        Err(Error::Remote {
-                            message: panic_message(&*panic),
-                        })
-                    });
-                    deferred = call.take_deferred();
-                    served
-                }
-            }
-        } else {
-            let mut manager = self.manager.lock().unwrap_or_else(PoisonError::into_inner);
-            match manager.as_mut() {
-                None => Err(Error::Closed),
-                Some(manager) => {
-                    let mut call =
-                        Call::new(codec, payload, reply.payload()).on_connection(connection);
-                    let served = panic::catch_unwind(AssertUnwindSafe(|| {
-                        manager.serve(header.object, header.method, &mut call)
-                    }))
-                    .unwrap_or_else(|panic| {
-                        Err(Error::Remote {
-                            message: panic_message(&*panic),
-                        })
-                    });
-                    deferred = call.take_deferred();
-                    served
-                }
-            }
-        };
-        let result = match outcome {
-            Ok(())
-                if reply.len() - uactor_core::frame::HEADER_LEN
-                    > self.settings.max_frame_size as usize =>
-            {
-                Err(Error::FrameTooLarge {
-                    size: reply.len() as u64,
-                    max: u64::from(self.settings.max_frame_size),
-                })
-            }
-            other => other,
-        };
-        match (result, deferred) {
-            // Counted when it resolves.
-            #[cfg(not(feature = "tracing"))]
-            (Ok(()), Some(deferred)) => Reply::Later(deferred),
-            #[cfg(feature = "tracing")]
-            (Ok(()), Some(deferred)) => Reply::Later(crate::trace::follow(deferred)),
-            (Ok(()), None) => {
-                self.stats.answered();
-                Reply::Now(reply.finish(Header::new(Kind::Reply, header.request)))
-            }
-            (Err(error), _) => {
-                self.stats.failed(&error);
-                #[cfg(feature = "tracing")]
-                crate::trace::failed(&error);
-                Reply::Now(failure(codec, header.request, &error, reply))
-            }
-        }
-    }
-
-    /// Runs a deferred reply on the actor's runtime; its frame is written
-    /// when it resolves, from the runtime's thread.
-    fn defer(&self, codec: CodecId, request: u64, deferred: Deferred, writer: Arc<SharedWriter>) {
-        let max = self.settings.max_frame_size as usize;
-        let fallback = Arc::clone(&writer);
-        let stats = Arc::clone(&self.stats);
-        let reply = move |result: Result<Vec<u8>>| {
-            let mut frame = FrameBuffer::new();
-            match &result {
-                Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => {
-                    stats.answered()
-                }
-                Ok(_) => stats.errored(),
-                Err(error) => stats.failed(error),
-            }
-            let frame = match result {
-                Ok(bytes) if bytes.len() + uactor_core::frame::HEADER_LEN <= max => {
-                    frame.start();
-                    frame.payload().extend_from_slice(&bytes);
-                    frame.finish(Header::new(Kind::Reply, request)).to_vec()
-                }
-                Ok(bytes) => {
-                    let error = Error::FrameTooLarge {
-                        size: bytes.len() as u64,
-                        max: max as u64,
-                    };
-                    failure(codec, request, &error, &mut frame).to_vec()
-                }
-                Err(error) => failure(codec, request, &error, &mut frame).to_vec(),
-            };
-            let _ = writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .write_frame(&frame);
-        };
-        let job: runtime::Job = Box::new(move || {
-            Box::pin(async move {
-                let result = AssertUnwindSafe(async move { deferred().await })
-                    .catch_unwind()
-                    .await
-                    .unwrap_or_else(|panic| {
-                        Err(Error::Remote {
-                            message: panic_message(&*panic),
-                        })
-                    });
-                reply(result);
-            })
-        });
-        if let Err(error) = runtime::submit(job) {
-            self.stats.failed(&error);
-            let mut frame = FrameBuffer::new();
-            let frame = failure(codec, request, &error, &mut frame);
-            let _ = fallback
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .write_frame(frame);
-        }
     }
 
     /// Runs the shutdown hooks, answers the caller, tells every other
     /// connection goodbye, and lets `run` return.
-    fn shutdown(&self, request: u64, caller: &Arc<SharedWriter>) {
-        let manager = self
-            .manager
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(mut manager) = manager {
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| manager.shutdown()));
-        }
+    pub(crate) fn shutdown(&self, request: u64, caller: &Arc<SharedWriter>) {
+        let _ = panic::catch(|| {
+            self.manager.shutdown();
+            Ok(())
+        });
         let goodbye = uactor_core::frame::encode(Header::new(Kind::Goodbye, 0), &[]);
         let writers =
             std::mem::take(&mut *self.writers.lock().unwrap_or_else(PoisonError::into_inner));
@@ -427,12 +189,10 @@ impl<M: Manager> Shared<M> {
         *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.finished_signal.notify_all();
     }
-}
 
-impl<M> Shared<M> {
     /// The answer to a `Stats` frame: the host's own counters, served
     /// beside the actor, never by one of its methods.
-    fn stats(&self, codec: CodecId, request: u64) -> Vec<u8> {
+    pub(crate) fn stats(&self, codec: CodecId, request: u64) -> Vec<u8> {
         let connections = self
             .writers
             .lock()
@@ -441,183 +201,14 @@ impl<M> Shared<M> {
             .filter(|writer| writer.strong_count() > 0)
             .count();
         let mut payload = Vec::new();
-        match codec.encode(&self.stats.snapshot(connections), &mut payload) {
+        let objects = table::hosted_objects();
+        match codec.encode(&self.stats.snapshot(connections, objects), &mut payload) {
             Ok(()) => uactor_core::frame::encode(Header::new(Kind::Reply, request), &payload),
-            Err(error) => failure(codec, request, &error, &mut FrameBuffer::new()).to_vec(),
+            Err(error) => {
+                connection::failure(codec, request, &error, &mut Default::default()).to_vec()
+            }
         }
     }
-}
-
-/// Builds a failure frame carrying `error` for `request`.
-fn failure<'b>(
-    codec: CodecId,
-    request: u64,
-    error: &Error,
-    frame: &'b mut FrameBuffer,
-) -> &'b [u8] {
-    frame.start();
-    if codec.encode(error, frame.payload()).is_err() {
-        frame.start();
-        let _ = codec.encode(
-            &Error::codec("the error could not be encoded"),
-            frame.payload(),
-        );
-    }
-    frame.finish(Header::new(Kind::Failure, request))
-}
-
-thread_local! {
-    /// The message and location of the last panic on this thread, recorded
-    /// by the hook so the caller learns where its call went wrong.
-    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
-}
-
-/// Records each panic's message and location for [`panic_message`], then
-/// lets the previous hook print it as usual (on the actor's stderr).
-pub(crate) fn record_panics() {
-    let previous = panic::take_hook();
-    panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("a panic without a message");
-        let recorded = match info.location() {
-            Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
-            None => message.to_owned(),
-        };
-        LAST_PANIC.with(|last| *last.borrow_mut() = Some(recorded));
-        previous(info);
-    }));
-}
-
-/// The message of a caught panic.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    LAST_PANIC
-        .with(|last| last.borrow_mut().take())
-        .unwrap_or_else(|| {
-            payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned())
-        })
-}
-
-/// The life of a spawned actor process, from its bootstrap to its exit.
-pub(crate) fn serve_spawned<A: Actor>(bootstrap: Bootstrap, channel: UnixStream) -> ! {
-    let Ok(report_end) = channel.try_clone() else {
-        std::process::exit(bootstrap::BOOTSTRAP_FAILED);
-    };
-    let mut report = framing::connection(report_end);
-    let fail = |report: &mut Connection, error: Error| -> ! {
-        let _ = bootstrap::send(report, &Report::Failed { error });
-        std::process::exit(1);
-    };
-    let authkey = match Authkey::new(&bootstrap.authkey) {
-        Ok(key) => key,
-        Err(error) => fail(&mut report, error),
-    };
-    context::inherit_authkey(authkey.clone());
-    record_panics();
-    // The program's own set-up for actor processes (a tracing subscriber),
-    // before the constructor runs.
-    crate::startup::run();
-
-    let constructed = panic::catch_unwind(|| {
-        let args: A::Args = bootstrap.codec.decode(&bootstrap.args)?;
-        A::construct(args)
-    });
-    let actor = match constructed {
-        Ok(Ok(actor)) => actor,
-        Ok(Err(Error::Spawn { message })) => fail(&mut report, Error::spawn(message)),
-        Ok(Err(error)) => fail(
-            &mut report,
-            Error::spawn(format!("the constructor of {} failed: {error}", A::NAME)),
-        ),
-        Err(panic) => fail(
-            &mut report,
-            Error::spawn(format!(
-                "the constructor of {} panicked: {}",
-                A::NAME,
-                panic_message(&*panic)
-            )),
-        ),
-    };
-
-    let listener = match crate::endpoint::listen_spawned(&bootstrap.transport, &bootstrap.settings)
-    {
-        Ok(listener) => listener,
-        Err(error) => fail(&mut report, error),
-    };
-    let address = listener.address();
-    let settings = bootstrap.settings.clone();
-    let forget = {
-        let address = address.clone();
-        move || crate::endpoint::forget(&address, &settings)
-    };
-    object::host_at(address.clone());
-    if bootstrap::send(
-        &mut report,
-        &Report::Ready {
-            address,
-            pid: std::process::id(),
-        },
-    )
-    .is_err()
-    {
-        forget();
-        std::process::exit(bootstrap::BOOTSTRAP_FAILED);
-    }
-    let forget = std::sync::Arc::new(forget);
-    watch_parent(channel, {
-        let forget = std::sync::Arc::clone(&forget);
-        move || forget()
-    });
-
-    let settings = HostSettings {
-        authkey,
-        codec: bootstrap.codec,
-        max_frame_size: bootstrap.max_frame_size,
-        handshake_timeout: bootstrap.handshake_timeout,
-        served: A::NAME,
-    };
-    Host::new(ActorManager::new(actor), settings).run(listener);
-    forget();
-    exit(0)
-}
-
-/// Ends this process when the bootstrap channel reports end-of-file: the
-/// parent is gone (or dropped its owner), and an actor outlives neither.
-fn watch_parent(channel: UnixStream, forget: impl FnOnce() + Send + 'static) {
-    let watching = thread::Builder::new()
-        .name("uactor-parent".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let mut byte = [0u8; 64];
-            loop {
-                match std::io::Read::read(&mut &channel, &mut byte) {
-                    Ok(0) => break,
-                    Ok(_) => continue,
-                    Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                }
-            }
-            forget();
-            exit(0);
-        });
-    if watching.is_err() {
-        std::process::exit(bootstrap::BOOTSTRAP_FAILED);
-    }
-}
-
-/// Exits after flushing what the actor printed.
-fn exit(code: i32) -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    std::process::exit(code)
 }
 
 #[cfg(test)]

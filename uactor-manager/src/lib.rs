@@ -1,85 +1,81 @@
 //! Process management of [uactor](https://docs.rs/uactor-rs): spawning
-//! actor processes, serving them, and watching them end. Use it through the
-//! `uactor-rs` crate (`uactor::…`); this crate is what generated code and the
-//! facade call.
+//! actor processes, serving them, and the calls between them. Use it
+//! through the `uactor-rs` crate (`uactor::…`); this crate is what
+//! generated code and the facade call.
 //!
-//! - [`spawn_actor`] re-executes the current binary as the host of one
-//!   actor, hands it the process tree's authkey over a private bootstrap
-//!   channel and returns the owning proxy once the actor listens;
-//! - [`Host`] is the actor side: it accepts, authenticates and serves
-//!   connections, one call at a time, on the thread that read it; it also
-//!   answers [`Stats`] requests itself, beside the actor;
-//! - [`Client`] is the caller side that every proxy wraps: pipelined calls,
-//!   the caller reads its own reply, death is reported as
-//!   [`Error::ActorDied`](uactor_core::Error::ActorDied) with the exit status;
-//!   the clients that own their actor are listed by [`actors`];
-//! - the object table ([`expose`], [`ObjectRef`]) keeps what an actor hands
-//!   out by proxy while some proxy refers to it;
-//! - the before-main hook ([`serve_if_spawned`]) turns a spawned process into
-//!   its actor, in test binaries and doc tests too, after running the
-//!   program's [`ACTOR_START`] functions;
-//! - with the `tracing` feature, spans for spawn, connect, call and serve,
-//!   the call's trace context travelling in the request (see the facade's
-//!   docs).
+//! # Where things live
+//!
+//! The crate is cut by which side of a call, or which part of a process's
+//! life, a thing belongs to; each wing is a module whose docs say what it
+//! owns, and the wings depend on each other in one direction only:
+//!
+//! ```text
+//! objects ──▶ host ──▶ call ──▶ endpoint, options, trace, context, stats, registry
+//!    │          ▲       ▲
+//!    └──────────┼───────┤
+//! process ──────┴───────┘
+//! ```
+//!
+//! - `call`: the caller's side: the client a proxy wraps, the shared
+//!   connection a call travels over, method handles, interfaces, results
+//!   that come later;
+//! - `host`: the actor's side: accepting and serving connections, the
+//!   manager that routes a request to the actor or to an object it handed
+//!   out, the object table, the actor's runtime, the one start-up of a host;
+//! - `process`: starting an actor's process, its life before `main`, the
+//!   bootstrap channel, ownership and supervision, reaping, the only
+//!   `unsafe` code;
+//! - `objects`: the built-in objects an actor hands out by proxy (list,
+//!   dict, Value, Queue, Lock, …) and `#[uactor::remote]` types;
+//! - `registry`: the tables the linker assembles (actor types, start-up
+//!   functions, interface impls), plain data;
+//! - `endpoint`: where the manager meets transports, only through
+//!   `uactor_core::Backend` and the transport registry, so it names no
+//!   transport.
+//!
+//! Why this cut: a call, a process and an object each have one home, so a
+//! reader finds the call path in `call`, an actor's process in `process`,
+//! and what happens to a request in the actor in `host`. A cycle between
+//! wings is broken by a small trait owned by the lower wing: `call::Owner`
+//! (which `process` implements, so the client does not know supervision)
+//! and `call::Exited` (the exit status a connection reports).
 //!
 //! It knows nothing of the macro syntax: generated code reaches it through
 //! the facade's `__private` module.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod async_result;
-mod bootstrap;
-mod builtins;
-mod client;
-mod connections;
+mod call;
 mod context;
 mod endpoint;
 mod host;
-mod interface;
-mod link;
-mod method;
-mod object;
+mod objects;
 mod options;
-mod owned;
 mod pool;
 mod process;
 mod registry;
-mod remote;
-mod runtime;
-mod serve;
-mod spawn;
-mod startup;
 mod stats;
 mod trace;
 
-pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
-pub use bootstrap::serve_if_spawned;
-pub use builtins::{
-    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard,
-    Lock, LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
+pub use call::{
+    AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget, Method,
+    ObjectRef, ProxyClient, Target, connect, connect_with, deserialize_interface,
 };
-pub use builtins::{
-    DictProxy, Event, EventProxy, Expose, ListProxy, Shared, Typed, Value, ValueProxy, proxy,
-    typeid,
-};
-pub use client::{Client, ProxyClient};
-pub use client::{connect, connect_with};
-pub use host::{ActorManager, Host, HostSettings};
-pub use interface::{
-    Dispatch, INTERFACES, Interface, InterfaceActor, InterfaceImpl, InterfaceTarget,
-    deserialize_interface, dispatch_interface, interfaces_of,
+pub use host::{
+    ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, dispatch_interface,
+    expose, hosted_address, hosted_objects, interfaces_of, serve, sleep, spawn_blocking,
+    spawn_task,
 };
 pub use linkme;
-pub use method::{Method, Target};
-pub use object::{ObjectRef, Served, expose, hosted_address, hosted_objects};
+pub use objects::{
+    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, DictProxy, Event, EventProxy,
+    Expose, IteratorProxy, ListProxy, LocalLockGuard, Lock, LockGuard, LockProxy, Queue,
+    QueueProxy, Remote, Semaphore, SemaphoreProxy, Shared, Typed, Value, ValueProxy, custom_proxy,
+    deserialize_remote, proxy, proxy_as, proxy_iter, typeid, typeid_of,
+};
 pub use options::{DEFAULT_RESTART_PERIOD, Options, Restart};
-pub use owned::{ActorInfo, ActorState, actors};
 pub use pool::Pool;
-pub use registry::{ACTORS, Registration};
-pub use remote::{Remote, custom_proxy, deserialize_remote, typeid_of};
-pub use runtime::{sleep, spawn_blocking, spawn_task};
-pub use serve::{Server, serve};
-pub use spawn::spawn_actor;
-pub use startup::ACTOR_START;
+pub use process::{ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor};
+pub use registry::{ACTOR_START, ACTORS, INTERFACES, InterfaceImpl, Registration};
 pub use stats::Stats;
 pub use uactor_core::Token;
 pub use uactor_transport::{CustomTransport, Transport};

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use uactor_core::{Actor, Error, Proxy, Result};
 
-use crate::client::ProxyClient;
+use crate::call::ProxyClient;
 use crate::{Options, spawn_actor};
 
 /// `n` actors of type `A`, each in its own process (Python uActor's actor pool).

@@ -95,7 +95,7 @@ impl Counters {
     }
 
     /// The snapshot to send, with what the host knows besides its counters.
-    pub(crate) fn snapshot(&self, connections: usize) -> Stats {
+    pub(crate) fn snapshot(&self, connections: usize, objects: usize) -> Stats {
         let answered = self.answered.load(Ordering::Relaxed);
         let received = self.received.load(Ordering::Relaxed);
         Stats {
@@ -105,7 +105,7 @@ impl Counters {
             panics: self.panics.load(Ordering::Relaxed),
             in_flight: received.saturating_sub(answered),
             connections: connections as u64,
-            objects: crate::object::hosted_objects() as u64,
+            objects: objects as u64,
             uptime: self.started.elapsed(),
             resident_memory: resident_memory(),
         }
@@ -137,12 +137,12 @@ mod tests {
             message: "boom".into(),
         });
         counters.failed(&Error::protocol("no such method"));
-        let stats = counters.snapshot(2);
+        let stats = counters.snapshot(2, 5);
         assert_eq!(
             (stats.calls, stats.errors, stats.panics, stats.in_flight),
             (3, 1, 1, 1)
         );
-        assert_eq!(stats.connections, 2);
+        assert_eq!((stats.connections, stats.objects), (2, 5));
         assert_eq!(stats.pid, std::process::id());
     }
 

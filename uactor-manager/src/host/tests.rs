@@ -4,11 +4,14 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use uactor_core::transport::memory::Memory;
-use uactor_core::{Address, Backend, Proxy};
+use uactor_core::{Actor, Address, Backend, Call, Cell, CodecId, Error, Proxy, Result};
+use uactor_transport::Authkey;
 
 use super::*;
-use crate::client::Client;
+use crate::call::Client;
 use crate::options::Options;
 
 /// A hand-written actor: what the macro generates, reduced.
@@ -51,7 +54,7 @@ impl Actor for Echo {
             let codec = call.codec();
             call.defer(Box::new(move || {
                 Box::pin(async move {
-                    crate::sleep(Duration::from_millis(ms)).await;
+                    crate::host::sleep(Duration::from_millis(ms)).await;
                     let mut out = Vec::new();
                     codec.encode(&ms, &mut out)?;
                     Ok(out)
@@ -104,13 +107,17 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
         served: Echo::NAME,
     };
     thread::spawn(move || {
-        Host::new(ActorManager::new(Echo { calls: 0, hook }), settings).run(listener)
+        Host::new(
+            Box::new(ActorManager::new(Echo { calls: 0, hook })),
+            settings,
+        )
+        .run(listener)
     });
     (address, authkey, hooked)
 }
 
 fn connect(address: &Address, authkey: &Authkey, options: &Options) -> Client {
-    Client::connect(Echo::NAME, address.clone(), authkey, options, None).unwrap()
+    Client::connect(Echo::NAME, address.clone(), authkey, options).unwrap()
 }
 
 #[test]
@@ -150,10 +157,10 @@ fn calls_panics_and_shutdown_over_memory() {
 fn a_wrong_key_is_refused() {
     let (address, _, _) = serve();
     let wrong = Authkey::new(b"wrong").unwrap();
-    let refused = Client::connect(Echo::NAME, address.clone(), &wrong, &Options::new(), None);
+    let refused = Client::connect(Echo::NAME, address.clone(), &wrong, &Options::new());
     assert!(matches!(refused, Err(Error::Auth { .. })), "{refused:?}");
     let right = Authkey::new(b"test key").unwrap();
-    let mistaken = Client::connect("tests::Other", address, &right, &Options::new(), None);
+    let mistaken = Client::connect("tests::Other", address, &right, &Options::new());
     assert!(matches!(mistaken, Err(Error::Proxy { .. })), "{mistaken:?}");
 }
 

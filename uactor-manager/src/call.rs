@@ -1,0 +1,34 @@
+//! The caller's side: what proxies are made of and how a call travels.
+//!
+//! - `client`: the `Client` an actor proxy wraps, `connect`, and the
+//!   `Owner` seam through which the process that spawned the actor
+//!   decides where calls go;
+//! - `link`: one authenticated connection, shared by every proxy of this
+//!   process that reaches its actor;
+//! - `connections`: the table of those connections, and the one path by
+//!   which a connection is opened and authenticated;
+//! - `object`: a reference to an object an actor handed out;
+//! - `interface`: calls through an interface;
+//! - `method`: method handles that travel, and the `Target` every
+//!   generated proxy calls through;
+//! - `async_result`: results that come later.
+//!
+//! It knows nothing of how actors are started or served.
+
+pub(crate) mod async_result;
+pub(crate) mod client;
+pub(crate) mod connections;
+pub(crate) mod interface;
+pub(crate) mod link;
+pub(crate) mod method;
+pub(crate) mod object;
+
+pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
+pub use client::{Client, ProxyClient, connect, connect_with};
+pub use interface::{Interface, InterfaceTarget, deserialize_interface};
+pub use method::{Method, Target};
+pub use object::ObjectRef;
+
+pub(crate) use client::{Incarnation, Owner, shutdown_link};
+pub(crate) use interface::Bytes;
+pub(crate) use link::{Exited, Link};

@@ -1,0 +1,348 @@
+//! Results that come later: [`AsyncResult`] and the futures of the async
+//! twin.
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use futures::channel::oneshot;
+use serde::de::DeserializeOwned;
+use uactor_core::{CodecId, Error, Result};
+
+use super::link::{Link, OnTimeout};
+
+/// The result of a call that runs concurrently in an actor: what an
+/// `async fn` method, or one returning `AsyncResult<T>`, gives a blocking
+/// caller at once (Python uActor's `AsyncResult`).
+///
+/// - [`wait`](Self::wait) blocks until the result is in;
+/// - [`wait_timeout`](Self::wait_timeout) does so for at most a while;
+/// - [`ready`](Self::ready) tells without blocking;
+/// - [`get`](Self::get) waits and takes the value;
+/// - `.await` does the same from async code, under any runtime.
+///
+/// Waiting fails with [`Error::ActorDied`] if the actor dies first.
+/// Inside an actor, `uactor::spawn_blocking` and `uactor::spawn_task` make
+/// one that a method can return.
+pub struct AsyncResult<T> {
+    state: Mutex<State<T>>,
+}
+
+enum State<T> {
+    /// A call in flight on a connection.
+    Remote {
+        link: Link,
+        request: u64,
+        decode: fn(CodecId, &[u8]) -> Result<T>,
+    },
+    /// Work running in this process.
+    Local(oneshot::Receiver<Result<T>>),
+    /// The result is in.
+    Done(Result<T>),
+    /// The value was taken.
+    Taken,
+}
+
+fn decode<T: DeserializeOwned>(codec: CodecId, bytes: &[u8]) -> Result<T> {
+    codec.decode(bytes)
+}
+
+impl<T: DeserializeOwned> AsyncResult<T> {
+    /// The result of call `request` on `link`.
+    pub(crate) fn remote(link: Link, request: u64) -> Self {
+        AsyncResult {
+            state: Mutex::new(State::Remote {
+                link,
+                request,
+                decode: decode::<T>,
+            }),
+        }
+    }
+}
+
+impl<T> AsyncResult<T> {
+    /// A result that `receiver` will deliver.
+    pub(crate) fn local(receiver: oneshot::Receiver<Result<T>>) -> Self {
+        AsyncResult {
+            state: Mutex::new(State::Local(receiver)),
+        }
+    }
+
+    /// A result that is already in.
+    pub fn ready_with(result: Result<T>) -> Self {
+        AsyncResult {
+            state: Mutex::new(State::Done(result)),
+        }
+    }
+
+    /// Blocks until the result is in (or `timeout` passes, when given);
+    /// returns whether it is in.
+    fn settle(&self, timeout: Option<Duration>) -> Result<bool> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let settled = match &mut *state {
+            State::Done(_) => return Ok(true),
+            State::Taken => return Err(Error::proxy("the result was already taken")),
+            State::Remote {
+                link,
+                request,
+                decode,
+            } => {
+                let codec = link.codec();
+                let decode = *decode;
+                match link.wait(*request, timeout, OnTimeout::Keep, |bytes| {
+                    decode(codec, bytes)
+                }) {
+                    Err(Error::Timeout { .. }) if timeout.is_some() => return Ok(false),
+                    result => result,
+                }
+            }
+            State::Local(receiver) => match receive(receiver, timeout) {
+                Some(result) => result,
+                None => return Ok(false),
+            },
+        };
+        *state = State::Done(settled);
+        Ok(true)
+    }
+
+    /// Blocks until the result is in. Fails only if it never will be (the
+    /// actor died); the method's own outcome is [`get`](Self::get)'s.
+    pub fn wait(&self) -> Result<()> {
+        self.settle(None)?;
+        match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
+            State::Done(Err(error)) if error.is_fatal() => Err(error.clone()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Blocks until the result is in or `timeout` passes; returns whether
+    /// it is in.
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<bool> {
+        self.settle(Some(timeout))
+    }
+
+    /// Whether the result is in. Never blocks.
+    pub fn ready(&self) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match &mut *state {
+            State::Done(_) | State::Taken => true,
+            State::Remote { link, request, .. } => link.is_ready(*request),
+            State::Local(receiver) => match receiver.try_recv() {
+                Ok(Some(result)) => {
+                    *state = State::Done(result);
+                    true
+                }
+                Ok(None) => false,
+                Err(oneshot::Canceled) => {
+                    *state = State::Done(Err(canceled()));
+                    true
+                }
+            },
+        }
+    }
+
+    /// Waits for the result and takes it.
+    pub fn get(self) -> Result<T> {
+        self.settle(None)?;
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *state, State::Taken) {
+            State::Done(result) => result,
+            _ => Err(Error::proxy("the result was already taken")),
+        }
+    }
+}
+
+/// Waits on a local result, at most `timeout`; `None` if it passed.
+fn receive<T>(
+    receiver: &mut oneshot::Receiver<Result<T>>,
+    timeout: Option<Duration>,
+) -> Option<Result<T>> {
+    let deadline = timeout.map(|timeout| Instant::now() + timeout);
+    loop {
+        match receiver.try_recv() {
+            Ok(Some(result)) => return Some(result),
+            Err(oneshot::Canceled) => return Some(Err(canceled())),
+            Ok(None) => {}
+        }
+        match deadline {
+            Some(deadline) if Instant::now() >= deadline => return None,
+            Some(deadline) => {
+                let pause = deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(1));
+                std::thread::sleep(pause);
+            }
+            None => {
+                return Some(
+                    futures::executor::block_on(receiver).unwrap_or_else(|_| Err(canceled())),
+                );
+            }
+        }
+    }
+}
+
+fn canceled() -> Error {
+    Error::Remote {
+        message: "the task was dropped before it finished".into(),
+    }
+}
+
+impl<T> Drop for AsyncResult<T> {
+    fn drop(&mut self) {
+        if let State::Remote { link, request, .. } =
+            &*self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        {
+            link.forget(*request);
+        }
+    }
+}
+
+impl<T> fmt::Debug for AsyncResult<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &*self.state.lock().unwrap_or_else(PoisonError::into_inner) {
+            State::Remote { request, .. } => format!("waiting for reply {request}"),
+            State::Local(_) => "running".to_owned(),
+            State::Done(Ok(_)) => "done".to_owned(),
+            State::Done(Err(error)) => format!("failed: {error}"),
+            State::Taken => "taken".to_owned(),
+        };
+        f.debug_struct("AsyncResult")
+            .field("state", &state)
+            .finish()
+    }
+}
+
+impl<T: Send + 'static> IntoFuture for AsyncResult<T> {
+    type Output = Result<T>;
+    type IntoFuture = AsyncResultFuture<T>;
+
+    fn into_future(self) -> AsyncResultFuture<T> {
+        AsyncResultFuture { result: self }
+    }
+}
+
+/// The future of an [`AsyncResult`]: resolves to its value.
+pub struct AsyncResultFuture<T> {
+    result: AsyncResult<T>,
+}
+
+impl<T> fmt::Debug for AsyncResultFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.result.fmt(f)
+    }
+}
+
+impl<T> Future for AsyncResultFuture<T> {
+    type Output = Result<T>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<T>> {
+        let mut state = self
+            .result
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let result = match &mut *state {
+            State::Done(_) => match std::mem::replace(&mut *state, State::Taken) {
+                State::Done(result) => result,
+                _ => unreachable!("matched Done above"),
+            },
+            State::Taken => Err(Error::proxy("the result was already taken")),
+            State::Remote {
+                link,
+                request,
+                decode,
+            } => {
+                let codec = link.codec();
+                let decode = *decode;
+                match link.poll(*request, context, |bytes| decode(codec, bytes)) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(result) => {
+                        *state = State::Taken;
+                        result
+                    }
+                }
+            }
+            State::Local(receiver) => match Pin::new(receiver).poll(context) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(result) => {
+                    *state = State::Taken;
+                    result.unwrap_or_else(|_| Err(canceled()))
+                }
+            },
+        };
+        Poll::Ready(result)
+    }
+}
+
+/// The future of one call made through an async twin: resolves to the
+/// method's value. Dropping it before it resolves drops the reply when it
+/// comes and disturbs no other call.
+#[must_use = "a call's future does nothing useful unless awaited"]
+pub struct CallFuture<R> {
+    link: Option<Link>,
+    request: u64,
+    early: Option<Error>,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<R: DeserializeOwned> CallFuture<R> {
+    /// The future of call `request` on `link`, or of a call that failed
+    /// before it was sent.
+    pub(crate) fn new(sent: Result<(Link, u64)>) -> Self {
+        match sent {
+            Ok((link, request)) => CallFuture {
+                link: Some(link),
+                request,
+                early: None,
+                _result: PhantomData,
+            },
+            Err(error) => CallFuture {
+                link: None,
+                request: 0,
+                early: Some(error),
+                _result: PhantomData,
+            },
+        }
+    }
+}
+
+impl<R> fmt::Debug for CallFuture<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallFuture")
+            .field("request", &self.request)
+            .finish()
+    }
+}
+
+impl<R: DeserializeOwned> Future for CallFuture<R> {
+    type Output = Result<R>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<R>> {
+        if let Some(error) = self.early.take() {
+            return Poll::Ready(Err(error));
+        }
+        let Some(link) = &self.link else {
+            return Poll::Ready(Err(Error::proxy(
+                "the call's future was polled after it resolved",
+            )));
+        };
+        let codec = link.codec();
+        let polled = link.poll(self.request, context, |bytes| codec.decode(bytes));
+        if polled.is_ready() {
+            self.link = None;
+        }
+        polled
+    }
+}
+
+impl<R> Drop for CallFuture<R> {
+    fn drop(&mut self) {
+        if let Some(link) = &self.link {
+            link.forget(self.request);
+        }
+    }
+}

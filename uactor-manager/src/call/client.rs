@@ -1,0 +1,400 @@
+//! The caller's side of an actor: what every generated proxy wraps.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uactor_core::frame::{ACTOR_OBJECT, Kind};
+use uactor_core::{Address, Error, Result, Token};
+use uactor_transport::Authkey;
+
+use super::async_result::{AsyncResult, CallFuture};
+use super::connections;
+use super::link::{Link, OnTimeout};
+use crate::{Options, Stats};
+
+/// How long a shutdown asked for by a proxy that does not own the actor
+/// waits for the actor's answer.
+const SHUTDOWN_ANSWER: Duration = Duration::from_secs(10);
+
+/// A connection to one actor, shared by a proxy and its clones.
+///
+/// The clones of the proxy that `spawn` returned own the actor: when the
+/// last one is dropped, the actor is shut down.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    actor: &'static str,
+    call_timeout: Option<Duration>,
+    route: Route,
+}
+
+/// Which process serves the calls.
+enum Route {
+    /// A reference (a proxy that travelled here, or `connect`): one
+    /// connection for good.
+    Reference(Incarnation),
+    /// The owner's proxy: the process that spawned the actor decides which
+    /// connection calls go over (a new one after a supervised restart) and
+    /// what shutting down means.
+    Owned(Arc<dyn Owner>),
+}
+
+/// One process of an actor, as its caller reaches it.
+#[derive(Clone)]
+pub(crate) struct Incarnation {
+    pub(crate) link: Link,
+    pub(crate) pid: u32,
+    pub(crate) address: Address,
+}
+
+/// What owns an actor: the process that spawned it (see `process::owner`).
+pub(crate) trait Owner: Send + Sync {
+    /// The actor's process now.
+    fn current(&self) -> Incarnation;
+
+    /// The connection a call goes over; after a crash of a supervised
+    /// actor, waits (within a bound) for its new process.
+    fn link(&self) -> Result<Link>;
+
+    /// Whether a request that could not be written because the process had
+    /// just died may be sent again, once, to a re-created process.
+    fn resends(&self) -> bool;
+
+    /// Runs the actor's shutdown hook and ends its process; returns once
+    /// the process is gone and reaped.
+    fn shutdown(&self) -> Result<()>;
+
+    /// How many times a supervisor has re-created the actor.
+    fn generation(&self) -> u64;
+}
+
+/// Implemented by every generated proxy, so the manager can build one from
+/// a [`Client`].
+pub trait ProxyClient: Sized {
+    /// The proxy around `client`.
+    fn from_client(client: Client) -> Self;
+    /// The client inside.
+    fn client(&self) -> &Client;
+}
+
+impl Client {
+    /// The owner's client of actor `actor`.
+    pub(crate) fn owned(
+        actor: &'static str,
+        call_timeout: Option<Duration>,
+        owner: Arc<dyn Owner>,
+    ) -> Client {
+        Client::new(actor, call_timeout, Route::Owned(owner))
+    }
+
+    fn new(actor: &'static str, call_timeout: Option<Duration>, route: Route) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                actor,
+                call_timeout,
+                route,
+            }),
+        }
+    }
+
+    /// Connects to the actor `actor` at `address` and authenticates: a
+    /// reference to it.
+    pub(crate) fn connect(
+        actor: &'static str,
+        address: Address,
+        authkey: &Authkey,
+        options: &Options,
+    ) -> Result<Client> {
+        let connection = crate::endpoint::open(&address, &options.settings())?;
+        let incarnation =
+            connections::open(Some(actor), address, connection, authkey, options, None)?;
+        Ok(Client::new(
+            actor,
+            options.call_timeout,
+            Route::Reference(incarnation),
+        ))
+    }
+
+    /// Calls method `method` of the actor with `args` and waits for its
+    /// result.
+    #[inline]
+    pub fn call<A, R>(&self, method: u16, args: &A) -> Result<R>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        #[cfg(feature = "tracing")]
+        let scope = crate::trace::call(self.inner.actor, method);
+        let (link, request) = self.inner.send(method, args)?;
+        #[cfg(feature = "tracing")]
+        scope.sent(request);
+        let codec = link.codec();
+        link.wait(
+            request,
+            self.inner.call_timeout,
+            OnTimeout::Forget,
+            |bytes| codec.decode(bytes),
+        )
+    }
+
+    /// Sends a call to method `method` of an actor method that runs
+    /// concurrently, and returns at once with the handle on its result.
+    pub fn start<A, R>(&self, method: u16, args: &A) -> Result<AsyncResult<R>>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        #[cfg(feature = "tracing")]
+        let scope = crate::trace::call(self.inner.actor, method);
+        let (link, request) = self.inner.send(method, args)?;
+        #[cfg(feature = "tracing")]
+        scope.sent(request);
+        Ok(AsyncResult::remote(link, request))
+    }
+
+    /// Sends a call to method `method` now and returns the future of its
+    /// result: what the async twin's methods return.
+    pub fn call_async<A, R>(&self, method: u16, args: &A) -> CallFuture<R>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        #[cfg(feature = "tracing")]
+        let scope = crate::trace::call(self.inner.actor, method);
+        let sent = self.inner.send(method, args);
+        #[cfg(feature = "tracing")]
+        if let Ok((_, request)) = &sent {
+            scope.sent(*request);
+        }
+        CallFuture::new(sent)
+    }
+
+    /// The actor's process id (of its current process, after restarts).
+    pub fn pid(&self) -> u32 {
+        self.inner.current().pid
+    }
+
+    /// Where the actor listens.
+    pub fn address(&self) -> Address {
+        self.inner.current().address
+    }
+
+    /// How many times a supervisor has re-created the actor: 0 until its
+    /// first crash. A proxy can tell from it that it was restarted.
+    pub fn generation(&self) -> u64 {
+        match &self.inner.route {
+            Route::Reference(_) => 0,
+            Route::Owned(owner) => owner.generation(),
+        }
+    }
+
+    /// How the actor is doing: its host's counters, uptime and resident
+    /// memory. The host answers beside the actor's methods (no method can
+    /// shadow it), in order with the other requests of this process's
+    /// connection to the actor.
+    pub fn stats(&self) -> Result<Stats> {
+        let link = self.inner.link()?;
+        let codec = link.codec();
+        link.call(
+            Kind::Stats,
+            ACTOR_OBJECT,
+            0,
+            |_| Ok(()),
+            |bytes| codec.decode(bytes),
+            self.inner.call_timeout,
+        )
+    }
+
+    /// Whether this client's process owns the actor.
+    pub fn is_owner(&self) -> bool {
+        matches!(self.inner.route, Route::Owned(_))
+    }
+
+    /// Runs the actor's shutdown hook and ends its process. The owner
+    /// returns once the process is gone and reaped. Shutting down twice is
+    /// not an error; later calls fail with [`Error::Closed`].
+    pub fn shutdown(&self) -> Result<()> {
+        match &self.inner.route {
+            Route::Reference(incarnation) => shutdown_link(&incarnation.link, SHUTDOWN_ANSWER),
+            Route::Owned(owner) => owner.shutdown(),
+        }
+    }
+
+    /// The codec of this client's connection, for a caller that encodes
+    /// part of a payload itself (an interface call nests its arguments).
+    pub fn codec(&self) -> uactor_core::CodecId {
+        self.inner.current().link.codec()
+    }
+}
+
+/// Asks the actor at the end of `link` to shut down, waiting at most
+/// `timeout` for its answer, and closes the connection for later calls. A
+/// connection that is already closed because the actor was shut down is no
+/// error.
+pub(crate) fn shutdown_link(link: &Link, timeout: Duration) -> Result<()> {
+    if let Some(error) = link.broken() {
+        return match error {
+            Error::Closed => Ok(()),
+            other => Err(other),
+        };
+    }
+    let codec = link.codec();
+    let result = link.call(
+        Kind::Shutdown,
+        ACTOR_OBJECT,
+        0,
+        |_| Ok(()),
+        |bytes| codec.decode::<()>(bytes),
+        Some(timeout),
+    );
+    link.close(Error::Closed);
+    match result {
+        Ok(()) | Err(Error::Closed) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+impl Client {
+    /// The actor proxy a token stands for: a reference to the actor, not an
+    /// owner, over this process's connection to it.
+    pub fn from_token(token: Token, actor: &'static str) -> Result<Client> {
+        Client::adopt(token, actor, Some(actor))
+    }
+
+    /// The proxy to whichever actor `token` stands for, of any type: for
+    /// interface proxies and method handles, which reach actors of several
+    /// types. `label` names it in errors and `Debug`.
+    pub fn from_any_token(token: Token, label: &'static str) -> Result<Client> {
+        Client::adopt(token, label, None)
+    }
+
+    /// A reference to the actor at `token`, checked to serve `served` when
+    /// given.
+    fn adopt(token: Token, actor: &'static str, served: Option<&str>) -> Result<Client> {
+        if !token.is_actor() {
+            return Err(Error::proxy(format!(
+                "a `{}` proxy cannot be decoded as a proxy to {actor}",
+                token.typeid
+            )));
+        }
+        let link = connections::link_to(&token.address, served)?;
+        let incarnation = Incarnation {
+            pid: link.pid(),
+            link,
+            address: token.address,
+        };
+        Ok(Client::new(actor, None, Route::Reference(incarnation)))
+    }
+
+    /// The token this proxy travels as.
+    pub fn to_token(&self) -> Token {
+        Token::actor(self.address())
+    }
+
+    /// Decodes an actor proxy to `actor` from serde data.
+    pub fn deserialize_for<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        actor: &'static str,
+    ) -> std::result::Result<Client, D::Error> {
+        let token = <Token as serde::Deserialize>::deserialize(deserializer)?;
+        Client::from_token(token, actor).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Client {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.to_token().serialize(serializer)
+    }
+}
+
+impl Inner {
+    fn current(&self) -> Incarnation {
+        match &self.route {
+            Route::Reference(incarnation) => incarnation.clone(),
+            Route::Owned(owner) => owner.current(),
+        }
+    }
+
+    /// The connection a call goes over.
+    fn link(&self) -> Result<Link> {
+        match &self.route {
+            Route::Reference(incarnation) => Ok(incarnation.link.clone()),
+            Route::Owned(owner) => owner.link(),
+        }
+    }
+
+    /// Sends a request to the actor. A request that could not even be
+    /// written because the process had just died is sent again, once, to
+    /// its re-created process: it reached no one.
+    fn send<A: Serialize + ?Sized>(&self, method: u16, args: &A) -> Result<(Link, u64)> {
+        let link = self.link()?;
+        let codec = link.codec();
+        match link.send(Kind::Request, ACTOR_OBJECT, method, |out| {
+            codec.encode(args, out)
+        }) {
+            Ok(request) => Ok((link, request)),
+            Err(Error::ActorDied { .. }) if matches!(&self.route, Route::Owned(owner) if owner.resends()) =>
+            {
+                let link = self.link()?;
+                let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| {
+                    codec.encode(args, out)
+                })?;
+                Ok((link, request))
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Route::Owned(owner) = &self.route {
+            let _ = owner.shutdown();
+        }
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("actor", &self.inner.actor)
+            .field("pid", &self.pid())
+            .field("address", &self.address().to_string())
+            .field("owner", &self.is_owner())
+            .finish()
+    }
+}
+
+/// Connects to an `A` served at `address`: a reference to the actor, not
+/// an owner.
+pub fn connect<A: uactor_core::Actor>(address: &Address, authkey: &[u8]) -> Result<A::Proxy>
+where
+    A::Proxy: ProxyClient,
+{
+    connect_with::<A>(address, &Options::new().authkey(authkey))
+}
+
+/// Connects to an `A` served at `address` with these options: the authkey
+/// (else the process tree's), TLS roots, codec, timeouts. A reference to
+/// the actor, not an owner.
+pub fn connect_with<A: uactor_core::Actor>(address: &Address, options: &Options) -> Result<A::Proxy>
+where
+    A::Proxy: ProxyClient,
+{
+    #[cfg(feature = "tracing")]
+    let scope = crate::trace::connect(A::NAME, address);
+    let authkey: Authkey = options.authkey_or(crate::context::authkey)?;
+    let client = Client::connect(A::NAME, address.clone(), &authkey, options)?;
+    #[cfg(feature = "tracing")]
+    scope.span().record("pid", client.pid());
+    Ok(A::Proxy::from_client(client))
+}

@@ -1,0 +1,241 @@
+//! A reference to an object an actor handed out: what every typed object
+//! proxy wraps, and how it travels (the reference counts are the object
+//! table's, see `host::table`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uactor_core::frame::Kind;
+use uactor_core::{Address, Error, Result, Token};
+
+use super::async_result::{AsyncResult, CallFuture};
+use super::link::Link;
+
+/// A reference to an object in an actor: what every typed object proxy
+/// wraps. Clones share one reference; dropping the last gives it back.
+#[derive(Clone)]
+pub struct ObjectRef {
+    inner: Arc<Reference>,
+}
+
+enum Reference {
+    /// Held by a process that reaches the object over a connection.
+    Remote {
+        link: Link,
+        object: u64,
+        typeid: String,
+    },
+    /// Made inside the actor by `uactor::proxy`, on its way out: it holds
+    /// the reference counted on its way until it is encoded (and adopted
+    /// by whoever decodes it) or dropped. `count` adds references in the
+    /// actor's object table.
+    Local {
+        token: Token,
+        handed: std::sync::atomic::AtomicBool,
+        count: fn(u64, i64),
+    },
+}
+
+impl Drop for Reference {
+    fn drop(&mut self) {
+        match self {
+            Reference::Remote { link, object, .. } => link.control(Kind::DecRef, *object),
+            Reference::Local {
+                token,
+                handed,
+                count,
+            } => {
+                if !*handed.get_mut() {
+                    count(token.object, -1);
+                }
+            }
+        }
+    }
+}
+
+impl ObjectRef {
+    /// The reference a token stands for, adopted on this process's
+    /// connection to the object's actor; `typeid` must match.
+    pub fn from_token(token: Token, typeid: &str) -> Result<Self> {
+        if token.typeid != typeid {
+            return Err(Error::proxy(format!(
+                "a `{}` proxy cannot be decoded as a `{typeid}` proxy",
+                token.typeid
+            )));
+        }
+        if token.object == 0 {
+            return Err(Error::proxy("object 0 is the actor itself, not an object"));
+        }
+        let link = super::connections::link_to(&token.address, None)?;
+        link.control(Kind::Adopt, token.object);
+        Ok(ObjectRef {
+            inner: Arc::new(Reference::Remote {
+                link,
+                object: token.object,
+                typeid: token.typeid,
+            }),
+        })
+    }
+
+    /// The reference the actor's object table just counted for `token`,
+    /// held in the actor until it is sent; `count` adds references in that
+    /// table.
+    pub(crate) fn local(token: Token, count: fn(u64, i64)) -> Self {
+        ObjectRef {
+            inner: Arc::new(Reference::Local {
+                token,
+                handed: Default::default(),
+                count,
+            }),
+        }
+    }
+
+    /// A token for this object that another process can adopt: it carries
+    /// one reference counted on its way.
+    pub fn to_token(&self) -> Token {
+        match &*self.inner {
+            Reference::Remote {
+                link,
+                object,
+                typeid,
+            } => {
+                link.control(Kind::IncRef, *object);
+                // The process this token reaches may adopt it and drop it
+                // over its own connection before the actor has read this
+                // one's IncRef, which would free the object under the
+                // proxies still using it. The actor reads a connection's
+                // frames in order, so any answer to a later request on it
+                // (here: a method no object has) means the reference is
+                // counted. When the token is being encoded into a frame for
+                // this same connection, the IncRef goes out just before that
+                // frame and the actor counts it before it reads the token:
+                // no wait is needed, and waiting would wait for itself.
+                if link.encoding_here() {
+                    return Token {
+                        address: link.address().clone(),
+                        object: *object,
+                        typeid: typeid.clone(),
+                    };
+                }
+                let _ = link.call(
+                    Kind::Request,
+                    *object,
+                    uactor_core::protocol::COUNTED_METHOD,
+                    |_| Ok(()),
+                    |_| Ok(()),
+                    Some(std::time::Duration::from_secs(10)),
+                );
+                Token {
+                    address: link.address().clone(),
+                    object: *object,
+                    typeid: typeid.clone(),
+                }
+            }
+            Reference::Local {
+                token,
+                handed,
+                count,
+            } => {
+                if handed.swap(true, Ordering::AcqRel) {
+                    count(token.object, 1);
+                }
+                token.clone()
+            }
+        }
+    }
+
+    /// The object's typeid.
+    pub fn typeid(&self) -> &str {
+        match &*self.inner {
+            Reference::Remote { typeid, .. } => typeid,
+            Reference::Local { token, .. } => &token.typeid,
+        }
+    }
+
+    /// Where the object's actor listens.
+    pub fn address(&self) -> Address {
+        match &*self.inner {
+            Reference::Remote { link, .. } => link.address().clone(),
+            Reference::Local { token, .. } => token.address.clone(),
+        }
+    }
+
+    fn remote(&self) -> Result<(&Link, u64)> {
+        match &*self.inner {
+            Reference::Remote { link, object, .. } => Ok((link, *object)),
+            Reference::Local { .. } => Err(Error::proxy(
+                "this proxy was made in the actor to be sent out; inside the actor, use the kept value",
+            )),
+        }
+    }
+
+    /// Calls method `method` of the object and waits for its result.
+    pub fn call<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> Result<R> {
+        let (link, object) = self.remote()?;
+        let codec = link.codec();
+        link.call(
+            Kind::Request,
+            object,
+            method,
+            |out| codec.encode(args, out),
+            |bytes| codec.decode(bytes),
+            None,
+        )
+    }
+
+    /// Sends a call to method `method` and returns its handle at once.
+    pub fn start<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> Result<AsyncResult<R>> {
+        let (link, object) = self.remote()?;
+        let codec = link.codec();
+        let request = link.send(Kind::Request, object, method, |out| codec.encode(args, out))?;
+        Ok(AsyncResult::remote(link.clone(), request))
+    }
+
+    /// Sends a call to method `method` and returns the future of its result.
+    pub fn call_async<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+    ) -> CallFuture<R> {
+        CallFuture::new(self.remote().and_then(|(link, object)| {
+            let codec = link.codec();
+            link.send(Kind::Request, object, method, |out| codec.encode(args, out))
+                .map(|request| (link.clone(), request))
+        }))
+    }
+
+    /// Decodes a proxy of `typeid` from a serde token.
+    pub fn deserialize_as<'de, D: Deserializer<'de>>(
+        deserializer: D,
+        typeid: &str,
+    ) -> Result<Self, D::Error> {
+        let token = Token::deserialize(deserializer)?;
+        ObjectRef::from_token(token, typeid).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for ObjectRef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_token().serialize(serializer)
+    }
+}
+
+impl fmt::Debug for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectRef")
+            .field("typeid", &self.typeid())
+            .field("address", &self.address().to_string())
+            .finish()
+    }
+}
