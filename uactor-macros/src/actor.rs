@@ -8,9 +8,11 @@
 //!
 //! Each step owns one concern: [`parse`] knows the syntax (the attribute's
 //! arguments, the `#[uactor(...)]` options), [`model`] decides what every
-//! item is and refuses what cannot cross a process boundary, [`codegen`]
-//! writes the output and nothing else.
+//! item is, [`check`] holds the rules that refuse what cannot cross a
+//! process boundary (the model calls them as it builds), [`codegen`] writes
+//! the output and nothing else.
 
+mod check;
 mod codegen;
 mod model;
 mod parse;
