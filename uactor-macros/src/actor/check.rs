@@ -143,17 +143,18 @@ pub(super) fn self_type(
 }
 
 /// Refuses, in an actor's impl block, a function with a name the macro
-/// defines on the type itself (`spawn`, `spawn_with`, …), and tells
-/// whether it has one.
+/// defines on the type itself (`spawn`, `spawn_with`, …), and returns that
+/// name.
 pub(super) fn generated_name(
     kind: Kind,
     type_name: &str,
     sig: &Signature,
     errors: &mut Errors,
-) -> bool {
-    if kind != Kind::Actor || !GENERATED_NAMES.iter().any(|name| sig.ident == name) {
-        return false;
+) -> Option<&'static str> {
+    if kind != Kind::Actor {
+        return None;
     }
+    let name = GENERATED_NAMES.into_iter().find(|name| sig.ident == name)?;
     errors.spanned(
         &sig.ident,
         format_args!(
@@ -161,7 +162,7 @@ pub(super) fn generated_name(
             ident = sig.ident,
         ),
     );
-    true
+    Some(name)
 }
 
 /// Refuses the method `ident` when `exposed` methods are already exposed,
@@ -269,8 +270,21 @@ fn not_generic(sig: &Signature, message: &str, errors: &mut Errors) {
     }
 }
 
-/// Checks the private `fn shutdown(&mut self)` hook's signature.
-pub(super) fn shutdown_hook(sig: &Signature, errors: &mut Errors) {
+/// Checks the private `fn shutdown(&mut self)` hook's signature, and tells
+/// whether it is one.
+pub(super) fn shutdown_hook(sig: &Signature, errors: &mut Errors) -> bool {
+    let mut refused = Errors::default();
+    shutdown_hook_rules(sig, &mut refused);
+    match refused.finish() {
+        Ok(()) => true,
+        Err(error) => {
+            errors.push(error);
+            false
+        }
+    }
+}
+
+fn shutdown_hook_rules(sig: &Signature, errors: &mut Errors) {
     const USAGE: &str = "the shutdown hook is `fn shutdown(&mut self)` with no other parameters \
                          and no result; write that, or rename this method if it is not the hook";
     if let Some(asyncness) = &sig.asyncness {
@@ -613,21 +627,25 @@ pub(super) fn implemented_interface(trait_path: &Path, errors: &mut Errors) -> b
     false
 }
 
-/// Checks a `#[uactor::interface]` trait apart from its methods.
-pub(super) fn interface(item: &ItemTrait, errors: &mut Errors) {
+/// Checks a `#[uactor::interface]` trait apart from its methods, and tells
+/// whether a proxy can be generated for it (it is neither generic nor an
+/// auto trait).
+pub(super) fn interface(item: &ItemTrait, errors: &mut Errors) -> bool {
     if let Some(unsafety) = &item.unsafety {
         errors.spanned(unsafety, "an interface is not `unsafe`: remove `unsafe`");
     }
     if let Some(auto) = &item.modifiers.auto_token {
         errors.spanned(auto, "an interface is not an auto trait: remove `auto`");
     }
-    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+    let generic = !item.generics.params.is_empty() || item.generics.where_clause.is_some();
+    if generic {
         errors.spanned(
             &item.generics,
             "an interface cannot be generic: its proxy calls one set of methods with concrete \
              types; make the trait concrete, e.g. `trait Store { fn get(&self, key: String) -> Option<u64>; }`",
         );
     }
+    !generic && item.modifiers.auto_token.is_none()
 }
 
 /// Where an option is written on an interface's item that is not a method.

@@ -163,8 +163,9 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
     }
 }
 
-/// `Counter::spawn` and `Counter::spawn_with`, which take the constructor's
-/// parameters.
+/// `Counter::spawn`, `Counter::spawn_with`, which take the constructor's
+/// parameters, `Counter::typeids` and `Counter::connect`; each only where
+/// the user's impl block does not define the name itself.
 fn spawn(actor: &Actor) -> TokenStream {
     let Actor {
         self_ty,
@@ -172,6 +173,8 @@ fn spawn(actor: &Actor) -> TokenStream {
         name,
         ..
     } = actor;
+    // Hygienic, so a constructor parameter named `options` does not clash.
+    let options = Ident::new("options", Span::mixed_site());
     let params = actor.constructor.params();
     let declarations: Vec<_> = params
         .iter()
@@ -185,13 +188,39 @@ fn spawn(actor: &Actor) -> TokenStream {
             quote!((#(#idents),*))
         }
     };
+    let (generics, declarations, spawn, spawn_with) = match &actor.constructor {
+        // The crate does not build, so this never runs: `spawn` only has
+        // to take what the user's calls pass (and not warn that it does not
+        // use it).
+        Constructor::Refused { generics, inputs } => {
+            let unreachable = quote! {
+                ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
+            };
+            (
+                generics.clone(),
+                inputs.clone(),
+                unreachable.clone(),
+                unreachable,
+            )
+        }
+        _ => (
+            syn::Generics::default(),
+            quote!(#(#declarations),*),
+            quote!(::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)),
+            quote!(::uactor::__private::spawn::<#self_ty>(#options, #args)),
+        ),
+    };
+    let (generics, _, where_clause) = generics.split_for_impl();
+    let allow = matches!(actor.constructor, Constructor::Refused { .. })
+        .then(|| quote!(#[allow(unused_variables)]));
     let built_by = match &actor.constructor {
         Constructor::Default => {
             format!("The actor is built with `{name}::default()` in the new process.")
         }
         Constructor::New {
             fallible: false, ..
-        } => {
+        }
+        | Constructor::Refused { .. } => {
             format!("The arguments go to `{name}::new`, which runs in the new process.")
         }
         Constructor::New { fallible: true, .. } => format!(
@@ -209,37 +238,61 @@ fn spawn(actor: &Actor) -> TokenStream {
         "Connects to a `{name}` served at `address`, proving knowledge of `authkey`.\n\n\
          The proxy is a reference, not an owner: dropping it leaves the actor running."
     );
-    // Hygienic, so a constructor parameter named `options` does not clash.
-    let options = Ident::new("options", Span::mixed_site());
+    let functions = [
+        (
+            "spawn",
+            quote! {
+                #[doc = #spawn_doc]
+                #allow
+                pub fn spawn #generics (#declarations) -> ::uactor::Result<#proxy> #where_clause {
+                    #spawn
+                }
+            },
+        ),
+        (
+            "spawn_with",
+            quote! {
+                #[doc = #spawn_with_doc]
+                #allow
+                pub fn spawn_with #generics (
+                    #options: &::uactor::Options,
+                    #declarations
+                ) -> ::uactor::Result<#proxy> #where_clause {
+                    #spawn_with
+                }
+            },
+        ),
+        (
+            "typeids",
+            quote! {
+                /// Every typeid this actor can hand out by proxy: the built-ins,
+                /// `actor` (itself), `auto` (any `#[uactor::remote]` type) and the
+                /// types it registers with `proxies(...)`, under their names.
+                pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
+                    ::uactor::__private::typeid::all_of(::core::any::TypeId::of::<#self_ty>())
+                }
+            },
+        ),
+        (
+            "connect",
+            quote! {
+                #[doc = #connect_doc]
+                pub fn connect(
+                    address: &::uactor::Address,
+                    authkey: impl ::core::convert::AsRef<[u8]>,
+                ) -> ::uactor::Result<#proxy> {
+                    ::uactor::__private::connect::<#self_ty>(address, ::core::convert::AsRef::as_ref(&authkey))
+                }
+            },
+        ),
+    ];
+    let functions = functions
+        .into_iter()
+        .filter(|(function, _)| !actor.taken.contains(function))
+        .map(|(_, tokens)| tokens);
     quote! {
         impl #self_ty {
-            #[doc = #spawn_doc]
-            pub fn spawn(#(#declarations),*) -> ::uactor::Result<#proxy> {
-                ::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)
-            }
-
-            #[doc = #spawn_with_doc]
-            pub fn spawn_with(
-                #options: &::uactor::Options,
-                #(#declarations),*
-            ) -> ::uactor::Result<#proxy> {
-                ::uactor::__private::spawn::<#self_ty>(#options, #args)
-            }
-
-            /// Every typeid this actor can hand out by proxy: the built-ins,
-            /// `actor` (itself), `auto` (any `#[uactor::remote]` type) and the
-            /// types it registers with `proxies(...)`, under their names.
-            pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
-                ::uactor::__private::typeid::all_of(::core::any::TypeId::of::<#self_ty>())
-            }
-
-            #[doc = #connect_doc]
-            pub fn connect(
-                address: &::uactor::Address,
-                authkey: impl ::core::convert::AsRef<[u8]>,
-            ) -> ::uactor::Result<#proxy> {
-                ::uactor::__private::connect::<#self_ty>(address, ::core::convert::AsRef::as_ref(&authkey))
-            }
+            #(#functions)*
         }
     }
 }
@@ -692,7 +745,7 @@ fn actor_impl(actor: &Actor) -> TokenStream {
         ..
     } = actor;
     let args_ty = match &actor.constructor {
-        Constructor::Default => quote!(()),
+        Constructor::Default | Constructor::Refused { .. } => quote!(()),
         Constructor::New { ident, params, .. } => match params.as_slice() {
             [] => quote!(()),
             [param] => param.ty.to_token_stream(),
@@ -815,6 +868,11 @@ fn construct(actor: &Actor) -> TokenStream {
                 #result
             }
         }
+        // The crate does not build, so this never runs.
+        Constructor::Refused { .. } => quote! {
+            let () = args;
+            ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
+        },
     }
 }
 

@@ -11,12 +11,20 @@
 //! none of these. What cannot work across a process boundary is refused
 //! by the rules in [`check`], which the builders call as they go. This
 //! module writes no output code.
+//!
+//! A refusal leaves out only what it refuses: a refused method is not in
+//! the model, a refused constructor keeps just the parameters `spawn` takes,
+//! a refused hook is no hook. The rest of the model stays whole, so the
+//! generated code serves the crate's uses of the proxy and of `spawn`, and
+//! the user reads only the refusal. A model is `usable: false` only where
+//! the item as a whole is refused (a generic impl, a type that is not a
+//! plain path), since then no proxy could be written for it.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident};
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, FnArg, GenericArgument, Ident, ImplItem, ItemImpl, ItemTrait, Pat, Path,
+    Attribute, FnArg, GenericArgument, Generics, Ident, ImplItem, ItemImpl, ItemTrait, Pat, Path,
     PathArguments, ReturnType, Signature, TraitItem, Type, TypePath, Visibility,
 };
 
@@ -39,6 +47,9 @@ pub(crate) enum Kind {
 pub(crate) struct Actor {
     /// Which attribute it is under.
     pub(crate) kind: Kind,
+    /// Whether code can be generated for it: `false` where the impl block
+    /// as a whole is refused (already reported).
+    pub(crate) usable: bool,
     /// The user's impl block, without its `#[uactor(...)]` options; it is
     /// emitted as it is.
     pub(crate) item: ItemImpl,
@@ -58,10 +69,18 @@ pub(crate) struct Actor {
     /// `proxies(...)`: the `#[uactor::remote]` types the actor registers
     /// under their own typeid.
     pub(crate) proxies: Vec<Path>,
+    /// The functions the macro defines on the type (`spawn`, `connect`, …)
+    /// that the user's impl block defines itself (already reported): they
+    /// are not generated, so that no second error says they are defined
+    /// twice.
+    pub(crate) taken: Vec<&'static str>,
 }
 
 /// An actor's impl of an interface: `#[uactor::actor] impl Feline for Cat`.
 pub(crate) struct Implementation {
+    /// Whether code can be generated for it: `false` where the impl is
+    /// generic or names no one type and interface (already reported).
+    pub(crate) usable: bool,
     /// The user's impl block, emitted as it is.
     pub(crate) item: ItemImpl,
     /// The actor's type, `Cat`.
@@ -74,6 +93,9 @@ pub(crate) struct Implementation {
 
 /// A `#[uactor::interface]` trait.
 pub(crate) struct Interface {
+    /// Whether code can be generated for it: `false` where the trait is
+    /// generic or an auto trait (already reported).
+    pub(crate) usable: bool,
     /// The user's trait, without its `#[uactor(...)]` options.
     pub(crate) item: ItemTrait,
     /// The trait's name, without `r#`.
@@ -97,13 +119,24 @@ pub(crate) enum Constructor {
         /// Whether `new` returns `Result<Self, E>` rather than `Self`.
         fallible: bool,
     },
+    /// A `fn new` that cannot be the constructor (already reported). The
+    /// actor cannot be built, but `spawn` still takes `new`'s parameters,
+    /// as written, so that the crate's calls of `spawn` type-check and the
+    /// refusal is the only error.
+    Refused {
+        /// `new`'s generic parameters and where clause.
+        generics: Generics,
+        /// `new`'s parameters, with `Self` spelled as the type.
+        inputs: TokenStream,
+    },
 }
 
 impl Constructor {
-    /// The parameters `spawn` takes.
+    /// The parameters `spawn` takes, as the model knows them (none for a
+    /// refused constructor, whose parameters are only tokens).
     pub(crate) fn params(&self) -> &[Param] {
         match self {
-            Constructor::Default => &[],
+            Constructor::Default | Constructor::Refused { .. } => &[],
             Constructor::New { params, .. } => params,
         }
     }
@@ -193,8 +226,17 @@ impl Actor {
     ) -> Actor {
         let Input { mut item, options } = input;
         let generic = check::impl_block(&item, kind, errors);
-        let self_ty = check::self_type(&item.self_ty, generic, kind, errors)
-            .unwrap_or_else(|| syn::parse_quote!(Self));
+        let self_ty = check::self_type(&item.self_ty, generic, kind, errors);
+        // A remote type's impl of a trait has no methods of its own to
+        // expose (an actor's goes to `Implementation` instead).
+        let usable = !generic && self_ty.is_some() && item.trait_.is_none();
+        let self_ty = self_ty.unwrap_or_else(|| syn::parse_quote!(Self));
+        if item.trait_.is_none() {
+            // Already reported, and the compiler refuses an `unsafe`
+            // inherent impl too: emitted without it, the item gets one
+            // error about it, not two.
+            item.unsafety = None;
+        }
         let ident = self_ty.path.segments.last().map_or_else(
             || Ident::new("Actor", Span::call_site()),
             |segment| segment.ident.clone(),
@@ -205,6 +247,7 @@ impl Actor {
         let items = std::mem::take(&mut item.items);
         let mut actor = Actor {
             kind,
+            usable,
             item,
             self_ty,
             name,
@@ -213,6 +256,7 @@ impl Actor {
             methods: Vec::new(),
             shutdown_hook: None,
             proxies: Vec::new(),
+            taken: Vec::new(),
         };
         for (impl_item, options) in items.iter().zip(&options) {
             if let ImplItem::Fn(function) = impl_item {
@@ -239,7 +283,8 @@ impl Actor {
         options: &ItemOptions,
         errors: &mut Errors,
     ) {
-        if check::generated_name(self.kind, &self.name, sig, errors) {
+        if let Some(name) = check::generated_name(self.kind, &self.name, sig, errors) {
+            self.taken.push(name);
             return;
         }
         if options.skip.is_some() {
@@ -261,8 +306,7 @@ impl Actor {
                 }
             }
             Some(_) if sig.ident == "shutdown" && self.kind == Kind::Actor => {
-                check::shutdown_hook(sig, errors);
-                self.shutdown_hook = Some(sig.ident.clone());
+                self.shutdown_hook = check::shutdown_hook(sig, errors).then(|| sig.ident.clone());
             }
             Some(_) => {}
         }
@@ -270,10 +314,23 @@ impl Actor {
 
     /// The model of `fn new`, the constructor.
     fn constructor(&self, sig: &Signature, errors: &mut Errors) -> Constructor {
-        check::constructor(sig, errors);
+        let mut refused = Errors::default();
+        check::constructor(sig, &mut refused);
         let owner = Owner::Impl(&self.self_ty, self.kind);
-        let params = params(owner, sig, errors);
-        let fallible = check::constructor_output(&self.self_ty, sig, errors);
+        let params = params(owner, sig, &mut refused);
+        let fallible = check::constructor_output(&self.self_ty, sig, &mut refused);
+        if let Err(error) = refused.finish() {
+            errors.push(error);
+            let generics = replace_self(sig.generics.to_token_stream(), &self.self_ty);
+            let where_clause =
+                replace_self(sig.generics.where_clause.to_token_stream(), &self.self_ty);
+            let mut generics: Generics = syn::parse2(generics).unwrap_or_default();
+            generics.where_clause = syn::parse2(where_clause).unwrap_or_default();
+            return Constructor::Refused {
+                generics,
+                inputs: replace_self(sig.inputs.to_token_stream(), &self.self_ty),
+            };
+        }
         Constructor::New {
             ident: sig.ident.clone(),
             params,
@@ -291,17 +348,19 @@ impl Implementation {
     ) -> Implementation {
         let Input { item, options } = input;
         let generic = check::implementation(&item, arguments, &options, errors);
-        let self_ty = check::self_type(&item.self_ty, generic, Kind::Actor, errors)
-            .unwrap_or_else(|| syn::parse_quote!(Self));
+        let self_ty = check::self_type(&item.self_ty, generic, Kind::Actor, errors);
         let trait_path = item
             .trait_
             .as_ref()
             .map(|(path, _)| path.clone())
             .unwrap_or_else(|| syn::parse_quote!(Self));
-        check::implemented_interface(&trait_path, errors);
+        let concrete = check::implemented_interface(&trait_path, errors);
+        let usable = !generic && self_ty.is_some() && concrete;
+        let self_ty = self_ty.unwrap_or_else(|| syn::parse_quote!(Self));
         let actor_proxy = proxy_path(&self_ty.path);
         let interface_proxy = proxy_path(&trait_path);
         Implementation {
+            usable,
             item,
             self_ty,
             actor_proxy,
@@ -314,7 +373,7 @@ impl Interface {
     /// Builds the model of a `#[uactor::interface]` trait.
     pub(crate) fn from_input(input: TraitInput, errors: &mut Errors) -> Interface {
         let TraitInput { item, options } = input;
-        check::interface(&item, errors);
+        let usable = check::interface(&item, errors);
         let name = item.ident.unraw().to_string();
         let proxy = format_ident!("{}Proxy", name, span = item.ident.span());
         let mut methods = Vec::new();
@@ -342,6 +401,7 @@ impl Interface {
             }
         }
         Interface {
+            usable,
             item,
             name,
             proxy,

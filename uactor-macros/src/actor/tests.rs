@@ -517,22 +517,122 @@ fn assert_no_prelude_names(tokens: TokenStream) {
 }
 
 #[test]
-fn expansion_keeps_the_item_next_to_errors() {
+fn a_refused_method_leaves_the_rest_generated() {
     let output = expand(
         TokenStream::new(),
         quote! {
             impl Counter {
+                pub fn new(start: i64) -> Self { Counter { n: start } }
                 #[uactor(skip)]
                 pub fn local(&self) {}
                 pub fn bad(self) {}
+                pub fn get(&self) -> i64 { self.n }
             }
         },
-    )
-    .to_string();
-    assert!(output.contains("compile_error"));
-    assert!(output.contains("pub fn local"));
-    assert!(!output.contains("uactor (skip)"));
-    assert!(!output.contains("CounterProxy"));
+    );
+    assert_eq!(expansion_errors(&output).len(), 1);
+    let file: syn::File = syn::parse2(output.clone()).expect("the output is Rust");
+    // The user's impl, the proxy and twin structs, the spawn functions, one
+    // `const _` and the error.
+    assert_eq!(file.items.len(), 6);
+    let text = output.to_string();
+    assert!(text.contains("pub fn local"));
+    assert!(!text.contains("uactor (skip)"));
+    assert!(text.contains("pub struct CounterProxy"));
+    assert!(text.contains("pub fn spawn (start : i64)"));
+    assert!(text.contains("impl :: uactor :: __private :: Actor for Counter"));
+    // `get` is the only exposed method, at index 0; `bad` is left out.
+    assert!(text.contains("0u16 => :: core :: option :: Option :: Some (\"get\")"));
+    assert_eq!(text.matches("pub fn bad (").count(), 1, "the user's only");
+}
+
+#[test]
+fn a_refused_constructor_keeps_spawns_parameters() {
+    let output = expand(
+        TokenStream::new(),
+        quote! {
+            impl Counter {
+                pub fn new<'a>(name: &'a str, (a, b): (u8, Self)) -> Option<Self> { None }
+                pub fn get(&self) -> i64 { 0 }
+            }
+        },
+    );
+    assert_eq!(
+        expansion_errors(&output).len(),
+        3,
+        "the lifetime parameter, the borrow and the result"
+    );
+    let text = output.to_string();
+    assert!(
+        text.contains("pub fn spawn < 'a > (name : & 'a str , (a , b) : (u8 , Counter))"),
+        "{text}"
+    );
+    assert!(text.contains("type Args = ()"));
+    assert!(text.contains(":: core :: unreachable !"));
+    assert!(
+        !text.contains("Counter :: new ("),
+        "the constructor is not called"
+    );
+    assert!(text.contains("pub fn get"));
+}
+
+#[test]
+fn a_refused_hook_is_no_hook() {
+    let output = expand(
+        TokenStream::new(),
+        quote!(impl Counter { fn shutdown(&mut self, code: i32) {} }),
+    );
+    assert_eq!(expansion_errors(&output).len(), 1);
+    let text = output.to_string();
+    assert!(text.contains("pub struct CounterProxy"));
+    assert!(!text.contains("fn on_shutdown"));
+}
+
+#[test]
+fn functions_the_user_defines_are_not_generated_again() {
+    let output = expand(
+        TokenStream::new(),
+        quote!(impl Counter { pub fn spawn(&self) {} pub fn typeids() {} }),
+    );
+    assert_eq!(expansion_errors(&output).len(), 2);
+    let text = output.to_string();
+    assert_eq!(text.matches("fn spawn (").count(), 1, "the user's");
+    assert_eq!(text.matches("fn typeids (").count(), 1, "the user's");
+    assert!(text.contains("pub fn spawn_with ("));
+    assert!(text.contains("pub fn connect ("));
+}
+
+#[test]
+fn an_item_refused_as_a_whole_is_emitted_alone() {
+    for item in [
+        quote!(
+            impl<T> Holder<T> {
+                pub fn get(&self) {}
+            }
+        ),
+        quote!(impl Holder<u8> { pub fn get(&self) {} }),
+        quote!(impl [u8] { pub fn get(&self) {} }),
+    ] {
+        let output = expand(TokenStream::new(), item);
+        assert_eq!(expansion_errors(&output).len(), 1);
+        let text = output.to_string();
+        assert!(text.contains("pub fn get"));
+        assert!(!text.contains("Proxy"), "{text}");
+    }
+    let output = expand_remote(
+        TokenStream::new(),
+        quote!(impl Display for Table { fn fmt(&self) {} }),
+    );
+    assert!(!output.to_string().contains("Proxy"));
+    let output = expand_interface(
+        TokenStream::new(),
+        quote!(
+            trait Shape<T> {
+                fn get(&self);
+            }
+        ),
+    );
+    assert!(!output.to_string().contains("Proxy"));
 }
 
 #[test]
@@ -546,6 +646,10 @@ fn refuses_unsafe_methods_and_impls() {
         "remove `unsafe`",
     );
     assert!(model(quote!(impl A { #[uactor(skip)] pub unsafe fn raw(&self) {} })).is_ok());
+    // The compiler would refuse the `unsafe` a second time.
+    let output = expand(TokenStream::new(), quote!(unsafe impl A {}));
+    assert_eq!(expansion_errors(&output).len(), 1);
+    assert!(!output.to_string().contains("unsafe impl"), "{output}");
 }
 
 #[test]

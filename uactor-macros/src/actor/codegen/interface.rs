@@ -18,6 +18,7 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
         name,
         proxy,
         methods,
+        ..
     } = interface;
     let vis = &item.vis;
     let trait_ident = &item.ident;
@@ -250,6 +251,7 @@ pub(crate) fn implementation(implementation: &Implementation) -> TokenStream {
         self_ty,
         actor_proxy,
         interface_proxy,
+        ..
     } = implementation;
     let proxy = Ident::new("proxy", Span::mixed_site());
     let registration = format_ident!("__UACTOR_INTERFACE");
