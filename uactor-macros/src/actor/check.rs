@@ -409,7 +409,8 @@ fn is_reference_to_self(ty: &Type) -> bool {
         if matches!(&*reference.elem, Type::Path(path) if path.qself.is_none() && path.path.is_ident("Self")))
 }
 
-/// Refuses, in a type that crosses the process boundary, what cannot: a
+/// Refuses, in a type that crosses the process boundary, what cannot: code
+/// (a closure or function pointer, which no process but its own can run), a
 /// borrow (the first one found, with the owned type to use instead) and
 /// `impl Trait`. Whether the type is serializable is left to the compiler,
 /// with the check that codegen emits at the type's span.
@@ -418,6 +419,25 @@ pub(super) fn crossing(ty: &Type, crossing: Crossing, errors: &mut Errors) {
         Crossing::Argument => ("arguments", "take"),
         Crossing::Result => ("results", "return"),
     };
+    // Before borrows: `&dyn Fn()` is no better owned, and before the
+    // compiler's serde errors, which name `dyn Fn` but not why it cannot
+    // travel (no crate can make a closure serializable).
+    if let Some(code) = find_code(ty) {
+        let what = match code {
+            Code::Pointer(_) => "function pointers",
+            Code::Closure(_) => "closures",
+        };
+        errors.spanned(
+            code,
+            format_args!(
+                "`{}` cannot cross a process boundary: {what} cannot be sent between processes; \
+                 {verb} data instead, or, for a callback, a `uactor::Method` handle \
+                 (`proxy.method_ref()`), which the actor calls back with `call(args)`",
+                parse::display(ty),
+            ),
+        );
+        return;
+    }
     let Some(problem) = find_borrow_or_impl(ty) else {
         return;
     };
@@ -444,6 +464,84 @@ pub(super) fn crossing(ty: &Type, crossing: Crossing, errors: &mut Errors) {
         Problem::Lifetime(lifetime) => errors.spanned(lifetime, message),
         Problem::ImplTrait(impl_trait) => errors.spanned(impl_trait, message),
     }
+}
+
+/// Code in a type, which [`crossing`] refuses.
+#[derive(Clone, Copy)]
+enum Code<'a> {
+    /// `dyn Fn(..)`, `impl FnMut(..)`, …: a closure.
+    Closure(&'a Type),
+    /// `fn(..) -> ..`.
+    Pointer(&'a syn::TypeFnPtr),
+}
+
+impl ToTokens for Code<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Code::Closure(ty) => ty.to_tokens(tokens),
+            Code::Pointer(pointer) => pointer.to_tokens(tokens),
+        }
+    }
+}
+
+/// The first closure or function pointer in `ty`, looking into references,
+/// tuples, arrays, slices and generic arguments (`Box<dyn Fn()>`).
+fn find_code(ty: &Type) -> Option<Code<'_>> {
+    match ty {
+        Type::FnPtr(pointer) => Some(Code::Pointer(pointer)),
+        Type::TraitObject(object) if object.bounds.iter().any(is_closure_trait) => {
+            Some(Code::Closure(ty))
+        }
+        Type::ImplTrait(impl_trait) if impl_trait.bounds.iter().any(is_closure_trait) => {
+            Some(Code::Closure(ty))
+        }
+        Type::Reference(reference) => find_code(&reference.elem),
+        Type::Paren(paren) => find_code(&paren.elem),
+        Type::Group(group) => find_code(&group.elem),
+        Type::Array(array) => find_code(&array.elem),
+        Type::Slice(slice) => find_code(&slice.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(find_code),
+        Type::Path(path) => path
+            .qself
+            .as_ref()
+            .and_then(|qself| find_code(&qself.ty))
+            .or_else(|| {
+                path.path
+                    .segments
+                    .iter()
+                    .find_map(|segment| match &segment.arguments {
+                        PathArguments::AngleBracketed(arguments) => {
+                            arguments.args.iter().find_map(|argument| match argument {
+                                GenericArgument::Type(ty) => find_code(ty),
+                                GenericArgument::AssocType(assoc) => find_code(&assoc.ty),
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    })
+            }),
+        _ => None,
+    }
+}
+
+/// Whether `bound` is one of the closure traits, `Fn` and its kin.
+fn is_closure_trait(bound: &syn::TypeParamBound) -> bool {
+    const CLOSURE_TRAITS: [&str; 6] = [
+        "Fn",
+        "FnMut",
+        "FnOnce",
+        "AsyncFn",
+        "AsyncFnMut",
+        "AsyncFnOnce",
+    ];
+    let syn::TypeParamBound::Trait(bound) = bound else {
+        return false;
+    };
+    bound
+        .path
+        .segments
+        .last()
+        .is_some_and(|segment| CLOSURE_TRAITS.iter().any(|name| segment.ident == name))
 }
 
 /// What [`crossing`] refuses.

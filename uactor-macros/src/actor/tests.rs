@@ -308,6 +308,53 @@ fn refuses_borrowed_arguments_and_results() {
 }
 
 #[test]
+fn refuses_closures_and_function_pointers() {
+    for (item, expected) in [
+        (
+            quote!(impl A { pub fn on(&self, f: Box<dyn Fn(u32) -> u32 + Send>) {} }),
+            "cannot cross a process boundary: closures cannot be sent between processes; take \
+             data instead, or, for a callback, a `uactor::Method` handle",
+        ),
+        (
+            quote!(impl A { pub fn on(&self, f: Vec<Arc<dyn std::ops::FnMut()>>) {} }),
+            "closures cannot be sent between processes; take data",
+        ),
+        // Not "take `dyn Fn()` instead of `&dyn Fn()`".
+        (
+            quote!(impl A { pub fn on(&self, f: &dyn Fn()) {} }),
+            "closures cannot be sent between processes",
+        ),
+        (
+            quote!(impl A { pub fn on(&self, f: impl FnOnce() + Send) {} }),
+            "closures cannot be sent between processes",
+        ),
+        (
+            quote!(impl A { pub fn make(&self) -> Box<dyn Fn()> { todo!() } }),
+            "closures cannot be sent between processes; return data instead",
+        ),
+        (
+            quote!(impl A { pub fn make(&self) -> fn(u8) -> u8 { todo!() } }),
+            "cannot cross a process boundary: function pointers cannot be sent between processes; \
+             return data instead",
+        ),
+        (
+            quote!(impl A { pub fn new(f: Option<fn()>) -> Self { A } }),
+            "function pointers cannot be sent between processes; take data instead",
+        ),
+    ] {
+        assert_error(item, expected);
+    }
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape {
+                fn on(&self, f: Box<dyn Fn()>);
+            }
+        )),
+        "closures cannot be sent between processes",
+    );
+}
+
+#[test]
 fn refuses_generic_methods_and_impl_trait() {
     assert_error(
         quote!(impl A { pub fn put<T: Serialize>(&self, value: T) {} }),
