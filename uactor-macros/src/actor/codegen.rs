@@ -91,6 +91,11 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
         #spawn
 
         const _: () = {
+            // First, so that an actor that is not `Send` is reported with
+            // uactor's message before the `Actor` impl's errors.
+            #[automatically_derived]
+            impl ::uactor::__private::SendChecked for #self_ty {}
+
             #codecs
             #proxy_impl
             #twin_impl
