@@ -381,6 +381,27 @@ pub(super) fn by_proxy(
     }
 }
 
+/// Refuses an exposed method named like the handle the proxy gets for
+/// another (`log_ref`, the handle of `log`): one of them would be lost on
+/// the proxy. `exposed` are the exposed methods' names, refused ones too,
+/// so that the clash is reported with the refusal, not after its fix.
+pub(super) fn handle_names(exposed: &[Ident], errors: &mut Errors) {
+    for method in exposed {
+        let handle = format!("{}_ref", method.unraw());
+        if let Some(clash) = exposed.iter().find(|other| other.unraw() == handle) {
+            errors.spanned(
+                clash,
+                format_args!(
+                    "`{handle}` is the name of the handle the proxy gets for `{method}` (a \
+                     `uactor::Method` that calls `{method}` back, `proxy.{handle}()`): rename \
+                     this method, or `{method}`",
+                    method = method.unraw(),
+                ),
+            );
+        }
+    }
+}
+
 /// Refuses parameter `typed` of `sig` when `count` parameters are already
 /// taken, the most a call carries; tells whether there is room for it.
 pub(super) fn param_count(

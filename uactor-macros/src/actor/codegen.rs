@@ -78,12 +78,16 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
 
         #[doc = #doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         pub struct #proxy {
             client: ::uactor::__private::Client,
         }
 
         #[doc = #twin_doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         pub struct #twin {
             client: ::uactor::__private::Client,
         }
@@ -517,6 +521,9 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
         }
     });
     quote! {
+        // Named after the user's methods, whose names the lint judges
+        // already (and `m_ref` for `m_` has a double underscore).
+        #[allow(non_snake_case)]
         impl #proxy {
             #methods
             #(#built_ins)*
@@ -526,7 +533,9 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
 }
 
 /// Whether an exposed method is named `name`: it then takes that name on
-/// the proxy, from a built-in or a handle.
+/// the proxy from a built-in (the documented rule) or from another method's
+/// handle (a clash the check refuses; leaving the handle out spares the
+/// user a second error about a name defined twice).
 pub(super) fn takes_name(methods: &[Method], name: &str) -> bool {
     methods.iter().any(|method| method.ident.unraw() == name)
 }
@@ -597,6 +606,9 @@ fn twin_impl(actor: &Actor) -> TokenStream {
             },
         });
     quote! {
+        // Named after the user's methods, whose names the lint judges
+        // already (and `m_ref` for `m_` has a double underscore).
+        #[allow(non_snake_case)]
         impl #twin {
             #methods
             #(#built_ins)*
@@ -628,7 +640,8 @@ pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> Tok
 }
 
 /// A proxy's calls: each exposed method, sent through the proxy's `field`,
-/// then a handle (`add_ref`) on each method whose handle name is free.
+/// then a handle (`add_ref`) on each method whose handle name no method
+/// takes.
 pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> TokenStream {
     let calls = methods
         .iter()

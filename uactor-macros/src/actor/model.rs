@@ -258,6 +258,7 @@ impl Actor {
             proxies: Vec::new(),
             taken: Vec::new(),
         };
+        let mut exposed = Vec::new();
         for (impl_item, options) in items.iter().zip(&options) {
             if let ImplItem::Fn(function) = impl_item {
                 actor.add_function(
@@ -265,22 +266,26 @@ impl Actor {
                     &function.vis,
                     &function.attrs,
                     options,
+                    &mut exposed,
                     errors,
                 );
             }
         }
+        check::handle_names(&exposed, errors);
         actor.item.items = items;
         actor.proxies = check::proxies(arguments.proxies, errors);
         actor
     }
 
-    /// Sorts one associated function of the impl block into the model.
+    /// Sorts one associated function of the impl block into the model; the
+    /// name of an exposed one goes to `exposed`, even if it is refused.
     fn add_function(
         &mut self,
         sig: &Signature,
         vis: &Visibility,
         attrs: &[Attribute],
         options: &ItemOptions,
+        exposed: &mut Vec<Ident>,
         errors: &mut Errors,
     ) {
         if let Some(name) = check::generated_name(self.kind, &self.name, sig, errors) {
@@ -297,6 +302,7 @@ impl Actor {
             }
             None => {}
             Some(_) if matches!(vis, Visibility::Public(_)) => {
+                exposed.push(sig.ident.clone());
                 if !check::method_count(self.methods.len(), &sig.ident, errors) {
                     return;
                 }
@@ -377,6 +383,7 @@ impl Interface {
         let name = item.ident.unraw().to_string();
         let proxy = format_ident!("{}Proxy", name, span = item.ident.span());
         let mut methods = Vec::new();
+        let mut exposed = Vec::new();
         for (trait_item, options) in item.items.iter().zip(&options) {
             let TraitItem::Fn(function) = trait_item else {
                 check::options_only_on_methods(options, errors);
@@ -385,6 +392,7 @@ impl Interface {
             if options.skip.is_some() || function.sig.receiver().is_none() {
                 continue;
             }
+            exposed.push(function.sig.ident.clone());
             if !check::method_count(methods.len(), &function.sig.ident, errors) {
                 break;
             }
@@ -400,6 +408,7 @@ impl Interface {
                 methods.push(method);
             }
         }
+        check::handle_names(&exposed, errors);
         Interface {
             usable,
             item,

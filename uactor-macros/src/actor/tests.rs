@@ -743,29 +743,69 @@ fn custom_typeids_are_checked_free_and_listed_once() {
 }
 
 #[test]
-fn method_handles_are_generated_where_their_name_is_free() {
+fn every_method_gets_a_handle_whose_name_no_method_takes() {
     let output = expand(
         TokenStream::new(),
         quote! {
             impl Pair {
                 pub fn get(&self, key: String) -> u8 { 0 }
-                pub fn put(&self) {}
-                pub fn put_ref(&self) -> u8 { 1 }
+                pub fn pid_(&self) {}
             }
         },
-    )
-    .to_string();
+    );
+    assert!(expansion_errors(&output).is_empty());
+    let output = output.to_string();
     assert!(
         output.contains("pub fn get_ref (& self) -> :: uactor :: Method < (String ,) , u8 >"),
         "{output}"
     );
-    // `put_ref` is an exposed method: it keeps the name.
+    // One rule for every name, and no lint about the double underscore.
+    assert!(output.contains("pub fn pid__ref ("));
+    assert!(output.contains("# [allow (non_snake_case)] impl PairProxy"));
+}
+
+#[test]
+fn refuses_a_method_named_like_another_ones_handle() {
+    let item = || {
+        quote! {
+            impl Pair {
+                pub fn put(&self) {}
+                pub fn put_ref(&self) -> u8 { 1 }
+                pub fn r#type(&self) {}
+                #[uactor(skip)]
+                pub fn type_ref(&self) {}
+                fn get_ref(&self) {}
+                pub fn get(&self, borrowed: &str) {}
+            }
+        }
+    };
+    let errors = model(item()).err().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].contains("take `String` instead of `&str`"));
+    // Only exposed methods are on the proxy: the skipped `type_ref` and the
+    // private `get_ref` do not clash.
+    assert_eq!(
+        errors[1],
+        "`put_ref` is the name of the handle the proxy gets for `put` (a `uactor::Method` that \
+         calls `put` back, `proxy.put_ref()`): rename this method, or `put`"
+    );
+    // The output has no second error about a name defined twice.
+    let output = expand(TokenStream::new(), item()).to_string();
     assert_eq!(
         output.matches("pub fn put_ref (").count(),
         3,
         "the user's, the proxy's and the twin's call"
     );
     assert!(output.contains("pub fn put_ref_ref ("));
+    assert_one_error(
+        interface_model(quote!(
+            trait Log {
+                fn log(&self);
+                fn log_ref(&self);
+            }
+        )),
+        "`log_ref` is the name of the handle the proxy gets for `log`",
+    );
 }
 
 #[test]

@@ -105,12 +105,16 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
 
         #[doc = #doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         #vis struct #proxy {
             target: ::uactor::__private::InterfaceTarget,
         }
 
         #[doc = #twin_doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         #vis struct #twin {
             target: ::uactor::__private::InterfaceTarget,
         }
@@ -118,11 +122,17 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
         const _: () = {
             #codecs
 
+            // Named after the user's methods, whose names the lint judges
+            // already (and `m_ref` for `m_` has a double underscore).
+            #[allow(non_snake_case)]
             impl #proxy {
                 #calls
                 #(#built_ins)*
             }
 
+            // Named after the user's methods, whose names the lint judges
+            // already (and `m_ref` for `m_` has a double underscore).
+            #[allow(non_snake_case)]
             impl #twin {
                 #twin_calls
                 #(#twin_built_ins)*
