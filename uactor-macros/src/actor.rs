@@ -8,9 +8,11 @@
 //!
 //! Each step owns one concern: [`parse`] knows the syntax (the attribute's
 //! arguments, the `#[uactor(...)]` options), [`model`] decides what every
-//! item is and refuses what cannot cross a process boundary, [`codegen`]
-//! writes the output and nothing else.
+//! item is, [`check`] holds the rules that refuse what cannot cross a
+//! process boundary (the model calls them as it builds), [`codegen`] writes
+//! the output and nothing else.
 
+mod check;
 mod codegen;
 mod model;
 mod parse;
@@ -26,9 +28,13 @@ use model::Kind;
 
 /// Expands `#[uactor::actor(args)] input`.
 ///
-/// On error the user's item is still emitted (minus the options only this
-/// macro understands) next to the errors, so the rest of the crate does not
-/// fail with a cascade of "not found" errors about the methods it calls.
+/// The errors come next to the output, which leaves out only what they
+/// refuse (see the [`model`]), so the rest of the crate does not fail with
+/// a cascade of "not found" errors about the proxy and `spawn` it uses.
+/// Where the item as a whole is refused, or cannot be parsed, the output is
+/// the user's item (minus the options only this macro understands): no
+/// proxy can be written for it, and a made-up one would bring errors of its
+/// own.
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let arguments = parse::arguments(args, &mut errors);
@@ -38,12 +44,14 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     if input.item.trait_.is_some() {
         let implementation = model::Implementation::from_input(input, &arguments, &mut errors);
-        return finish(errors, &implementation.item, || {
-            codegen::implementation(&implementation)
-        });
+        let output = implementation
+            .usable
+            .then(|| codegen::implementation(&implementation));
+        return finish(errors, &implementation.item, output);
     }
     let actor = model::Actor::from_input(input, Kind::Actor, arguments, &mut errors);
-    finish(errors, &actor.item, || codegen::generate(&actor))
+    let output = actor.usable.then(|| codegen::generate(&actor));
+    finish(errors, &actor.item, output)
 }
 
 /// Expands `#[uactor::remote(args)] input`.
@@ -60,7 +68,8 @@ pub(crate) fn expand_remote(args: TokenStream, input: TokenStream) -> TokenStrea
         parse::Arguments::default(),
         &mut errors,
     );
-    finish(errors, &remote.item, || codegen::remote(&remote))
+    let output = remote.usable.then(|| codegen::remote(&remote));
+    finish(errors, &remote.item, output)
 }
 
 /// Expands `#[uactor::interface(args)] input`.
@@ -72,7 +81,8 @@ pub(crate) fn expand_interface(args: TokenStream, input: TokenStream) -> TokenSt
         Err(error) => return failed(errors, error, input),
     };
     let interface = model::Interface::from_input(input, &mut errors);
-    finish(errors, &interface.item, || codegen::interface(&interface))
+    let output = interface.usable.then(|| codegen::interface(&interface));
+    finish(errors, &interface.item, output)
 }
 
 /// The output for an item that could not be parsed: the item as it came,
@@ -83,17 +93,12 @@ fn failed(mut errors: Errors, error: syn::Error, input: TokenStream) -> TokenStr
     quote!(#input #errors)
 }
 
-/// The generated code, or the item (without its options) and the errors.
-fn finish(
-    errors: Errors,
-    item: &impl ToTokens,
-    generate: impl FnOnce() -> TokenStream,
-) -> TokenStream {
-    match errors.finish() {
-        Ok(()) => generate(),
-        Err(error) => {
-            let error = error.into_compile_error();
-            quote!(#item #error)
-        }
+/// The errors, next to the generated code (which contains the item) or,
+/// where there is none, the item (without its options).
+fn finish(errors: Errors, item: &impl ToTokens, output: Option<TokenStream>) -> TokenStream {
+    let errors = errors.finish().err().map(syn::Error::into_compile_error);
+    match output {
+        Some(output) => quote!(#output #errors),
+        None => quote!(#item #errors),
     }
 }

@@ -35,11 +35,13 @@
 //!   `uactor::Proxy::pid(&proxy)`.
 //! - `Counter::spawn(start)` and `Counter::spawn_with(&options, start)`,
 //!   taking the constructor's parameters, which start the actor in a new
-//!   process and return its proxy.
+//!   process and return its proxy; `Counter::connect(&address, authkey)` and
+//!   `Counter::typeids()`. The impl block cannot define these names itself.
 //! - Inside `const _: () = { … };`: the `Actor` impl (construction, dispatch
 //!   of method indices, the shutdown hook), the actor's registration, so a
 //!   spawned process can find the type by name, and compile-time checks that
-//!   every argument and result can travel between processes.
+//!   the actor is `Send` and that every argument and result can travel
+//!   between processes.
 //!
 //! Which items do what:
 //!
@@ -61,13 +63,33 @@
 //! Arguments and results cross a process boundary, so they must be owned
 //! (`String`, not `&str`) and implement `serde::Serialize` and
 //! `serde::de::DeserializeOwned`; the compiler says so at the offending type.
-//! Generic methods, `impl Trait` types, `self` by value and more than 16
-//! parameters are refused with an error that says what to write instead.
+//! Closures and function pointers (`Box<dyn Fn(..)>`, `fn(..)`, anywhere in
+//! the type) cannot be sent between processes: pass data, or a
+//! `uactor::Method` handle for a callback. Generic methods, `impl Trait`
+//! types, `self` by value and more than 16 parameters are refused with an
+//! error that says what to write instead.
+//!
+//! The actor itself must be `Send`: its methods run on whichever thread of
+//! its process read the request (one at a time, behind a lock), so it moves
+//! between threads. An actor that is not (an `Rc` field) is reported first
+//! with that reason, at the impl block; share state through `Arc<Mutex<T>>`.
 //!
 //! Every exposed method `m` also gets a handle on the proxy, `m_ref()`: a
 //! `uactor::Method<(A, B,), R>` that travels to another actor, which calls
-//! it back with `call((a, b))` (Python uActor's callbacks). Where an exposed
-//! method already has that name, it keeps it.
+//! it back with `call((a, b))` (Python uActor's callbacks). The rule has no
+//! exception, so `pid_` gets `pid__ref`; an exposed method named like another
+//! one's handle (`log_ref` next to `log`) is an error that names both. The
+//! generated items are named after the user's type and methods, so they
+//! never trip the naming lints (`non_snake_case`, `non_camel_case_types`),
+//! which judge those names where the user wrote them.
+//!
+//! A refusal leaves out only what it refuses, and everything else is
+//! generated, so the refusal is the only error: a refused method is not on
+//! the proxy, and a refused `new` leaves `spawn` taking its parameters as
+//! written (the actor cannot be built, but the crate does not build either).
+//! An impl block refused as a whole (generic, or not of a named type) comes
+//! out as written, with no proxy: any made-up one would bring errors of its
+//! own.
 //!
 //! The arguments of `#[uactor::actor(proxies(MyType, ...))]` register
 //! `#[uactor::remote]` types the actor hands out under their own typeid (the

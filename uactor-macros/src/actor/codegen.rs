@@ -78,12 +78,16 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
 
         #[doc = #doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         pub struct #proxy {
             client: ::uactor::__private::Client,
         }
 
         #[doc = #twin_doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         pub struct #twin {
             client: ::uactor::__private::Client,
         }
@@ -91,6 +95,11 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
         #spawn
 
         const _: () = {
+            // First, so that an actor that is not `Send` is reported with
+            // uactor's message before the `Actor` impl's errors.
+            #[automatically_derived]
+            impl ::uactor::__private::SendChecked for #self_ty {}
+
             #codecs
             #proxy_impl
             #twin_impl
@@ -163,8 +172,9 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
     }
 }
 
-/// `Counter::spawn` and `Counter::spawn_with`, which take the constructor's
-/// parameters.
+/// `Counter::spawn`, `Counter::spawn_with`, which take the constructor's
+/// parameters, `Counter::typeids` and `Counter::connect`; each only where
+/// the user's impl block does not define the name itself.
 fn spawn(actor: &Actor) -> TokenStream {
     let Actor {
         self_ty,
@@ -172,6 +182,8 @@ fn spawn(actor: &Actor) -> TokenStream {
         name,
         ..
     } = actor;
+    // Hygienic, so a constructor parameter named `options` does not clash.
+    let options = Ident::new("options", Span::mixed_site());
     let params = actor.constructor.params();
     let declarations: Vec<_> = params
         .iter()
@@ -185,13 +197,39 @@ fn spawn(actor: &Actor) -> TokenStream {
             quote!((#(#idents),*))
         }
     };
+    let (generics, declarations, spawn, spawn_with) = match &actor.constructor {
+        // The crate does not build, so this never runs: `spawn` only has
+        // to take what the user's calls pass (and not warn that it does not
+        // use it).
+        Constructor::Refused { generics, inputs } => {
+            let unreachable = quote! {
+                ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
+            };
+            (
+                generics.clone(),
+                inputs.clone(),
+                unreachable.clone(),
+                unreachable,
+            )
+        }
+        _ => (
+            syn::Generics::default(),
+            quote!(#(#declarations),*),
+            quote!(::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)),
+            quote!(::uactor::__private::spawn::<#self_ty>(#options, #args)),
+        ),
+    };
+    let (generics, _, where_clause) = generics.split_for_impl();
+    let allow = matches!(actor.constructor, Constructor::Refused { .. })
+        .then(|| quote!(#[allow(unused_variables)]));
     let built_by = match &actor.constructor {
         Constructor::Default => {
             format!("The actor is built with `{name}::default()` in the new process.")
         }
         Constructor::New {
             fallible: false, ..
-        } => {
+        }
+        | Constructor::Refused { .. } => {
             format!("The arguments go to `{name}::new`, which runs in the new process.")
         }
         Constructor::New { fallible: true, .. } => format!(
@@ -209,37 +247,61 @@ fn spawn(actor: &Actor) -> TokenStream {
         "Connects to a `{name}` served at `address`, proving knowledge of `authkey`.\n\n\
          The proxy is a reference, not an owner: dropping it leaves the actor running."
     );
-    // Hygienic, so a constructor parameter named `options` does not clash.
-    let options = Ident::new("options", Span::mixed_site());
+    let functions = [
+        (
+            "spawn",
+            quote! {
+                #[doc = #spawn_doc]
+                #allow
+                pub fn spawn #generics (#declarations) -> ::uactor::Result<#proxy> #where_clause {
+                    #spawn
+                }
+            },
+        ),
+        (
+            "spawn_with",
+            quote! {
+                #[doc = #spawn_with_doc]
+                #allow
+                pub fn spawn_with #generics (
+                    #options: &::uactor::Options,
+                    #declarations
+                ) -> ::uactor::Result<#proxy> #where_clause {
+                    #spawn_with
+                }
+            },
+        ),
+        (
+            "typeids",
+            quote! {
+                /// Every typeid this actor can hand out by proxy: the built-ins,
+                /// `actor` (itself), `auto` (any `#[uactor::remote]` type) and the
+                /// types it registers with `proxies(...)`, under their names.
+                pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
+                    ::uactor::__private::typeid::all_of(::core::any::TypeId::of::<#self_ty>())
+                }
+            },
+        ),
+        (
+            "connect",
+            quote! {
+                #[doc = #connect_doc]
+                pub fn connect(
+                    address: &::uactor::Address,
+                    authkey: impl ::core::convert::AsRef<[u8]>,
+                ) -> ::uactor::Result<#proxy> {
+                    ::uactor::__private::connect::<#self_ty>(address, ::core::convert::AsRef::as_ref(&authkey))
+                }
+            },
+        ),
+    ];
+    let functions = functions
+        .into_iter()
+        .filter(|(function, _)| !actor.taken.contains(function))
+        .map(|(_, tokens)| tokens);
     quote! {
         impl #self_ty {
-            #[doc = #spawn_doc]
-            pub fn spawn(#(#declarations),*) -> ::uactor::Result<#proxy> {
-                ::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)
-            }
-
-            #[doc = #spawn_with_doc]
-            pub fn spawn_with(
-                #options: &::uactor::Options,
-                #(#declarations),*
-            ) -> ::uactor::Result<#proxy> {
-                ::uactor::__private::spawn::<#self_ty>(#options, #args)
-            }
-
-            /// Every typeid this actor can hand out by proxy: the built-ins,
-            /// `actor` (itself), `auto` (any `#[uactor::remote]` type) and the
-            /// types it registers with `proxies(...)`, under their names.
-            pub fn typeids() -> ::uactor::__private::Vec<&'static str> {
-                ::uactor::__private::typeid::all_of(::core::any::TypeId::of::<#self_ty>())
-            }
-
-            #[doc = #connect_doc]
-            pub fn connect(
-                address: &::uactor::Address,
-                authkey: impl ::core::convert::AsRef<[u8]>,
-            ) -> ::uactor::Result<#proxy> {
-                ::uactor::__private::connect::<#self_ty>(address, ::core::convert::AsRef::as_ref(&authkey))
-            }
+            #(#functions)*
         }
     }
 }
@@ -459,6 +521,9 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
         }
     });
     quote! {
+        // Named after the user's methods, whose names the lint judges
+        // already (and `m_ref` for `m_` has a double underscore).
+        #[allow(non_snake_case)]
         impl #proxy {
             #methods
             #(#built_ins)*
@@ -468,7 +533,9 @@ fn proxy_impl(actor: &Actor) -> TokenStream {
 }
 
 /// Whether an exposed method is named `name`: it then takes that name on
-/// the proxy, from a built-in or a handle.
+/// the proxy from a built-in (the documented rule) or from another method's
+/// handle (a clash the check refuses; leaving the handle out spares the
+/// user a second error about a name defined twice).
 pub(super) fn takes_name(methods: &[Method], name: &str) -> bool {
     methods.iter().any(|method| method.ident.unraw() == name)
 }
@@ -539,6 +606,9 @@ fn twin_impl(actor: &Actor) -> TokenStream {
             },
         });
     quote! {
+        // Named after the user's methods, whose names the lint judges
+        // already (and `m_ref` for `m_` has a double underscore).
+        #[allow(non_snake_case)]
         impl #twin {
             #methods
             #(#built_ins)*
@@ -570,7 +640,8 @@ pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> Tok
 }
 
 /// A proxy's calls: each exposed method, sent through the proxy's `field`,
-/// then a handle (`add_ref`) on each method whose handle name is free.
+/// then a handle (`add_ref`) on each method whose handle name no method
+/// takes.
 pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> TokenStream {
     let calls = methods
         .iter()
@@ -692,7 +763,7 @@ fn actor_impl(actor: &Actor) -> TokenStream {
         ..
     } = actor;
     let args_ty = match &actor.constructor {
-        Constructor::Default => quote!(()),
+        Constructor::Default | Constructor::Refused { .. } => quote!(()),
         Constructor::New { ident, params, .. } => match params.as_slice() {
             [] => quote!(()),
             [param] => param.ty.to_token_stream(),
@@ -815,6 +886,11 @@ fn construct(actor: &Actor) -> TokenStream {
                 #result
             }
         }
+        // The crate does not build, so this never runs.
+        Constructor::Refused { .. } => quote! {
+            let () = args;
+            ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
+        },
     }
 }
 

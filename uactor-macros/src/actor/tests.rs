@@ -308,6 +308,53 @@ fn refuses_borrowed_arguments_and_results() {
 }
 
 #[test]
+fn refuses_closures_and_function_pointers() {
+    for (item, expected) in [
+        (
+            quote!(impl A { pub fn on(&self, f: Box<dyn Fn(u32) -> u32 + Send>) {} }),
+            "cannot cross a process boundary: closures cannot be sent between processes; take \
+             data instead, or, for a callback, a `uactor::Method` handle",
+        ),
+        (
+            quote!(impl A { pub fn on(&self, f: Vec<Arc<dyn std::ops::FnMut()>>) {} }),
+            "closures cannot be sent between processes; take data",
+        ),
+        // Not "take `dyn Fn()` instead of `&dyn Fn()`".
+        (
+            quote!(impl A { pub fn on(&self, f: &dyn Fn()) {} }),
+            "closures cannot be sent between processes",
+        ),
+        (
+            quote!(impl A { pub fn on(&self, f: impl FnOnce() + Send) {} }),
+            "closures cannot be sent between processes",
+        ),
+        (
+            quote!(impl A { pub fn make(&self) -> Box<dyn Fn()> { todo!() } }),
+            "closures cannot be sent between processes; return data instead",
+        ),
+        (
+            quote!(impl A { pub fn make(&self) -> fn(u8) -> u8 { todo!() } }),
+            "cannot cross a process boundary: function pointers cannot be sent between processes; \
+             return data instead",
+        ),
+        (
+            quote!(impl A { pub fn new(f: Option<fn()>) -> Self { A } }),
+            "function pointers cannot be sent between processes; take data instead",
+        ),
+    ] {
+        assert_error(item, expected);
+    }
+    assert_one_error(
+        interface_model(quote!(
+            trait Shape {
+                fn on(&self, f: Box<dyn Fn()>);
+            }
+        )),
+        "closures cannot be sent between processes",
+    );
+}
+
+#[test]
 fn refuses_generic_methods_and_impl_trait() {
     assert_error(
         quote!(impl A { pub fn put<T: Serialize>(&self, value: T) {} }),
@@ -517,22 +564,122 @@ fn assert_no_prelude_names(tokens: TokenStream) {
 }
 
 #[test]
-fn expansion_keeps_the_item_next_to_errors() {
+fn a_refused_method_leaves_the_rest_generated() {
     let output = expand(
         TokenStream::new(),
         quote! {
             impl Counter {
+                pub fn new(start: i64) -> Self { Counter { n: start } }
                 #[uactor(skip)]
                 pub fn local(&self) {}
                 pub fn bad(self) {}
+                pub fn get(&self) -> i64 { self.n }
             }
         },
-    )
-    .to_string();
-    assert!(output.contains("compile_error"));
-    assert!(output.contains("pub fn local"));
-    assert!(!output.contains("uactor (skip)"));
-    assert!(!output.contains("CounterProxy"));
+    );
+    assert_eq!(expansion_errors(&output).len(), 1);
+    let file: syn::File = syn::parse2(output.clone()).expect("the output is Rust");
+    // The user's impl, the proxy and twin structs, the spawn functions, one
+    // `const _` and the error.
+    assert_eq!(file.items.len(), 6);
+    let text = output.to_string();
+    assert!(text.contains("pub fn local"));
+    assert!(!text.contains("uactor (skip)"));
+    assert!(text.contains("pub struct CounterProxy"));
+    assert!(text.contains("pub fn spawn (start : i64)"));
+    assert!(text.contains("impl :: uactor :: __private :: Actor for Counter"));
+    // `get` is the only exposed method, at index 0; `bad` is left out.
+    assert!(text.contains("0u16 => :: core :: option :: Option :: Some (\"get\")"));
+    assert_eq!(text.matches("pub fn bad (").count(), 1, "the user's only");
+}
+
+#[test]
+fn a_refused_constructor_keeps_spawns_parameters() {
+    let output = expand(
+        TokenStream::new(),
+        quote! {
+            impl Counter {
+                pub fn new<'a>(name: &'a str, (a, b): (u8, Self)) -> Option<Self> { None }
+                pub fn get(&self) -> i64 { 0 }
+            }
+        },
+    );
+    assert_eq!(
+        expansion_errors(&output).len(),
+        3,
+        "the lifetime parameter, the borrow and the result"
+    );
+    let text = output.to_string();
+    assert!(
+        text.contains("pub fn spawn < 'a > (name : & 'a str , (a , b) : (u8 , Counter))"),
+        "{text}"
+    );
+    assert!(text.contains("type Args = ()"));
+    assert!(text.contains(":: core :: unreachable !"));
+    assert!(
+        !text.contains("Counter :: new ("),
+        "the constructor is not called"
+    );
+    assert!(text.contains("pub fn get"));
+}
+
+#[test]
+fn a_refused_hook_is_no_hook() {
+    let output = expand(
+        TokenStream::new(),
+        quote!(impl Counter { fn shutdown(&mut self, code: i32) {} }),
+    );
+    assert_eq!(expansion_errors(&output).len(), 1);
+    let text = output.to_string();
+    assert!(text.contains("pub struct CounterProxy"));
+    assert!(!text.contains("fn on_shutdown"));
+}
+
+#[test]
+fn functions_the_user_defines_are_not_generated_again() {
+    let output = expand(
+        TokenStream::new(),
+        quote!(impl Counter { pub fn spawn(&self) {} pub fn typeids() {} }),
+    );
+    assert_eq!(expansion_errors(&output).len(), 2);
+    let text = output.to_string();
+    assert_eq!(text.matches("fn spawn (").count(), 1, "the user's");
+    assert_eq!(text.matches("fn typeids (").count(), 1, "the user's");
+    assert!(text.contains("pub fn spawn_with ("));
+    assert!(text.contains("pub fn connect ("));
+}
+
+#[test]
+fn an_item_refused_as_a_whole_is_emitted_alone() {
+    for item in [
+        quote!(
+            impl<T> Holder<T> {
+                pub fn get(&self) {}
+            }
+        ),
+        quote!(impl Holder<u8> { pub fn get(&self) {} }),
+        quote!(impl [u8] { pub fn get(&self) {} }),
+    ] {
+        let output = expand(TokenStream::new(), item);
+        assert_eq!(expansion_errors(&output).len(), 1);
+        let text = output.to_string();
+        assert!(text.contains("pub fn get"));
+        assert!(!text.contains("Proxy"), "{text}");
+    }
+    let output = expand_remote(
+        TokenStream::new(),
+        quote!(impl Display for Table { fn fmt(&self) {} }),
+    );
+    assert!(!output.to_string().contains("Proxy"));
+    let output = expand_interface(
+        TokenStream::new(),
+        quote!(
+            trait Shape<T> {
+                fn get(&self);
+            }
+        ),
+    );
+    assert!(!output.to_string().contains("Proxy"));
 }
 
 #[test]
@@ -546,6 +693,10 @@ fn refuses_unsafe_methods_and_impls() {
         "remove `unsafe`",
     );
     assert!(model(quote!(impl A { #[uactor(skip)] pub unsafe fn raw(&self) {} })).is_ok());
+    // The compiler would refuse the `unsafe` a second time.
+    let output = expand(TokenStream::new(), quote!(unsafe impl A {}));
+    assert_eq!(expansion_errors(&output).len(), 1);
+    assert!(!output.to_string().contains("unsafe impl"), "{output}");
 }
 
 #[test]
@@ -592,29 +743,69 @@ fn custom_typeids_are_checked_free_and_listed_once() {
 }
 
 #[test]
-fn method_handles_are_generated_where_their_name_is_free() {
+fn every_method_gets_a_handle_whose_name_no_method_takes() {
     let output = expand(
         TokenStream::new(),
         quote! {
             impl Pair {
                 pub fn get(&self, key: String) -> u8 { 0 }
-                pub fn put(&self) {}
-                pub fn put_ref(&self) -> u8 { 1 }
+                pub fn pid_(&self) {}
             }
         },
-    )
-    .to_string();
+    );
+    assert!(expansion_errors(&output).is_empty());
+    let output = output.to_string();
     assert!(
         output.contains("pub fn get_ref (& self) -> :: uactor :: Method < (String ,) , u8 >"),
         "{output}"
     );
-    // `put_ref` is an exposed method: it keeps the name.
+    // One rule for every name, and no lint about the double underscore.
+    assert!(output.contains("pub fn pid__ref ("));
+    assert!(output.contains("# [allow (non_snake_case)] impl PairProxy"));
+}
+
+#[test]
+fn refuses_a_method_named_like_another_ones_handle() {
+    let item = || {
+        quote! {
+            impl Pair {
+                pub fn put(&self) {}
+                pub fn put_ref(&self) -> u8 { 1 }
+                pub fn r#type(&self) {}
+                #[uactor(skip)]
+                pub fn type_ref(&self) {}
+                fn get_ref(&self) {}
+                pub fn get(&self, borrowed: &str) {}
+            }
+        }
+    };
+    let errors = model(item()).err().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].contains("take `String` instead of `&str`"));
+    // Only exposed methods are on the proxy: the skipped `type_ref` and the
+    // private `get_ref` do not clash.
+    assert_eq!(
+        errors[1],
+        "`put_ref` is the name of the handle the proxy gets for `put` (a `uactor::Method` that \
+         calls `put` back, `proxy.put_ref()`): rename this method, or `put`"
+    );
+    // The output has no second error about a name defined twice.
+    let output = expand(TokenStream::new(), item()).to_string();
     assert_eq!(
         output.matches("pub fn put_ref (").count(),
         3,
         "the user's, the proxy's and the twin's call"
     );
     assert!(output.contains("pub fn put_ref_ref ("));
+    assert_one_error(
+        interface_model(quote!(
+            trait Log {
+                fn log(&self);
+                fn log_ref(&self);
+            }
+        )),
+        "`log_ref` is the name of the handle the proxy gets for `log`",
+    );
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
         name,
         proxy,
         methods,
+        ..
     } = interface;
     let vis = &item.vis;
     let trait_ident = &item.ident;
@@ -104,12 +105,16 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
 
         #[doc = #doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         #vis struct #proxy {
             target: ::uactor::__private::InterfaceTarget,
         }
 
         #[doc = #twin_doc]
         #[derive(::core::clone::Clone)]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         #vis struct #twin {
             target: ::uactor::__private::InterfaceTarget,
         }
@@ -117,11 +122,17 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
         const _: () = {
             #codecs
 
+            // Named after the user's methods, whose names the lint judges
+            // already (and `m_ref` for `m_` has a double underscore).
+            #[allow(non_snake_case)]
             impl #proxy {
                 #calls
                 #(#built_ins)*
             }
 
+            // Named after the user's methods, whose names the lint judges
+            // already (and `m_ref` for `m_` has a double underscore).
+            #[allow(non_snake_case)]
             impl #twin {
                 #twin_calls
                 #(#twin_built_ins)*
@@ -250,6 +261,7 @@ pub(crate) fn implementation(implementation: &Implementation) -> TokenStream {
         self_ty,
         actor_proxy,
         interface_proxy,
+        ..
     } = implementation;
     let proxy = Ident::new("proxy", Span::mixed_site());
     let registration = format_ident!("__UACTOR_INTERFACE");

@@ -61,6 +61,8 @@ pub(crate) fn remote(remote: &Actor) -> TokenStream {
         #item
 
         #[doc = #doc]
+        // Named after the user's type, whose name the lint judges already.
+        #[allow(non_camel_case_types)]
         pub struct #proxy {
             object: ::uactor::__private::ObjectRef,
         }
@@ -68,6 +70,9 @@ pub(crate) fn remote(remote: &Actor) -> TokenStream {
         const _: () = {
             #codecs
 
+            // Named after the user's methods, whose names the lint judges
+            // already (and `m_ref` for `m_` has a double underscore).
+            #[allow(non_snake_case)]
             impl #proxy {
                 #calls
                 #address
