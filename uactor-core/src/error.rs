@@ -79,6 +79,15 @@ pub enum Error {
     },
     /// The actor was shut down (by `shutdown()` or by dropping its owner).
     Closed,
+    /// The call came back into an actor whose method is waiting for it
+    /// (A → B → A while A's method runs): it could only be served after
+    /// that method returns, which waits for it, so it is refused at once
+    /// instead of waiting for ever. Calls to objects the actor handed out
+    /// are not refused (they do not wait for the actor).
+    Reentrant {
+        /// The actor the call came back into.
+        actor: String,
+    },
 }
 
 impl Error {
@@ -177,6 +186,12 @@ impl fmt::Display for Error {
                  raise Options::max_frame_size or send less per call"
             ),
             Error::Closed => write!(f, "the actor was shut down"),
+            Error::Reentrant { actor } => write!(
+                f,
+                "the call came back into {actor} while a method of {actor} waits for it; \
+                 it could only run once that method returns, so it was refused \
+                 (call back from an async method, or hand out an object instead)"
+            ),
         }
     }
 }
@@ -211,6 +226,7 @@ impl PartialEq for Error {
                 a == b && m == n
             }
             (Closed, Closed) => true,
+            (Reentrant { actor: a }, Reentrant { actor: b }) => a == b,
             _ => false,
         }
     }

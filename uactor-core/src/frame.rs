@@ -53,6 +53,18 @@ pub const FLAG_TRACE_CONTEXT: u8 = 1;
 /// Bytes of the trace context that [`FLAG_TRACE_CONTEXT`] announces.
 pub const TRACE_CONTEXT_LEN: usize = 16;
 
+/// Flag of a [`Kind::Request`]: after the trace context (if any), the
+/// payload carries the call chain it was made in: a count byte, then that
+/// many actor ids (u64 LE), each naming an actor whose method is waiting,
+/// directly or through other actors, for this call. An actor that finds
+/// its own id there refuses the call at once (`Error::Reentrant`) instead
+/// of waiting for a method that waits for it.
+pub const FLAG_CALL_CHAIN: u8 = 2;
+
+/// The most actor ids a call chain carries; a longer chain keeps its most
+/// recent ones.
+pub const MAX_CALL_CHAIN: usize = 32;
+
 /// What a frame is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -91,6 +103,13 @@ pub enum Kind {
     /// (a `Reply` carrying its counters), so no method of the actor can
     /// shadow it.
     Stats = 24,
+    /// Client → server: the caller gave up on request `request` (a timeout,
+    /// a dropped future or handle). A reply that is still to come is
+    /// withdrawn where it can be: a method waiting on the actor's runtime
+    /// is dropped at its next await point, a built-in wait takes nothing.
+    /// Every request still gets exactly one reply (then a `Failure`). No
+    /// reply of its own.
+    Cancel = 25,
 }
 
 impl Kind {
@@ -111,6 +130,7 @@ impl Kind {
             22 => Kind::DecRef,
             23 => Kind::Adopt,
             24 => Kind::Stats,
+            25 => Kind::Cancel,
             other => return Err(Error::protocol(format!("unknown frame kind {other}"))),
         })
     }
@@ -288,6 +308,31 @@ impl FrameBuffer {
             }
         }
     }
+}
+
+/// Starts a frame in `buffer`: clears it and reserves the header, so the
+/// payload can be encoded straight after it ([`finish`] writes the header).
+#[inline]
+pub fn start(buffer: &mut Vec<u8>) {
+    buffer.clear();
+    buffer.resize(HEADER_LEN, 0);
+}
+
+/// Writes `header` into a frame begun with [`start`], whose payload is
+/// complete; fails if the frame exceeds `max` bytes after its length field
+/// (nothing is sent then).
+#[inline]
+pub fn finish(buffer: &mut [u8], header: Header, max: u32) -> Result<()> {
+    let size = buffer.len() - LENGTH_LEN;
+    let length = u32::try_from(size)
+        .ok()
+        .filter(|length| *length <= max)
+        .ok_or(Error::FrameTooLarge {
+            size: size as u64,
+            max: u64::from(max),
+        })?;
+    header.write(&mut buffer[..HEADER_LEN], length);
+    Ok(())
 }
 
 /// Builds a frame in a fresh buffer; for rare frames off the hot path.

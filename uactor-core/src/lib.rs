@@ -49,5 +49,7 @@ pub use address::Address;
 pub use codec::Bincode;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};
-pub use transport::{Backend, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared};
+pub use transport::{
+    Backend, Closer, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared,
+};
 pub use typeid::Token;

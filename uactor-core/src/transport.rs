@@ -18,6 +18,7 @@
 //! connection before it decodes any request.
 
 use std::fmt;
+use std::io::IoSlice;
 use std::time::{Duration, Instant};
 
 use crate::{Address, Error, Result};
@@ -47,13 +48,59 @@ pub trait FrameRead: Send {
     /// The largest frame, in bytes after the length field, that later reads
     /// accept.
     fn set_max_frame(&mut self, max: u32);
+
+    /// Whether the next [`read_frame`](Self::read_frame) can return a whole
+    /// frame without waiting for the peer (a byte-stream reader often
+    /// receives several frames in one system call). A host answers the
+    /// requests already here before it writes their replies, so pipelined
+    /// replies leave in one write. The default says no.
+    fn buffered(&self) -> bool {
+        false
+    }
 }
 
 /// The sending half of a connection.
+///
+/// No thread that must also read waits in a write: the connection above
+/// writes with [`try_write`](Self::try_write) where the transport offers
+/// it, and hands what is left (or, where it does not, everything) to a
+/// writer thread of its own, which alone calls the waiting methods.
 pub trait FrameWrite: Send {
     /// Sends one whole frame, length field included, in as few system calls
-    /// as the backend allows (one for stream sockets).
+    /// as the backend allows (one for stream sockets), waiting at most the
+    /// timeout set with [`set_timeout`](Self::set_timeout).
     fn write_frame(&mut self, frame: &[u8]) -> Result<()>;
+
+    /// Writes `frames`, the next bytes of the connection, waiting at most
+    /// the timeout; returns how many bytes were taken (on a byte stream, at
+    /// least one unless `frames` is empty; the rest is the caller's to write
+    /// next). On a message transport each slice is one whole frame and all
+    /// are taken: the default writes them one by one.
+    fn write_frames(&mut self, frames: &[IoSlice<'_>]) -> Result<usize> {
+        let mut taken = 0;
+        for frame in frames {
+            self.write_frame(frame)?;
+            taken += frame.len();
+        }
+        Ok(taken)
+    }
+
+    /// Writes as much of `frames` as the transport takes without waiting and
+    /// returns how many bytes it took (perhaps none), or `None` when this
+    /// transport cannot write without possibly waiting (the default): the
+    /// caller then writes from a thread of its own. A byte stream may take
+    /// part of a frame; the caller goes on from there.
+    fn try_write(&mut self, frames: &[IoSlice<'_>]) -> Option<Result<usize>> {
+        let _ = frames;
+        None
+    }
+
+    /// Whether bytes taken by [`try_write`](Self::try_write) are still held
+    /// by the transport (TLS records not yet on the wire); a
+    /// [`write_frames`](Self::write_frames) with nothing new sends them.
+    fn pending(&self) -> bool {
+        false
+    }
 
     /// Bounds each later [`write_frame`](Self::write_frame); `None` waits
     /// for ever.
@@ -63,7 +110,18 @@ pub trait FrameWrite: Send {
     /// reading the other half wakes with end-of-file. The default does
     /// nothing, for transports whose halves close when dropped.
     fn close(&mut self) {}
+
+    /// A way to shut the connection down from any thread, even while
+    /// another is blocked writing this half or reading the other (what
+    /// [`close`](Self::close) does, without `&mut`). `None` (the default)
+    /// for transports whose halves close when dropped.
+    fn closer(&self) -> Option<Closer> {
+        None
+    }
 }
+
+/// Shuts a connection down in both directions: see [`FrameWrite::closer`].
+pub type Closer = std::sync::Arc<dyn Fn() + Send + Sync>;
 
 /// One open connection, split into its two halves so a reader and a writer
 /// can work from different threads.

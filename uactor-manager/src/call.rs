@@ -16,12 +16,15 @@
 //! It knows nothing of how actors are started or served.
 
 pub(crate) mod async_result;
+pub(crate) mod chain;
 pub(crate) mod client;
 pub(crate) mod connections;
 pub(crate) mod interface;
+mod invoke;
 pub(crate) mod link;
 pub(crate) mod method;
 pub(crate) mod object;
+mod reader;
 
 pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
 pub use client::{Client, ProxyClient, connect, connect_with};
@@ -31,4 +34,4 @@ pub use object::ObjectRef;
 
 pub(crate) use client::{Incarnation, Owner, shutdown_link};
 pub(crate) use interface::Bytes;
-pub(crate) use link::{Exited, Link};
+pub(crate) use link::{Exited, Late, Link};

@@ -18,11 +18,13 @@
 
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use uactor_core::frame::{Header, Kind};
 use uactor_core::{CodecId, Error, Listener, Manager};
 use uactor_transport::Authkey;
+
+use crate::wire::Outbox;
 
 pub(crate) mod connection;
 pub(crate) mod dispatch;
@@ -39,7 +41,9 @@ pub use runtime::{sleep, spawn_blocking, spawn_task};
 pub use serve::{Server, serve};
 pub use table::{Served, expose, hosted_address, hosted_objects};
 
-use connection::SharedWriter;
+/// How long a shutting-down actor gives its goodbyes, and its answer to
+/// the caller, to reach their readers before the process exits.
+const GOODBYE_GRACE: Duration = Duration::from_millis(500);
 
 /// What a host needs to know besides its manager.
 #[derive(Debug, Clone)]
@@ -54,6 +58,12 @@ pub struct HostSettings {
     pub handshake_timeout: Duration,
     /// The name of the served type, which clients check (`Actor::NAME`).
     pub served: &'static str,
+    /// How long a client may read nothing of its replies before it is
+    /// disconnected.
+    pub write_timeout: Duration,
+    /// The most bytes of replies queued for one client: past it, no more of
+    /// its requests are read until it reads.
+    pub max_queued_bytes: usize,
 }
 
 /// Serves a [`Manager`] to every connection a [`Listener`] accepts.
@@ -76,8 +86,8 @@ pub(crate) struct State {
     pub(crate) pid: u32,
     /// Calls served, failed and in flight, for `Kind::Stats`.
     pub(crate) stats: Arc<crate::stats::Counters>,
-    /// Writers of open connections, to say goodbye on shutdown.
-    writers: Mutex<Vec<Weak<SharedWriter>>>,
+    /// Outboxes of open connections, to say goodbye on shutdown.
+    outboxes: Mutex<Vec<Weak<Outbox>>>,
     finished: Mutex<bool>,
     finished_signal: Condvar,
 }
@@ -91,7 +101,7 @@ impl Host {
                 settings,
                 pid: std::process::id(),
                 stats: Arc::new(crate::stats::Counters::new()),
-                writers: Mutex::new(Vec::new()),
+                outboxes: Mutex::new(Vec::new()),
                 finished: Mutex::new(false),
                 finished_signal: Condvar::new(),
             }),
@@ -144,48 +154,54 @@ impl Host {
 }
 
 impl State {
-    /// Lists a connection's writer, to say goodbye to it on shutdown.
-    pub(crate) fn opened(&self, writer: &Arc<SharedWriter>) {
-        self.writers
+    /// Lists a connection's outbox, to say goodbye to it on shutdown.
+    pub(crate) fn opened(&self, outbox: &Arc<Outbox>) {
+        self.outboxes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::downgrade(writer));
+            .push(Arc::downgrade(outbox));
     }
 
-    /// Unlists a connection's writer.
-    pub(crate) fn closed(&self, writer: &Arc<SharedWriter>) {
-        self.writers
+    /// Unlists a connection's outbox.
+    pub(crate) fn closed(&self, outbox: &Arc<Outbox>) {
+        self.outboxes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|weak| {
-                weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(writer))
+                weak.strong_count() > 0 && !std::ptr::eq(weak.as_ptr(), Arc::as_ptr(outbox))
             });
     }
 
     /// Runs the shutdown hooks, answers the caller, tells every other
-    /// connection goodbye, and lets `run` return.
-    pub(crate) fn shutdown(&self, request: u64, caller: &Arc<SharedWriter>) {
+    /// connection goodbye, gives them a moment to reach their readers, and
+    /// lets `run` return.
+    pub(crate) fn shutdown(&self, request: u64, caller: &Arc<Outbox>) {
         let _ = panic::catch(|| {
             self.manager.shutdown();
             Ok(())
         });
-        let goodbye = uactor_core::frame::encode(Header::new(Kind::Goodbye, 0), &[]);
-        let writers =
-            std::mem::take(&mut *self.writers.lock().unwrap_or_else(PoisonError::into_inner));
-        for writer in writers.iter().filter_map(Weak::upgrade) {
-            if !Arc::ptr_eq(&writer, caller) {
-                let mut writer = writer.lock().unwrap_or_else(PoisonError::into_inner);
-                let _ = writer.set_timeout(Some(Duration::from_millis(100)));
-                let _ = writer.write_frame(&goodbye);
-            }
+        let outboxes: Vec<Arc<Outbox>> =
+            std::mem::take(&mut *self.outboxes.lock().unwrap_or_else(PoisonError::into_inner))
+                .iter()
+                .filter_map(Weak::upgrade)
+                .collect();
+        for outbox in outboxes
+            .iter()
+            .filter(|outbox| !Arc::ptr_eq(outbox, caller))
+        {
+            let goodbye = uactor_core::frame::encode(Header::new(Kind::Goodbye, 0), &[]);
+            let _ = outbox.send(0, goodbye);
         }
         let mut done = Vec::new();
         let _ = CodecId::Postcard.encode(&(), &mut done);
         let reply = uactor_core::frame::encode(Header::new(Kind::Reply, request), &done);
-        let _ = caller
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .write_frame(&reply);
+        let _ = caller.send(request, reply);
+        // The process exits next: what is queued must be on its way first.
+        let deadline = Instant::now() + GOODBYE_GRACE;
+        caller.drain(deadline);
+        for outbox in &outboxes {
+            outbox.drain(deadline);
+        }
         *self.finished.lock().unwrap_or_else(PoisonError::into_inner) = true;
         self.finished_signal.notify_all();
     }
@@ -194,19 +210,17 @@ impl State {
     /// beside the actor, never by one of its methods.
     pub(crate) fn stats(&self, codec: CodecId, request: u64) -> Vec<u8> {
         let connections = self
-            .writers
+            .outboxes
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .filter(|writer| writer.strong_count() > 0)
+            .filter(|outbox| outbox.strong_count() > 0)
             .count();
         let mut payload = Vec::new();
         let objects = table::hosted_objects();
         match codec.encode(&self.stats.snapshot(connections, objects), &mut payload) {
             Ok(()) => uactor_core::frame::encode(Header::new(Kind::Reply, request), &payload),
-            Err(error) => {
-                connection::failure(codec, request, &error, &mut Default::default()).to_vec()
-            }
+            Err(error) => connection::failure(codec, request, &error, Vec::new()),
         }
     }
 }

@@ -55,6 +55,7 @@ mod process;
 mod registry;
 mod stats;
 mod trace;
+mod wire;
 
 pub use call::{
     AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget, Method,
@@ -72,7 +73,10 @@ pub use objects::{
     QueueProxy, Remote, Semaphore, SemaphoreProxy, Shared, Typed, Value, ValueProxy, custom_proxy,
     deserialize_remote, proxy, proxy_as, proxy_iter, typeid, typeid_of,
 };
-pub use options::{DEFAULT_RESTART_PERIOD, Options, Restart};
+pub use options::{
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT,
+    Options, Restart,
+};
 pub use pool::Pool;
 pub use process::{ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor};
 pub use registry::{ACTOR_START, ACTORS, INTERFACES, InterfaceImpl, Registration};

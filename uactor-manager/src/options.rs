@@ -27,6 +27,9 @@ pub struct Options {
     pub(crate) codec: CodecId,
     pub(crate) restart: Restart,
     pub(crate) restart_period: Duration,
+    pub(crate) max_in_flight: usize,
+    pub(crate) max_queued_bytes: usize,
+    pub(crate) write_timeout: Duration,
     /// The transports' own settings (TLS certificates).
     pub(crate) settings: Settings,
 }
@@ -52,6 +55,16 @@ pub enum Restart {
 /// The default restart period: OTP supervisors' default of 5 seconds.
 pub const DEFAULT_RESTART_PERIOD: Duration = Duration::from_secs(5);
 
+/// The default bound on calls in flight on one connection.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+
+/// The default bound on bytes queued for sending on one connection.
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
+
+/// The default time an actor waits for a client that reads nothing before
+/// it disconnects it.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -65,6 +78,9 @@ impl Default for Options {
             codec: CodecId::Postcard,
             restart: Restart::Never,
             restart_period: DEFAULT_RESTART_PERIOD,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             settings: Settings::default(),
         }
     }
@@ -133,6 +149,35 @@ impl Options {
     /// The largest frame either side accepts, in bytes (64 MiB by default).
     pub fn max_frame_size(mut self, bytes: u32) -> Self {
         self.max_frame_size = bytes;
+        self
+    }
+
+    /// The most calls in flight on one connection ([`DEFAULT_MAX_IN_FLIGHT`],
+    /// 1024): past it a blocking call waits (within its own bound) and a
+    /// future stays pending until a reply frees a slot, so memory is bounded
+    /// by this, not by how many calls a program makes at once. A call given
+    /// up on keeps its slot until the actor has answered it.
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.max_in_flight = calls.max(1);
+        self
+    }
+
+    /// The most bytes queued for sending on one connection
+    /// ([`DEFAULT_MAX_QUEUED_BYTES`], 16 MiB): past it senders wait until
+    /// the peer has read enough (one frame is always taken, whatever its
+    /// size). In an actor, a client's requests are not read while its
+    /// replies fill this.
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.max_queued_bytes = bytes.max(1);
+        self
+    }
+
+    /// How long an actor waits for a client that reads nothing of its
+    /// replies before it disconnects that client
+    /// ([`DEFAULT_WRITE_TIMEOUT`], 10 s); its other clients are not delayed
+    /// meanwhile. Set on the options an actor is spawned or served with.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
         self
     }
 

@@ -4,9 +4,12 @@
 //! usually brings a whole frame (or several), the length field is checked
 //! against the limit before the buffer grows, and a read that times out in
 //! the middle of a frame keeps what it has, so the stream never loses its
-//! place. [`StreamWriter`] sends each frame with one `write_all`.
+//! place. [`StreamWriter`] writes frames with one vectored write, either
+//! without waiting ([`FrameWrite::try_write`], for the connection's own
+//! threads) or waiting at most its timeout (for its writer thread).
 
-use std::io;
+use std::io::{self, IoSlice};
+use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +23,27 @@ pub trait Socket: Send + Sync + 'static {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes all of `buf`.
     fn write_all(&self, buf: &[u8]) -> io::Result<()>;
+    /// Writes some of `bufs`, waiting at most the write timeout; returns how
+    /// many bytes were written. The default writes the first non-empty
+    /// buffer whole.
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match bufs.iter().find(|buf| !buf.is_empty()) {
+            Some(buf) => self.write_all(buf).map(|()| buf.len()),
+            None => Ok(0),
+        }
+    }
+    /// Writes what the stream takes of `bufs` without waiting (perhaps
+    /// nothing), or `None` when it cannot write without possibly waiting
+    /// (the default).
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        let _ = bufs;
+        None
+    }
+    /// Whether bytes taken earlier are still held by the stream itself (TLS
+    /// records not yet sent); `write_vectored(&[])` sends them.
+    fn pending(&self) -> bool {
+        false
+    }
     /// Bounds later reads.
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Bounds later writes.
@@ -190,13 +214,54 @@ impl<S: Socket> FrameRead for StreamReader<S> {
     fn set_max_frame(&mut self, max: u32) {
         self.max = max;
     }
+
+    fn buffered(&self) -> bool {
+        let available = self.end - self.start;
+        if available < LENGTH_LEN {
+            return false;
+        }
+        let field = &self.buffer[self.start..self.start + LENGTH_LEN];
+        let length = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
+        available >= LENGTH_LEN + length as usize
+    }
 }
 
-/// The writing half: one `write_all` per frame.
+/// Sends `bufs` on the socket `fd` with one `sendmsg`: without waiting, or
+/// waiting at most the socket's send timeout. A peer that is gone is an
+/// error (`EPIPE`), never a `SIGPIPE` that would kill this process.
+pub fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>], wait: bool) -> io::Result<usize> {
+    use rustix::net::{SendAncillaryBuffer, SendFlags};
+    #[cfg(not(any(target_vendor = "apple", windows)))]
+    let mut flags = SendFlags::NOSIGNAL;
+    #[cfg(any(target_vendor = "apple", windows))]
+    let mut flags = SendFlags::empty();
+    if !wait {
+        flags |= SendFlags::DONTWAIT;
+    }
+    loop {
+        match rustix::net::sendmsg(fd, bufs, &mut SendAncillaryBuffer::default(), flags) {
+            Err(rustix::io::Errno::INTR) => continue,
+            result => return result.map_err(io::Error::from),
+        }
+    }
+}
+
+/// The writing half of a byte stream.
 #[derive(Debug)]
 pub struct StreamWriter<S> {
     socket: Arc<S>,
     timeout: Option<Duration>,
+}
+
+impl<S> StreamWriter<S> {
+    fn error(&self, error: io::Error) -> Error {
+        match error.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
+                after: self.timeout.unwrap_or_default(),
+            },
+            _ => Error::io("writing a frame", error),
+        }
+    }
 }
 
 impl<S: Socket> FrameWrite for StreamWriter<S> {
@@ -204,16 +269,44 @@ impl<S: Socket> FrameWrite for StreamWriter<S> {
     fn write_frame(&mut self, frame: &[u8]) -> Result<()> {
         self.socket
             .write_all(frame)
-            .map_err(|error| match error.kind() {
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                },
-                _ => Error::io("writing a frame", error),
-            })
+            .map_err(|error| self.error(error))
+    }
+
+    fn write_frames(&mut self, frames: &[IoSlice<'_>]) -> Result<usize> {
+        loop {
+            match self.socket.write_vectored(frames) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Ok(0) if frames.iter().any(|frame| !frame.is_empty()) => {
+                    return Err(Error::io(
+                        "writing a frame",
+                        io::ErrorKind::WriteZero.into(),
+                    ));
+                }
+                written => return written.map_err(|error| self.error(error)),
+            }
+        }
+    }
+
+    #[inline]
+    fn try_write(&mut self, frames: &[IoSlice<'_>]) -> Option<Result<usize>> {
+        Some(match self.socket.try_write_vectored(frames)? {
+            Ok(written) => Ok(written),
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            Err(error) => Err(Error::io("writing a frame", error)),
+        })
+    }
+
+    fn pending(&self) -> bool {
+        self.socket.pending()
     }
 
     fn close(&mut self) {
         self.socket.shutdown();
+    }
+
+    fn closer(&self) -> Option<uactor_core::Closer> {
+        let socket = Arc::clone(&self.socket);
+        Some(Arc::new(move || socket.shutdown()))
     }
 
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
@@ -225,6 +318,22 @@ impl<S: Socket> FrameWrite for StreamWriter<S> {
         }
         Ok(())
     }
+}
+
+/// Writes all of `buf` with `send`, which writes some of what it is given.
+pub fn write_all_with(
+    mut buf: &[u8],
+    mut send: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
+) -> io::Result<()> {
+    while !buf.is_empty() {
+        match send(&[IoSlice::new(buf)]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => buf = &buf[written..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -240,7 +349,18 @@ impl Socket for std::os::unix::net::UnixStream {
 
     #[inline]
     fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        io::Write::write_all(&mut &*self, buf)
+        write_all_with(buf, |bufs| {
+            send_vectored(std::os::fd::AsFd::as_fd(self), bufs, true)
+        })
+    }
+
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        send_vectored(std::os::fd::AsFd::as_fd(self), bufs, true)
+    }
+
+    #[inline]
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        Some(send_vectored(std::os::fd::AsFd::as_fd(self), bufs, false))
     }
 
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

@@ -10,7 +10,8 @@
 //! (an actor that exited or was killed).
 
 use std::fs::DirBuilder;
-use std::io;
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -164,6 +165,14 @@ impl Listener for LocalListener {
 
 struct LocalStream(Stream);
 
+impl LocalStream {
+    fn fd(&self) -> BorrowedFd<'_> {
+        match &self.0 {
+            Stream::UdSocket(stream) => stream.inner().as_fd(),
+        }
+    }
+}
+
 impl Socket for LocalStream {
     #[inline]
     fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
@@ -172,7 +181,16 @@ impl Socket for LocalStream {
 
     #[inline]
     fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        io::Write::write_all(&mut &self.0, buf)
+        framing::write_all_with(buf, |bufs| self.write_vectored(bufs))
+    }
+
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        framing::send_vectored(self.fd(), bufs, true)
+    }
+
+    #[inline]
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        Some(framing::send_vectored(self.fd(), bufs, false))
     }
 
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

@@ -8,8 +8,9 @@
 //! never held by a silent or hostile peer. TCP actors always take an
 //! explicit authkey, and can add TLS (feature `tls`).
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -205,7 +206,16 @@ impl Socket for TcpSocket {
 
     #[inline]
     fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        io::Write::write_all(&mut &self.0, buf)
+        framing::write_all_with(buf, |bufs| self.write_vectored(bufs))
+    }
+
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        framing::send_vectored(self.0.as_fd(), bufs, true)
+    }
+
+    #[inline]
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        Some(framing::send_vectored(self.0.as_fd(), bufs, false))
     }
 
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

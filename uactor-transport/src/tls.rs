@@ -17,10 +17,11 @@
 //! connects to.
 
 use std::fmt;
-use std::io::{self, Read as _, Write as _};
+use std::io::{self, IoSlice, Read as _, Write as _};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError};
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
@@ -478,27 +479,53 @@ impl TlsSocket {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Sends `plaintext` (may be empty) and whatever TLS records rustls has
-    /// queued (handshake messages, tickets, alerts).
-    fn send(&self, plaintext: &[u8]) -> io::Result<()> {
-        let mut out = self.sending.lock().unwrap_or_else(PoisonError::into_inner);
-        out.clear();
-        {
-            let mut state = self.state();
-            if !plaintext.is_empty() {
-                state.session.writer().write_all(plaintext)?;
+    /// Hands `bufs` to rustls as plaintext; returns how many bytes it took
+    /// (all of them: frames are bounded above, so the buffer is unlimited).
+    fn accept(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let mut state = self.state();
+        let mut taken = 0;
+        for buf in bufs {
+            state.session.writer().write_all(buf)?;
+            taken += buf.len();
+        }
+        Ok(taken)
+    }
+
+    /// Sends the TLS records rustls has queued (data, handshake messages,
+    /// tickets, alerts): waiting at most the write timeout, or only what the
+    /// socket takes now (and, if another thread is sending, nothing).
+    fn flush(&self, wait: bool) -> io::Result<()> {
+        let mut out = if wait {
+            self.sending.lock().unwrap_or_else(PoisonError::into_inner)
+        } else {
+            match self.sending.try_lock() {
+                Ok(out) => out,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => return Ok(()),
             }
-            while state.session.wants_write() {
-                state.session.write_tls(&mut *out)?;
+        };
+        loop {
+            if out.is_empty() {
+                let mut state = self.state();
+                while state.session.wants_write() {
+                    state.session.write_tls(&mut *out)?;
+                }
+            }
+            if out.is_empty() {
+                if out.capacity() > 1 << 20 {
+                    *out = Vec::new();
+                }
+                return Ok(());
+            }
+            match framing::send_vectored(self.stream.as_fd(), &[IoSlice::new(&out)], wait) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(sent) => {
+                    out.drain(..sent);
+                }
+                Err(error) if !wait && error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) => return Err(error),
             }
         }
-        if !out.is_empty() {
-            (&self.stream).write_all(&out)?;
-        }
-        if out.capacity() > 1 << 20 {
-            *out = Vec::new();
-        }
-        Ok(())
     }
 }
 
@@ -531,7 +558,11 @@ impl Socket for TlsSocket {
                 state.session.wants_write()
             };
             if wants_write {
-                self.send(&[])?;
+                // Handshake messages are awaited by the peer before it sends
+                // more: send them whole. Later records (tickets, alerts) go
+                // without waiting, so a reader never stalls on a full socket.
+                let handshaking = self.state().session.is_handshaking();
+                self.flush(handshaking)?;
             }
             let read = (&self.stream).read(&mut chunk)?;
             if read == 0 {
@@ -544,7 +575,30 @@ impl Socket for TlsSocket {
     }
 
     fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        self.send(buf)
+        self.write_vectored(&[IoSlice::new(buf)]).map(drop)
+    }
+
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let taken = self.accept(bufs)?;
+        self.flush(true)?;
+        Ok(taken)
+    }
+
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        Some(
+            self.accept(bufs)
+                .and_then(|taken| self.flush(false).map(|()| taken)),
+        )
+    }
+
+    fn pending(&self) -> bool {
+        let sending = match self.sending.try_lock() {
+            Ok(out) => !out.is_empty(),
+            Err(TryLockError::Poisoned(poisoned)) => !poisoned.into_inner().is_empty(),
+            // Another thread is sending right now.
+            Err(TryLockError::WouldBlock) => true,
+        };
+        sending || self.state().session.wants_write()
     }
 
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

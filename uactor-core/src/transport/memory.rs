@@ -154,6 +154,11 @@ impl FrameWrite for MemoryWriter {
             .map_err(|_| Error::io("sending a frame", std::io::ErrorKind::BrokenPipe.into()))
     }
 
+    /// Channels take every frame at once: a send never waits.
+    fn try_write(&mut self, frames: &[std::io::IoSlice<'_>]) -> Option<Result<usize>> {
+        Some(self.write_frames(frames))
+    }
+
     fn set_timeout(&mut self, _timeout: Option<Duration>) -> Result<()> {
         Ok(())
     }

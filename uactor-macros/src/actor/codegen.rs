@@ -413,7 +413,7 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
             /// The proxy's side of a concurrent method: send, return a handle.
             start: fn(&#target, u16, &A) -> ::uactor::Result<::uactor::AsyncResult<R>>,
             /// The async twin's side: send, return the future of the result.
-            call_async: fn(&#target, u16, &A) -> ::uactor::CallFuture<R>,
+            call_async: fn(&#target, u16, A) -> ::uactor::CallFuture<R>,
             /// The proxy's side: a handle on the method, which travels.
             method: fn(&#target, u16) -> ::uactor::Method<A, R>,
             /// The actor's side: decode the arguments.
@@ -445,7 +445,7 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
         fn __uactor_call_async<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
             target: &#target,
             method: u16,
-            args: &A,
+            args: A,
         ) -> ::uactor::CallFuture<R> {
             ::uactor::__private::Target::call_async(target, method, args)
         }
@@ -632,7 +632,7 @@ pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> Tok
         quote! {
             #attrs
             pub fn #ident(&self, #declarations) -> ::uactor::CallFuture<#output> {
-                (#codec.call_async)(&self.#field, #index, &#args)
+                (#codec.call_async)(&self.#field, #index, #args)
             }
         }
     });

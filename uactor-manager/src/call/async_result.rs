@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 
 use futures::channel::oneshot;
 use serde::de::DeserializeOwned;
+use uactor_core::frame::Kind;
 use uactor_core::{CodecId, Error, Result};
 
-use super::link::{Link, OnTimeout};
+use super::invoke::release;
+use super::link::{Deadline, Encode, Late, Link, Tickets};
 
 /// The result of a call that runs concurrently in an actor: what an
 /// `async fn` method, or one returning `AsyncResult<T>`, gives a blocking
@@ -38,6 +40,9 @@ enum State<T> {
         link: Link,
         request: u64,
         decode: fn(CodecId, &[u8]) -> Result<T>,
+        /// What releases what the reply carries, if the handle is dropped
+        /// before it arrives.
+        late: fn(CodecId) -> Late,
     },
     /// Work running in this process.
     Local(oneshot::Receiver<Result<T>>),
@@ -59,6 +64,7 @@ impl<T: DeserializeOwned> AsyncResult<T> {
                 link,
                 request,
                 decode: decode::<T>,
+                late: release::<T>,
             }),
         }
     }
@@ -90,10 +96,11 @@ impl<T> AsyncResult<T> {
                 link,
                 request,
                 decode,
+                ..
             } => {
                 let codec = link.codec();
                 let decode = *decode;
-                match link.wait(*request, timeout, OnTimeout::Keep, |bytes| {
+                match link.wait(*request, timeout.map(Deadline::after), |bytes| {
                     decode(codec, bytes)
                 }) {
                     Err(Error::Timeout { .. }) if timeout.is_some() => return Ok(false),
@@ -191,12 +198,18 @@ fn canceled() -> Error {
     }
 }
 
+/// A handle dropped before its result came gives up on the call: the actor
+/// withdraws it where it can, and what a late result carries is released.
 impl<T> Drop for AsyncResult<T> {
     fn drop(&mut self) {
-        if let State::Remote { link, request, .. } =
-            &*self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        if let State::Remote {
+            link,
+            request,
+            late,
+            ..
+        } = &*self.state.lock().unwrap_or_else(PoisonError::into_inner)
         {
-            link.forget(*request);
+            link.abandon(*request, Some(late(link.codec())));
         }
     }
 }
@@ -255,6 +268,7 @@ impl<T> Future for AsyncResultFuture<T> {
                 link,
                 request,
                 decode,
+                ..
             } => {
                 let codec = link.codec();
                 let decode = *decode;
@@ -279,33 +293,77 @@ impl<T> Future for AsyncResultFuture<T> {
 }
 
 /// The future of one call made through an async twin: resolves to the
-/// method's value. Dropping it before it resolves drops the reply when it
-/// comes and disturbs no other call.
-#[must_use = "a call's future does nothing useful unless awaited"]
+/// method's value.
+///
+/// Nothing is sent before the future is first polled (so a thousand of them
+/// made at once queue nothing), and the call's bound counts from when it was
+/// made. Past the connection's bound on calls in flight it stays pending
+/// until a slot frees. Dropping it before it resolves gives up on the call:
+/// the actor withdraws it where it can (a method waiting on the actor's
+/// runtime is dropped at its next await point, a built-in wait takes
+/// nothing), and what a late reply carries is released.
+#[must_use = "a call's future does nothing unless polled"]
 pub struct CallFuture<R> {
-    link: Option<Link>,
-    request: u64,
+    call: Option<Pending>,
     early: Option<Error>,
     _result: PhantomData<fn() -> R>,
 }
 
+/// A call made and not resolved.
+struct Pending {
+    link: Link,
+    object: u64,
+    method: u16,
+    label: &'static str,
+    /// Encodes the arguments: taken when the request goes.
+    encode: Option<Encode>,
+    /// The request, once it went.
+    request: Option<u64>,
+    deadline: Option<Deadline>,
+    /// The deadline the connection's reader thread keeps for it.
+    timer: Option<(Instant, u64)>,
+    /// Where it waits to send.
+    tickets: Tickets,
+    /// What releases what a reply carries, if the future is dropped before
+    /// it arrives.
+    late: Option<Late>,
+}
+
 impl<R: DeserializeOwned> CallFuture<R> {
-    /// The future of call `request` on `link`, or of a call that failed
-    /// before it was sent.
-    pub(crate) fn new(sent: Result<(Link, u64)>) -> Self {
-        match sent {
-            Ok((link, request)) => CallFuture {
-                link: Some(link),
-                request,
-                early: None,
-                _result: PhantomData,
-            },
-            Err(error) => CallFuture {
-                link: None,
-                request: 0,
-                early: Some(error),
-                _result: PhantomData,
-            },
+    /// The future of a call to `method` of `object` over `link`.
+    pub(crate) fn new(
+        link: Link,
+        object: u64,
+        method: u16,
+        label: &'static str,
+        encode: Encode,
+        deadline: Option<Deadline>,
+        late: Late,
+    ) -> Self {
+        CallFuture {
+            call: Some(Pending {
+                link,
+                object,
+                method,
+                label,
+                encode: Some(encode),
+                request: None,
+                deadline,
+                timer: None,
+                tickets: Tickets::default(),
+                late: Some(late),
+            }),
+            early: None,
+            _result: PhantomData,
+        }
+    }
+
+    /// The future of a call that failed before it could be made.
+    pub(crate) fn failed(error: Error) -> Self {
+        CallFuture {
+            call: None,
+            early: Some(error),
+            _result: PhantomData,
         }
     }
 }
@@ -313,7 +371,7 @@ impl<R: DeserializeOwned> CallFuture<R> {
 impl<R> fmt::Debug for CallFuture<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CallFuture")
-            .field("request", &self.request)
+            .field("request", &self.call.as_ref().and_then(|call| call.request))
             .finish()
     }
 }
@@ -325,24 +383,91 @@ impl<R: DeserializeOwned> Future for CallFuture<R> {
         if let Some(error) = self.early.take() {
             return Poll::Ready(Err(error));
         }
-        let Some(link) = &self.link else {
+        let Some(call) = self.call.as_mut() else {
             return Poll::Ready(Err(Error::proxy(
                 "the call's future was polled after it resolved",
             )));
         };
-        let codec = link.codec();
-        let polled = link.poll(self.request, context, |bytes| codec.decode(bytes));
-        if polled.is_ready() {
-            self.link = None;
+        let polled = call.poll::<R>(context);
+        if polled.is_ready()
+            && let Some(mut call) = self.call.take()
+        {
+            call.link.disarm(&mut call.timer);
         }
         polled
     }
 }
 
-impl<R> Drop for CallFuture<R> {
+impl Pending {
+    fn poll<R: DeserializeOwned>(&mut self, context: &mut Context<'_>) -> Poll<Result<R>> {
+        if let Some(deadline) = self.deadline
+            && deadline.passed()
+        {
+            if let Some(request) = self.request.take() {
+                self.link.abandon(request, self.late.take());
+            }
+            return Poll::Ready(Err(deadline.error()));
+        }
+        let request = match self.request {
+            Some(request) => request,
+            None => {
+                #[cfg(feature = "tracing")]
+                let scope = crate::trace::call(self.label, self.method);
+                #[cfg(not(feature = "tracing"))]
+                let _ = self.label;
+                match self.link.poll_send(
+                    context,
+                    &mut self.tickets,
+                    Kind::Request,
+                    self.object,
+                    self.method,
+                    &mut self.encode,
+                ) {
+                    Poll::Ready(Ok(request)) => {
+                        #[cfg(feature = "tracing")]
+                        scope.sent(request);
+                        self.request = Some(request);
+                        request
+                    }
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                    Poll::Pending => {
+                        self.keep_deadline(context);
+                        return Poll::Pending;
+                    }
+                }
+            }
+        };
+        let codec = self.link.codec();
+        match self
+            .link
+            .poll(request, context, |bytes| codec.decode(bytes))
+        {
+            Poll::Ready(result) => {
+                self.request = None;
+                Poll::Ready(result)
+            }
+            Poll::Pending => {
+                self.keep_deadline(context);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Has the connection's reader thread wake this future when its
+    /// deadline passes, whatever else happens meanwhile.
+    fn keep_deadline(&mut self, context: &mut Context<'_>) {
+        if let Some(deadline) = self.deadline {
+            self.link.arm(deadline.at(), context, &mut self.timer);
+        }
+    }
+}
+
+impl Drop for Pending {
     fn drop(&mut self) {
-        if let Some(link) = &self.link {
-            link.forget(self.request);
+        self.link.disarm(&mut self.timer);
+        self.link.leave(&mut self.tickets);
+        if let Some(request) = self.request.take() {
+            self.link.abandon(request, self.late.take());
         }
     }
 }

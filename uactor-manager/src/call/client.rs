@@ -12,7 +12,8 @@ use uactor_transport::Authkey;
 
 use super::async_result::{AsyncResult, CallFuture};
 use super::connections;
-use super::link::{Link, OnTimeout};
+use super::invoke::{self, Route};
+use super::link::{Deadline, Link};
 use crate::{Options, Stats};
 
 /// How long a shutdown asked for by a proxy that does not own the actor
@@ -31,11 +32,12 @@ pub struct Client {
 struct Inner {
     actor: &'static str,
     call_timeout: Option<Duration>,
-    route: Route,
+    ownership: Ownership,
 }
 
-/// Which process serves the calls.
-enum Route {
+/// Whether this process owns the actor, and so which process serves the
+/// calls.
+enum Ownership {
     /// A reference (a proxy that travelled here, or `connect`): one
     /// connection for good.
     Reference(Incarnation),
@@ -90,15 +92,15 @@ impl Client {
         call_timeout: Option<Duration>,
         owner: Arc<dyn Owner>,
     ) -> Client {
-        Client::new(actor, call_timeout, Route::Owned(owner))
+        Client::new(actor, call_timeout, Ownership::Owned(owner))
     }
 
-    fn new(actor: &'static str, call_timeout: Option<Duration>, route: Route) -> Client {
+    fn new(actor: &'static str, call_timeout: Option<Duration>, ownership: Ownership) -> Client {
         Client {
             inner: Arc::new(Inner {
                 actor,
                 call_timeout,
-                route,
+                ownership,
             }),
         }
     }
@@ -117,7 +119,7 @@ impl Client {
         Ok(Client::new(
             actor,
             options.call_timeout,
-            Route::Reference(incarnation),
+            Ownership::Reference(incarnation),
         ))
     }
 
@@ -129,18 +131,7 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        #[cfg(feature = "tracing")]
-        let scope = crate::trace::call(self.inner.actor, method);
-        let (link, request) = self.inner.send(method, args)?;
-        #[cfg(feature = "tracing")]
-        scope.sent(request);
-        let codec = link.codec();
-        link.wait(
-            request,
-            self.inner.call_timeout,
-            OnTimeout::Forget,
-            |bytes| codec.decode(bytes),
-        )
+        invoke::call(self, method, args)
     }
 
     /// Sends a call to method `method` of an actor method that runs
@@ -150,29 +141,17 @@ impl Client {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        #[cfg(feature = "tracing")]
-        let scope = crate::trace::call(self.inner.actor, method);
-        let (link, request) = self.inner.send(method, args)?;
-        #[cfg(feature = "tracing")]
-        scope.sent(request);
-        Ok(AsyncResult::remote(link, request))
+        invoke::start(self, method, args)
     }
 
-    /// Sends a call to method `method` now and returns the future of its
-    /// result: what the async twin's methods return.
-    pub fn call_async<A, R>(&self, method: u16, args: &A) -> CallFuture<R>
+    /// The future of a call to method `method`: what the async twin's
+    /// methods return. Nothing is sent before it is first polled.
+    pub fn call_async<A, R>(&self, method: u16, args: A) -> CallFuture<R>
     where
-        A: Serialize + ?Sized,
+        A: Serialize + Send + 'static,
         R: DeserializeOwned,
     {
-        #[cfg(feature = "tracing")]
-        let scope = crate::trace::call(self.inner.actor, method);
-        let sent = self.inner.send(method, args);
-        #[cfg(feature = "tracing")]
-        if let Ok((_, request)) = &sent {
-            scope.sent(*request);
-        }
-        CallFuture::new(sent)
+        invoke::call_async(self, method, args)
     }
 
     /// The actor's process id (of its current process, after restarts).
@@ -188,9 +167,9 @@ impl Client {
     /// How many times a supervisor has re-created the actor: 0 until its
     /// first crash. A proxy can tell from it that it was restarted.
     pub fn generation(&self) -> u64 {
-        match &self.inner.route {
-            Route::Reference(_) => 0,
-            Route::Owned(owner) => owner.generation(),
+        match &self.inner.ownership {
+            Ownership::Reference(_) => 0,
+            Ownership::Owned(owner) => owner.generation(),
         }
     }
 
@@ -207,22 +186,23 @@ impl Client {
             0,
             |_| Ok(()),
             |bytes| codec.decode(bytes),
-            self.inner.call_timeout,
+            self.inner.call_timeout.map(Deadline::after),
+            || None,
         )
     }
 
     /// Whether this client's process owns the actor.
     pub fn is_owner(&self) -> bool {
-        matches!(self.inner.route, Route::Owned(_))
+        matches!(self.inner.ownership, Ownership::Owned(_))
     }
 
     /// Runs the actor's shutdown hook and ends its process. The owner
     /// returns once the process is gone and reaped. Shutting down twice is
     /// not an error; later calls fail with [`Error::Closed`].
     pub fn shutdown(&self) -> Result<()> {
-        match &self.inner.route {
-            Route::Reference(incarnation) => shutdown_link(&incarnation.link, SHUTDOWN_ANSWER),
-            Route::Owned(owner) => owner.shutdown(),
+        match &self.inner.ownership {
+            Ownership::Reference(incarnation) => shutdown_link(&incarnation.link, SHUTDOWN_ANSWER),
+            Ownership::Owned(owner) => owner.shutdown(),
         }
     }
 
@@ -251,7 +231,8 @@ pub(crate) fn shutdown_link(link: &Link, timeout: Duration) -> Result<()> {
         0,
         |_| Ok(()),
         |bytes| codec.decode::<()>(bytes),
-        Some(timeout),
+        Some(Deadline::after(timeout)),
+        || None,
     );
     link.close(Error::Closed);
     match result {
@@ -289,7 +270,7 @@ impl Client {
             link,
             address: token.address,
         };
-        Ok(Client::new(actor, None, Route::Reference(incarnation)))
+        Ok(Client::new(actor, None, Ownership::Reference(incarnation)))
     }
 
     /// The token this proxy travels as.
@@ -318,46 +299,46 @@ impl Serialize for Client {
 
 impl Inner {
     fn current(&self) -> Incarnation {
-        match &self.route {
-            Route::Reference(incarnation) => incarnation.clone(),
-            Route::Owned(owner) => owner.current(),
+        match &self.ownership {
+            Ownership::Reference(incarnation) => incarnation.clone(),
+            Ownership::Owned(owner) => owner.current(),
         }
     }
 
     /// The connection a call goes over.
     fn link(&self) -> Result<Link> {
-        match &self.route {
-            Route::Reference(incarnation) => Ok(incarnation.link.clone()),
-            Route::Owned(owner) => owner.link(),
+        match &self.ownership {
+            Ownership::Reference(incarnation) => Ok(incarnation.link.clone()),
+            Ownership::Owned(owner) => owner.link(),
         }
     }
+}
 
-    /// Sends a request to the actor. A request that could not even be
-    /// written because the process had just died is sent again, once, to
-    /// its re-created process: it reached no one.
-    fn send<A: Serialize + ?Sized>(&self, method: u16, args: &A) -> Result<(Link, u64)> {
-        let link = self.link()?;
-        let codec = link.codec();
-        match link.send(Kind::Request, ACTOR_OBJECT, method, |out| {
-            codec.encode(args, out)
-        }) {
-            Ok(request) => Ok((link, request)),
-            Err(Error::ActorDied { .. }) if matches!(&self.route, Route::Owned(owner) if owner.resends()) =>
-            {
-                let link = self.link()?;
-                let request = link.send(Kind::Request, ACTOR_OBJECT, method, |out| {
-                    codec.encode(args, out)
-                })?;
-                Ok((link, request))
-            }
-            Err(error) => Err(error),
-        }
+impl Route for Client {
+    fn link(&self) -> Result<Link> {
+        self.inner.link()
+    }
+
+    fn object(&self) -> u64 {
+        ACTOR_OBJECT
+    }
+
+    fn call_timeout(&self) -> Option<Duration> {
+        self.inner.call_timeout
+    }
+
+    fn resends(&self) -> bool {
+        matches!(&self.inner.ownership, Ownership::Owned(owner) if owner.resends())
+    }
+
+    fn label(&self) -> &'static str {
+        self.inner.actor
     }
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Route::Owned(owner) = &self.route {
+        if let Ownership::Owned(owner) = &self.ownership {
             let _ = owner.shutdown();
         }
     }

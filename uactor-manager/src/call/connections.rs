@@ -10,7 +10,7 @@ use uactor_core::{Address, Connection, Error, Result};
 use uactor_transport::{Authkey, handshake};
 
 use super::client::Incarnation;
-use super::link::{Exited, Link, WeakLink};
+use super::link::{Exited, Link, LinkSettings, Peer, WeakLink};
 use crate::Options;
 
 #[derive(Default)]
@@ -90,13 +90,12 @@ pub(crate) fn open(
             "the actor at {address} is not a {actor}"
         )));
     }
-    let link = Link::new(
-        connection,
-        options.codec,
-        options.max_frame_size,
-        (welcome.pid, welcome.kind, address.clone()),
-        exited,
-    );
+    let peer = Peer {
+        pid: welcome.pid,
+        kind: welcome.kind,
+        address: address.clone(),
+    };
+    let link = Link::new(connection, peer, LinkSettings::of(options), exited);
     register(&link);
     remember_key(&address, authkey);
     Ok(Incarnation {

@@ -92,16 +92,20 @@ impl InterfaceTarget {
             .start(INTERFACE_METHOD, &self.envelope(method, args)?)
     }
 
-    /// Sends a call to method `method` and returns the future of its result.
-    pub fn call_async<A: Serialize, R: DeserializeOwned>(
+    /// The future of a call to method `method`; nothing is sent before it
+    /// is first polled.
+    pub fn call_async<A: Serialize + Send + 'static, R: DeserializeOwned>(
         &self,
         method: u16,
-        args: &A,
+        args: A,
     ) -> CallFuture<R> {
-        match self.envelope(method, args) {
-            Ok(envelope) => self.client.call_async(INTERFACE_METHOD, &envelope),
-            Err(error) => CallFuture::new(Err(error)),
-        }
+        let envelope = Enveloped {
+            interface: self.interface,
+            method,
+            codec: self.client.codec(),
+            args,
+        };
+        self.client.call_async(INTERFACE_METHOD, envelope)
     }
 }
 
@@ -111,6 +115,25 @@ impl fmt::Debug for InterfaceTarget {
             .field("client", &self.client)
             .field("interface", &format_args!("{:#018x}", self.interface))
             .finish()
+    }
+}
+
+/// An interface call's envelope whose arguments are encoded as it is:
+/// when a future's request goes.
+struct Enveloped<A> {
+    interface: u64,
+    method: u16,
+    codec: uactor_core::CodecId,
+    args: A,
+}
+
+impl<A: Serialize> Serialize for Enveloped<A> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut encoded = Vec::new();
+        self.codec
+            .encode(&self.args, &mut encoded)
+            .map_err(serde::ser::Error::custom)?;
+        (self.interface, self.method, Bytes(Cow::Owned(encoded))).serialize(serializer)
     }
 }
 

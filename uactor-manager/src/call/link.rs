@@ -1,28 +1,43 @@
 //! One authenticated connection from a caller to an actor, shared by every
 //! thread and future that calls through it.
 //!
-//! Calls are pipelined: each gets a request id, is written whole under the
-//! writer lock, and its reply is matched by id, so replies may come back in
-//! any order. Who reads the connection:
+//! Calls are pipelined: each takes one of the connection's
+//! `max_in_flight` slots and a request id, is encoded before any lock is
+//! taken, and goes out through the connection's [`Outbox`]; its reply is
+//! matched by id, so replies may come back in any order. Who reads the
+//! connection (see [`reader`](super::reader)):
 //!
-//! - while only blocking callers use it, whoever waits first reads it (the
+//! - while only blocking callers wait, whoever waits first reads (the
 //!   leader): it hands replies that belong to others to their slots, wakes
 //!   them, and gives the role up when its own reply arrives. A lone caller
 //!   thus reads its own reply on its own thread and decodes it straight from
 //!   the receive buffer: no hop through another thread;
-//! - once a future or an [`AsyncResult`](crate::AsyncResult) waits on it, a
-//!   reader thread takes the role for good and wakes wakers and blocked
-//!   callers alike, so futures need no particular async runtime.
+//! - while some reply has no thread waiting for it (a future's, a handle's,
+//!   or a call given up on), a reader thread reads, wakes futures, fires
+//!   their deadlines, and hands reading back when none is left.
+//!
+//! A call given up on (a timeout, a dropped future or handle) is withdrawn
+//! from the queue if it was not written yet; otherwise a `Cancel` frame
+//! tells the actor, and its reply, which still comes, is given to the
+//! call's late handler (which releases what it carries) and dropped. Its
+//! slot stays taken until then: the bound on calls in flight counts what
+//! the actor is still working on.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use uactor_core::frame::{FrameBuffer, Header, Kind};
-use uactor_core::{Address, CodecId, Connection, Error, Exit, FrameRead, FrameWrite, Result};
+use uactor_core::frame::{self, Header, Kind};
+use uactor_core::{Address, CodecId, Connection, Error, Exit, FrameRead, Result};
+
+use crate::Options;
+use crate::wire::{Limits, Outbox, Waiters};
+
+/// How long a caller that saw the connection drop waits for the owner's
+/// reaper to report the exit status.
+const STATUS_GRACE: Duration = Duration::from_millis(100);
 
 /// How an actor's process ended, as the process that owns it learns it.
 pub(crate) trait Exited: Send + Sync {
@@ -30,70 +45,133 @@ pub(crate) trait Exited: Send + Sync {
     fn wait_exit(&self, timeout: Duration) -> Option<Exit>;
 }
 
-/// How long a caller that saw the connection drop waits for the owner's
-/// reaper to report the exit status.
-const STATUS_GRACE: Duration = Duration::from_millis(100);
+/// What a reply that came after its caller gave up is handed to: it
+/// releases what the reply carries (proxies, a lock taken, an item
+/// taken). It runs on a thread of its own, since it may make calls.
+pub(crate) type Late = Box<dyn FnOnce(Result<Vec<u8>>) + Send>;
+
+/// When a call gives up, and the bound it was given (which its
+/// [`Error::Timeout`] reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Deadline {
+    at: Instant,
+    after: Duration,
+}
+
+impl Deadline {
+    /// The deadline `after` from now.
+    pub(crate) fn after(after: Duration) -> Self {
+        Deadline {
+            at: Instant::now() + after,
+            after,
+        }
+    }
+
+    /// When it passes.
+    pub(crate) fn at(&self) -> Instant {
+        self.at
+    }
+
+    /// The time left, or `None` once it passed.
+    pub(crate) fn left(&self) -> Option<Duration> {
+        self.at
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())
+    }
+
+    /// Whether it passed.
+    pub(crate) fn passed(&self) -> bool {
+        self.left().is_none()
+    }
+
+    /// The error of a call that ran out of this time.
+    pub(crate) fn error(&self) -> Error {
+        Error::Timeout { after: self.after }
+    }
+}
+
+/// Encodes a request's arguments, when its frame is built: what a future
+/// keeps until its request goes.
+pub(crate) type Encode = Box<dyn FnOnce(&mut Vec<u8>) -> Result<()> + Send>;
+
+/// What a connection is opened with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinkSettings {
+    pub(crate) codec: CodecId,
+    pub(crate) max_frame_size: u32,
+    pub(crate) max_in_flight: usize,
+    pub(crate) max_queued_bytes: usize,
+    /// The bound of calls that are given none of their own (object proxies
+    /// that share the connection).
+    pub(crate) call_timeout: Option<Duration>,
+}
+
+impl LinkSettings {
+    /// The settings `options` give a connection.
+    pub(crate) fn of(options: &Options) -> Self {
+        LinkSettings {
+            codec: options.codec,
+            max_frame_size: options.max_frame_size,
+            max_in_flight: options.max_in_flight.max(1),
+            max_queued_bytes: options.max_queued_bytes,
+            call_timeout: options.call_timeout,
+        }
+    }
+}
+
+/// Who serves at the other end, as its welcome said.
+#[derive(Debug, Clone)]
+pub(crate) struct Peer {
+    pub(crate) pid: u32,
+    /// The tag of the type it serves.
+    pub(crate) kind: u64,
+    pub(crate) address: Address,
+}
 
 /// A handle on a connection; clones share it. When the last handle is
 /// dropped the connection is shut down, which also ends its reader thread.
 pub(crate) struct Link {
-    shared: Arc<Shared>,
+    pub(super) inner: Arc<Inner>,
 }
 
 impl Clone for Link {
     fn clone(&self) -> Self {
-        self.shared.users.fetch_add(1, Ordering::Relaxed);
+        self.inner.users.fetch_add(1, Ordering::Relaxed);
         Link {
-            shared: Arc::clone(&self.shared),
+            inner: Arc::clone(&self.inner),
         }
     }
 }
 
 impl Drop for Link {
     fn drop(&mut self) {
-        if self.shared.users.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.shared.flush_control();
-            self.shared
-                .writer
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .writer
-                .close();
+        if self.inner.users.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // Queued reference counts need not go: the actor gives back what
+            // a connection held when it closes.
+            self.inner.outbox.close(Error::Closed);
         }
     }
 }
 
-struct Shared {
-    codec: CodecId,
-    max_frame_size: u32,
-    /// The serving process, as its welcome said.
-    pid: u32,
-    /// The tag of the type it serves, as its welcome said.
-    kind: u64,
-    address: Address,
+pub(super) struct Inner {
+    pub(super) peer: Peer,
+    pub(super) settings: LinkSettings,
     next_request: AtomicU64,
     /// Handles alive: the connection closes when the last one goes.
     users: AtomicUsize,
-    /// Frames without a reply (reference counts) waiting for the writer.
-    control: Mutex<Vec<Header>>,
-    writer: Mutex<Writer>,
-    reader: Mutex<Box<dyn FrameRead>>,
-    state: Mutex<State>,
-    wake: Condvar,
+    pub(super) outbox: Outbox,
+    pub(super) reader: Mutex<Box<dyn FrameRead>>,
+    pub(super) state: Mutex<State>,
+    pub(super) wake: Condvar,
     /// The actor's process, when this process owns it: where the exit status
     /// comes from.
-    process: Option<Arc<dyn Exited>>,
-}
-
-struct Writer {
-    writer: Box<dyn FrameWrite>,
-    buffer: FrameBuffer,
+    exited: Option<Arc<dyn Exited>>,
 }
 
 /// Hashes request ids (distinct integers) with one multiplication, where
 /// SipHash would cost a few hundred instructions per call.
 #[derive(Default, Clone, Copy)]
-struct RequestHasher(u64);
+pub(super) struct RequestHasher(u64);
 
 impl std::hash::Hasher for RequestHasher {
     fn finish(&self) -> u64 {
@@ -111,113 +189,198 @@ impl std::hash::Hasher for RequestHasher {
     }
 }
 
-type Waiting = HashMap<u64, Slot, std::hash::BuildHasherDefault<RequestHasher>>;
+type Slots = HashMap<u64, Slot, std::hash::BuildHasherDefault<RequestHasher>>;
 
 #[derive(Default)]
-struct State {
-    /// Calls waiting for their reply.
-    waiting: Waiting,
-    /// Threads asleep on the condition variable: a reply is announced on it
-    /// only when someone listens, since every notification is a syscall.
-    sleepers: usize,
+pub(super) struct State {
+    /// Calls in flight: sent (or about to be) and not yet answered, given up
+    /// ones included.
+    slots: Slots,
+    /// Futures waiting for a free slot, woken one per slot freed.
+    slot_waiters: Waiters,
+    /// Threads asleep on the condition variable (waiting for a reply, a
+    /// slot, or the reading role): it is notified only when someone
+    /// listens, since every notification is a system call.
+    pub(super) sleepers: usize,
     /// Whether someone (a leader or the reader thread) reads the connection.
-    reading: bool,
-    /// Whether the reader thread runs (it then reads for good).
-    background: bool,
+    pub(super) reading: bool,
+    /// Whether the reader thread runs.
+    pub(super) background: bool,
+    /// Whether the reader thread waits, without reading, for work to come
+    /// back before it ends.
+    pub(super) lingering: bool,
     /// Why the connection can no longer be used.
-    broken: Option<Error>,
+    pub(super) broken: Option<Error>,
+    /// Slots whose reply no waiting thread will read, and that have none
+    /// yet: while there is one, the reader thread runs.
+    unattended: usize,
+    /// Deadlines of pending futures, which the reader thread keeps.
+    pub(super) timers: BTreeMap<(Instant, u64), Waker>,
+    next_timer: u64,
 }
 
 #[derive(Default)]
-struct Slot {
+pub(super) struct Slot {
     reply: Option<Result<Vec<u8>>>,
     waker: Option<Waker>,
+    /// No waiting thread reads its reply (a future's, a handle's, or one
+    /// given up on).
+    unattended: bool,
+    /// Given up on: its reply goes to `late`, if any, and is dropped.
+    abandoned: bool,
+    late: Option<Late>,
 }
 
-/// What a wait that runs out of time does with the call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum OnTimeout {
-    /// Forget it: a late reply is dropped.
-    Forget,
-    /// Keep waiting for it later.
-    Keep,
+impl State {
+    fn insert(&mut self, request: u64) {
+        self.slots.insert(request, Slot::default());
+    }
+
+    /// Removes `request`'s slot, keeping the count of unattended ones.
+    pub(super) fn remove(&mut self, request: u64) -> Option<Slot> {
+        let slot = self.slots.remove(&request)?;
+        if slot.unattended && slot.reply.is_none() {
+            self.unattended -= 1;
+        }
+        Some(slot)
+    }
+
+    /// Marks `request`'s reply as one no waiting thread reads; returns
+    /// whether the reader thread must be told.
+    fn unattend(&mut self, request: u64) -> bool {
+        if let Some(slot) = self.slots.get_mut(&request)
+            && !slot.unattended
+        {
+            slot.unattended = true;
+            if slot.reply.is_none() {
+                self.unattended += 1;
+                return self.lingering;
+            }
+        }
+        false
+    }
+
+    /// Takes the reply to `request` if it has arrived, freeing its slot.
+    pub(super) fn take(&mut self, request: u64) -> Option<Result<Vec<u8>>> {
+        self.slots.get(&request)?.reply.as_ref()?;
+        self.remove(request).and_then(|slot| slot.reply)
+    }
+
+    /// Whether the reader thread has work: a reply nobody waits for, or a
+    /// deadline to keep.
+    pub(super) fn needs_reader(&self) -> bool {
+        self.unattended > 0 || !self.timers.is_empty()
+    }
+
+    /// The next deadline the reader thread keeps.
+    pub(super) fn next_timer(&self) -> Option<Instant> {
+        self.timers.keys().next().map(|(at, _)| *at)
+    }
+
+    /// Takes the wakers of deadlines that passed.
+    pub(super) fn expired(&mut self, now: Instant) -> Vec<Waker> {
+        let mut expired = Vec::new();
+        while let Some(entry) = self.timers.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            expired.push(entry.remove());
+        }
+        expired
+    }
+}
+
+/// Where a future that has not sent its request yet waits: for room in the
+/// queue, and for a free slot.
+#[derive(Debug, Default)]
+pub(crate) struct Tickets {
+    room: Option<u64>,
+    slot: Option<u64>,
+}
+
+/// What became of a reply when it was handed in.
+pub(super) enum Delivered {
+    /// Stored for its waiter; this waker, if any, wants to know.
+    Stored(Option<Waker>),
+    /// Its caller gave up on it, or nobody knows the request: dropped
+    /// (after its late handler, if it has one).
+    Dropped,
 }
 
 impl Link {
     pub(crate) fn new(
         connection: Connection,
-        codec: CodecId,
-        max_frame_size: u32,
-        peer: (u32, u64, Address),
-        process: Option<Arc<dyn Exited>>,
+        peer: Peer,
+        settings: LinkSettings,
+        exited: Option<Arc<dyn Exited>>,
     ) -> Self {
         let Connection { reader, writer } = connection;
-        let (pid, kind, address) = peer;
+        let limits = Limits {
+            max_bytes: settings.max_queued_bytes,
+            // A caller does not give up on an actor that is busy; each of
+            // its calls has a bound of its own.
+            write_timeout: None,
+        };
         Link {
-            shared: Arc::new(Shared {
-                codec,
-                max_frame_size,
-                pid,
-                kind,
-                address,
+            inner: Arc::new(Inner {
+                peer,
+                settings,
                 next_request: AtomicU64::new(1),
                 users: AtomicUsize::new(1),
-                control: Mutex::new(Vec::new()),
-                writer: Mutex::new(Writer {
-                    writer,
-                    buffer: FrameBuffer::new(),
-                }),
+                outbox: Outbox::new(writer, limits),
                 reader: Mutex::new(reader),
                 state: Mutex::new(State::default()),
                 wake: Condvar::new(),
-                process,
+                exited,
             }),
         }
     }
 
     pub(crate) fn codec(&self) -> CodecId {
-        self.shared.codec
+        self.inner.settings.codec
     }
 
     /// The serving process's id.
     pub(crate) fn pid(&self) -> u32 {
-        self.shared.pid
+        self.inner.peer.pid
     }
 
     /// The tag of the type the serving process serves.
     pub(crate) fn kind(&self) -> u64 {
-        self.shared.kind
+        self.inner.peer.kind
     }
 
     /// Where the serving process listens.
     pub(crate) fn address(&self) -> &Address {
-        &self.shared.address
+        &self.inner.peer.address
+    }
+
+    /// The bound of calls that bring none of their own.
+    pub(crate) fn call_timeout(&self) -> Option<Duration> {
+        self.inner.settings.call_timeout
     }
 
     /// A weak handle, for the process-wide table of connections.
     pub(crate) fn downgrade(&self) -> WeakLink {
-        WeakLink(Arc::downgrade(&self.shared))
+        WeakLink(Arc::downgrade(&self.inner))
     }
 
-    /// Sends a frame that has no reply (a reference count) about `object`.
-    /// It is queued and written as soon as the writer is free, and always
-    /// before any later frame of this thread, so counts stay in order.
-    pub(crate) fn control(&self, kind: Kind, object: u64) {
-        self.shared
-            .control
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Header {
-                kind,
-                flags: 0,
-                method: 0,
-                request: 0,
-                object,
-            });
-        self.shared.flush_control();
+    /// Sends a frame that has no reply (a reference count, a cancel) about
+    /// `object` or `request`. It goes out in order with this thread's other
+    /// frames, and never waits.
+    pub(crate) fn control(&self, kind: Kind, object: u64, request: u64) {
+        let mut buffer = self.inner.outbox.buffer();
+        frame::start(&mut buffer);
+        let header = Header::new(kind, request).object(object);
+        if frame::finish(&mut buffer, header, u32::MAX).is_ok() {
+            let _ = self.inner.outbox.send(0, buffer);
+        }
     }
 
-    /// Sends a request and waits for its reply.
+    /// Sends a request and waits for its reply, at most until `deadline`;
+    /// a call that runs out of time is given up on, its late reply handed
+    /// to `late`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn call<R>(
         &self,
         kind: Kind,
@@ -225,123 +388,284 @@ impl Link {
         method: u16,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
         decode: impl FnOnce(&[u8]) -> Result<R>,
-        timeout: Option<Duration>,
+        deadline: Option<Deadline>,
+        late: impl FnOnce() -> Option<Late>,
     ) -> Result<R> {
-        let request = self.send(kind, object, method, encode)?;
-        self.wait(request, timeout, OnTimeout::Forget, decode)
+        let request = self.send(kind, object, method, encode, deadline)?;
+        match self.wait(request, deadline, decode) {
+            Err(Error::Timeout { after }) => {
+                self.abandon(request, late());
+                Err(Error::Timeout { after })
+            }
+            result => result,
+        }
     }
 
     /// Sends a frame of `kind` to `object`, its payload written by `encode`;
-    /// returns the request id its reply will carry.
+    /// waits for a free slot and for room in the queue, at most until
+    /// `deadline`. Returns the request id its reply will carry.
     pub(crate) fn send(
         &self,
         kind: Kind,
         object: u64,
         method: u16,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+        deadline: Option<Deadline>,
     ) -> Result<u64> {
-        let shared = &*self.shared;
-        let request = shared.next_request.fetch_add(1, Ordering::Relaxed);
+        let request = self.reserve(deadline)?;
+        let sent = self
+            .frame(request, kind, object, method, encode)
+            .and_then(|frame| {
+                if !self.inner.outbox.wait_room(deadline.map(|at| at.at()))? {
+                    return Err(deadline.map_or(Error::Closed, |deadline| deadline.error()));
+                }
+                self.inner.outbox.send(request, frame)
+            });
+        match sent {
+            Ok(()) => Ok(request),
+            Err(error) => {
+                self.release(request);
+                Err(if error.is_fatal() {
+                    self.inner.break_with(error)
+                } else {
+                    error
+                })
+            }
+        }
+    }
+
+    /// The future's side of [`send`](Self::send): takes a slot and room in
+    /// the queue if there are some, else stays pending (and is woken when
+    /// some free). `encode` is taken only once the frame goes.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn poll_send(
+        &self,
+        context: &mut Context<'_>,
+        tickets: &mut Tickets,
+        kind: Kind,
+        object: u64,
+        method: u16,
+        encode: &mut Option<Encode>,
+    ) -> Poll<Result<u64>> {
+        match self.inner.outbox.poll_room(context, &mut tickets.room) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+            Poll::Pending => return Poll::Pending,
+        }
+        let request = match self.poll_reserve(context, &mut tickets.slot) {
+            Poll::Ready(Ok(request)) => request,
+            other => return other,
+        };
+        let Some(encode) = encode.take() else {
+            self.release(request);
+            return Poll::Ready(Err(Error::proxy("a call was sent twice")));
+        };
+        let sent = self
+            .frame(request, kind, object, method, encode)
+            .and_then(|frame| {
+                // Others in flight: the writer thread takes this frame with
+                // theirs in one write. Alone: it goes now.
+                let busy = self.inner.state().slots.len() > 1;
+                if busy {
+                    self.inner.outbox.send_soon(request, frame)
+                } else {
+                    self.inner.outbox.send(request, frame)
+                }
+            });
+        match sent {
+            Ok(()) => {
+                self.unattend(request);
+                Poll::Ready(Ok(request))
+            }
+            Err(error) => {
+                self.release(request);
+                Poll::Ready(Err(if error.is_fatal() {
+                    self.inner.break_with(error)
+                } else {
+                    error
+                }))
+            }
+        }
+    }
+
+    /// Encodes a frame for `request`, outside every lock: a proxy among the
+    /// arguments may itself make a round trip on another connection.
+    fn frame(
+        &self,
+        request: u64,
+        kind: Kind,
+        object: u64,
+        method: u16,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+    ) -> Result<Vec<u8>> {
+        let mut buffer = self.inner.outbox.buffer();
+        frame::start(&mut buffer);
+        let mut flags = 0;
+        if kind == Kind::Request {
+            // A request made inside a traced call carries its trace context
+            // (only then: without a subscriber nothing is added), then the
+            // chain of the method this thread runs, if it runs one.
+            #[cfg(feature = "tracing")]
+            if let Some(context) = crate::trace::outgoing() {
+                flags |= crate::trace::write(context, &mut buffer);
+            }
+            flags |= super::chain::write(&mut buffer);
+        }
         {
-            let mut state = shared.state();
+            let _encoding = Encoding::enter(&self.inner);
+            encode(&mut buffer)?;
+        }
+        let mut header = Header::new(kind, request).object(object).method(method);
+        header.flags = flags;
+        frame::finish(&mut buffer, header, self.inner.settings.max_frame_size)?;
+        Ok(buffer)
+    }
+
+    /// Takes a slot for a new request, waiting for one at most until
+    /// `deadline`.
+    fn reserve(&self, deadline: Option<Deadline>) -> Result<u64> {
+        let inner = &*self.inner;
+        let mut state = inner.state();
+        loop {
             if let Some(error) = &state.broken {
                 return Err(error.clone());
             }
-            state.waiting.insert(request, Slot::default());
-        }
-        #[cfg(not(feature = "tracing"))]
-        let header = Header {
-            kind,
-            flags: 0,
-            method,
-            request,
-            object,
-        };
-        // A request made inside a traced call carries its trace context
-        // (only then: without a subscriber nothing is added).
-        #[cfg(feature = "tracing")]
-        let (header, encode) = {
-            let context = if kind == Kind::Request {
-                crate::trace::outgoing()
-            } else {
-                None
-            };
-            let flags = context.map_or(0, |_| uactor_core::frame::FLAG_TRACE_CONTEXT);
-            let encode = move |out: &mut Vec<u8>| {
-                if let Some(context) = context {
-                    crate::trace::write(context, out);
-                }
-                encode(out)
-            };
-            (
-                Header {
-                    kind,
-                    flags,
-                    method,
-                    request,
-                    object,
+            if state.slots.len() < inner.settings.max_in_flight {
+                let request = inner.next_request.fetch_add(1, Ordering::Relaxed);
+                state.insert(request);
+                return Ok(request);
+            }
+            // Full: the replies that free slots must be read by someone.
+            if !state.reading {
+                self.inner.read_in_background(&mut state);
+            }
+            state.sleepers += 1;
+            let waited = match deadline {
+                None => Ok(inner
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner)),
+                Some(deadline) => match deadline.left() {
+                    Some(left) => Ok(inner
+                        .wake
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0),
+                    None => Err((state, deadline)),
                 },
-                encode,
-            )
-        };
-        if let Err(error) = shared.write(header, encode) {
-            shared.state().waiting.remove(&request);
-            return Err(if error.is_fatal() {
-                shared.break_with(error)
-            } else {
-                error
-            });
+            };
+            state = match waited {
+                Ok(state) => state,
+                Err((mut state, deadline)) => {
+                    state.sleepers -= 1;
+                    return Err(deadline.error());
+                }
+            };
+            state.sleepers -= 1;
         }
-        Ok(request)
     }
 
-    /// Waits for the reply to `request`, at most `timeout`, and decodes it.
+    /// The future's side of [`reserve`](Self::reserve): the future holding
+    /// `ticket` is woken when a slot frees.
+    fn poll_reserve(
+        &self,
+        context: &mut Context<'_>,
+        ticket: &mut Option<u64>,
+    ) -> Poll<Result<u64>> {
+        let inner = &*self.inner;
+        let mut state = inner.state();
+        if let Some(error) = &state.broken {
+            return Poll::Ready(Err(error.clone()));
+        }
+        if state.slots.len() < inner.settings.max_in_flight {
+            state.slot_waiters.leave(ticket);
+            let request = inner.next_request.fetch_add(1, Ordering::Relaxed);
+            state.insert(request);
+            return Poll::Ready(Ok(request));
+        }
+        state.slot_waiters.wait(ticket, context.waker());
+        if !state.reading {
+            self.inner.read_in_background(&mut state);
+        }
+        Poll::Pending
+    }
+
+    /// The future holding `tickets` waits for nothing any more; a turn it
+    /// was given and did not take goes to the next waiter.
+    pub(crate) fn leave(&self, tickets: &mut Tickets) {
+        if tickets.slot.is_some() {
+            let mut state = self.inner.state();
+            if state.slot_waiters.leave(&mut tickets.slot) {
+                let waker = state.slot_waiters.first();
+                drop(state);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            }
+        }
+        self.inner.outbox.leave(&mut tickets.room);
+    }
+
+    /// Frees `request`'s slot without a reply (it was never sent).
+    fn release(&self, request: u64) {
+        let mut state = self.inner.state();
+        state.remove(request);
+        self.inner.freed(state);
+    }
+
+    /// Marks `request`'s reply as one no waiting thread reads (a future's or
+    /// a handle's), and makes sure the reader thread reads it.
+    pub(crate) fn unattend(&self, request: u64) {
+        let mut state = self.inner.state();
+        self.inner.unattend(&mut state, request);
+    }
+
+    /// Waits for the reply to `request`, at most until `deadline`, and
+    /// decodes it. Running out of time is [`Error::Timeout`]; the call
+    /// stays in flight (see [`abandon`](Self::abandon)).
     pub(crate) fn wait<R>(
         &self,
         request: u64,
-        timeout: Option<Duration>,
-        on_timeout: OnTimeout,
+        deadline: Option<Deadline>,
         decode: impl FnOnce(&[u8]) -> Result<R>,
     ) -> Result<R> {
-        let shared = &*self.shared;
-        let deadline = timeout.map(|timeout| Instant::now() + timeout);
-        let mut state = shared.state();
+        let inner = &*self.inner;
+        let mut state = inner.state();
         loop {
             if let Some(reply) = state.take(request) {
-                drop(state);
+                inner.freed(state);
                 return reply.and_then(|bytes| decode(&bytes));
             }
             if let Some(error) = &state.broken {
                 let error = error.clone();
-                state.waiting.remove(&request);
+                state.remove(request);
                 return Err(error);
             }
-            let remaining = match remaining(deadline) {
-                Ok(remaining) => remaining,
-                Err(()) => {
-                    if on_timeout == OnTimeout::Forget {
-                        state.waiting.remove(&request);
-                    }
-                    return Err(Error::Timeout {
-                        after: timeout.unwrap_or_default(),
-                    });
-                }
+            if !state.slots.contains_key(&request) {
+                return Err(Error::proxy("a reply was waited for twice"));
+            }
+            let left = match deadline {
+                None => None,
+                Some(deadline) => match deadline.left() {
+                    Some(left) => Some(left),
+                    None => return Err(deadline.error()),
+                },
             };
             if !state.reading {
                 state.reading = true;
                 drop(state);
-                return shared.lead(request, deadline, timeout, on_timeout, decode);
+                return super::reader::lead(inner, request, deadline, decode);
             }
             state.sleepers += 1;
-            state = match remaining {
-                Some(remaining) => {
-                    shared
+            state = match left {
+                Some(left) => {
+                    inner
                         .wake
-                        .wait_timeout(state, remaining)
+                        .wait_timeout(state, left)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0
                 }
-                None => shared
+                None => inner
                     .wake
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner),
@@ -357,90 +681,150 @@ impl Link {
         context: &mut Context<'_>,
         decode: impl FnOnce(&[u8]) -> Result<R>,
     ) -> Poll<Result<R>> {
-        self.read_in_background();
-        let mut state = self.shared.state();
+        let inner = &*self.inner;
+        let mut state = inner.state();
         if let Some(reply) = state.take(request) {
-            drop(state);
+            inner.freed(state);
             return Poll::Ready(reply.and_then(|bytes| decode(&bytes)));
         }
         if let Some(error) = &state.broken {
             let error = error.clone();
-            state.waiting.remove(&request);
+            state.remove(request);
             return Poll::Ready(Err(error));
         }
-        match state.waiting.get_mut(&request) {
+        match state.slots.get_mut(&request) {
             Some(slot) => {
                 match &mut slot.waker {
                     Some(waker) if waker.will_wake(context.waker()) => {}
                     waker => *waker = Some(context.waker().clone()),
                 }
+                self.inner.unattend(&mut state, request);
                 Poll::Pending
             }
-            None => Poll::Ready(Err(Error::protocol("a reply was waited for twice"))),
+            None => Poll::Ready(Err(Error::proxy("a reply was waited for twice"))),
         }
     }
 
     /// Whether the reply to `request` has arrived (or never will): never
     /// blocks.
     pub(crate) fn is_ready(&self, request: u64) -> bool {
-        self.read_in_background();
-        let state = self.shared.state();
-        state.broken.is_some()
+        let mut state = self.inner.state();
+        let ready = state.broken.is_some()
             || state
-                .waiting
+                .slots
                 .get(&request)
-                .is_none_or(|slot| slot.reply.is_some())
+                .is_none_or(|slot| slot.reply.is_some());
+        if !ready {
+            self.inner.unattend(&mut state, request);
+        }
+        ready
     }
 
-    /// Gives up on `request`: its reply, if it comes, is dropped.
-    pub(crate) fn forget(&self, request: u64) {
-        self.shared.state().waiting.remove(&request);
+    /// Arms a deadline for a pending future: the reader thread wakes it when
+    /// `deadline` passes. `key` remembers the armed deadline across polls.
+    pub(crate) fn arm(
+        &self,
+        deadline: Instant,
+        context: &mut Context<'_>,
+        key: &mut Option<(Instant, u64)>,
+    ) {
+        let mut state = self.inner.state();
+        if let Some(armed) = key
+            && let Some(waker) = state.timers.get(armed)
+            && waker.will_wake(context.waker())
+        {
+            return;
+        }
+        if let Some(armed) = key.take() {
+            state.timers.remove(&armed);
+        }
+        state.next_timer += 1;
+        let armed = (deadline, state.next_timer);
+        state.timers.insert(armed, context.waker().clone());
+        *key = Some(armed);
+        if !state.background {
+            self.inner.read_in_background(&mut state);
+        } else {
+            // The reader thread may sleep past this new deadline.
+            self.inner.wake.notify_all();
+        }
+    }
+
+    /// Removes a deadline [`arm`](Self::arm) set.
+    pub(crate) fn disarm(&self, key: &mut Option<(Instant, u64)>) {
+        if let Some(armed) = key.take() {
+            self.inner.state().timers.remove(&armed);
+        }
+    }
+
+    /// Gives up on `request`. If it was not written yet, it is taken back
+    /// and the actor never sees it. Otherwise the actor is told to withdraw
+    /// it where it can, and its reply, which still comes, goes to `late`
+    /// (on a thread of its own) and is dropped.
+    pub(crate) fn abandon(&self, request: u64, late: Option<Late>) {
+        let inner = &*self.inner;
+        if inner.outbox.withdraw(request) {
+            self.release(request);
+            return;
+        }
+        let arrived = {
+            let mut state = inner.state();
+            match state.slots.get_mut(&request) {
+                None => return,
+                Some(slot) if slot.reply.is_some() => {
+                    let reply = state.remove(request).and_then(|slot| slot.reply);
+                    inner.freed(state);
+                    reply
+                }
+                Some(slot) => {
+                    slot.abandoned = true;
+                    slot.late = late;
+                    slot.waker = None;
+                    self.inner.unattend(&mut state, request);
+                    drop(state);
+                    self.control(Kind::Cancel, 0, request);
+                    return;
+                }
+            }
+        };
+        if let (Some(reply), Some(late)) = (arrived, late) {
+            run_late(late, reply);
+        }
     }
 
     /// Closes the connection for later calls with `error`, unless it is
     /// already broken, and returns the error that stands.
     pub(crate) fn close(&self, error: Error) -> Error {
-        self.shared.close(error)
+        self.inner.close(error)
     }
 
     /// Why the connection is unusable, if it is.
     pub(crate) fn broken(&self) -> Option<Error> {
-        self.shared.state().broken.clone()
+        self.inner.state().broken.clone()
     }
+}
 
-    /// Starts the reader thread, once.
-    fn read_in_background(&self) {
-        {
-            let mut state = self.shared.state();
-            if state.background || state.broken.is_some() {
-                return;
-            }
-            state.background = true;
-        }
-        let shared = Arc::clone(&self.shared);
-        let started = thread::Builder::new()
-            .name("uactor-reader".into())
-            .stack_size(256 * 1024)
-            .spawn(move || shared.read_for_good());
-        if let Err(error) = started {
-            self.shared
-                .break_with(Error::io("starting a reader thread", error));
-        }
-    }
+/// Runs a late handler on a thread of its own: it may make calls, and the
+/// thread that read the reply must go on reading.
+pub(super) fn run_late(late: Late, reply: Result<Vec<u8>>) {
+    let _ = std::thread::Builder::new()
+        .name("uactor-late".into())
+        .stack_size(256 * 1024)
+        .spawn(move || late(reply));
 }
 
 thread_local! {
-    /// The connection whose writer this thread holds while it encodes a
-    /// frame's payload (a proxy among the arguments must not call over it).
-    static ENCODING: std::cell::Cell<*const Shared> = const { std::cell::Cell::new(std::ptr::null()) };
+    /// The connection this thread encodes a frame for (a proxy among the
+    /// arguments, written on that same connection, needs no round trip).
+    static ENCODING: std::cell::Cell<*const Inner> = const { std::cell::Cell::new(std::ptr::null()) };
 }
 
 /// Marks this thread as encoding for a connection until dropped.
-struct Encoding(*const Shared);
+struct Encoding(*const Inner);
 
 impl Encoding {
-    fn enter(shared: &Shared) -> Encoding {
-        Encoding(ENCODING.with(|encoding| encoding.replace(shared)))
+    fn enter(inner: &Inner) -> Encoding {
+        Encoding(ENCODING.with(|encoding| encoding.replace(inner)))
     }
 }
 
@@ -451,286 +835,61 @@ impl Drop for Encoding {
 }
 
 impl Link {
-    /// Whether this thread is encoding a frame for this very connection, so
-    /// that a call over it now would wait for itself.
+    /// Whether this thread is encoding a frame for this very connection:
+    /// a reference count sent now goes out before that frame.
     pub(crate) fn encoding_here(&self) -> bool {
-        ENCODING.with(|encoding| std::ptr::eq(encoding.get(), Arc::as_ptr(&self.shared)))
+        ENCODING.with(|encoding| std::ptr::eq(encoding.get(), Arc::as_ptr(&self.inner)))
     }
 }
 
 /// A connection that may be gone.
-pub(crate) struct WeakLink(std::sync::Weak<Shared>);
+pub(crate) struct WeakLink(std::sync::Weak<Inner>);
 
 impl WeakLink {
     /// The connection, if some handle still holds it.
     pub(crate) fn upgrade(&self) -> Option<Link> {
-        let shared = self.0.upgrade()?;
+        let inner = self.0.upgrade()?;
         // A connection whose last handle is going cannot be revived.
-        let mut users = shared.users.load(Ordering::Acquire);
+        let mut users = inner.users.load(Ordering::Acquire);
         loop {
             if users == 0 {
                 return None;
             }
-            match shared.users.compare_exchange(
+            match inner.users.compare_exchange(
                 users,
                 users + 1,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Some(Link { shared }),
+                Ok(_) => return Some(Link { inner }),
                 Err(now) => users = now,
             }
         }
     }
 }
 
-impl State {
-    /// Takes the reply to `request` if it has arrived.
-    fn take(&mut self, request: u64) -> Option<Result<Vec<u8>>> {
-        let slot = self.waiting.get_mut(&request)?;
-        let reply = slot.reply.take()?;
-        self.waiting.remove(&request);
-        Some(reply)
-    }
-
-    /// Stores a reply for its waiter, if it still waits; a reply nobody waits
-    /// for belongs to a call that timed out or was dropped, and is dropped
-    /// too, never handed to a later call.
-    fn deliver(&mut self, request: u64, reply: Result<Vec<u8>>) -> Option<Waker> {
-        let slot = self.waiting.get_mut(&request)?;
-        slot.reply = Some(reply);
-        slot.waker.take()
-    }
-}
-
-/// The time left before `deadline`: `Ok(None)` without one, `Err` once past.
-fn remaining(deadline: Option<Instant>) -> std::result::Result<Option<Duration>, ()> {
-    match deadline {
-        None => Ok(None),
-        Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
-            Some(remaining) if !remaining.is_zero() => Ok(Some(remaining)),
-            _ => Err(()),
-        },
-    }
-}
-
-impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
+impl Inner {
+    pub(super) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self, header: Header, encode: impl FnOnce(&mut Vec<u8>) -> Result<()>) -> Result<()> {
-        let sent = {
-            let mut guard = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-            let Writer { writer, buffer } = &mut *guard;
-            buffer.start();
-            let encoded = {
-                let _encoding = Encoding::enter(self);
-                encode(buffer.payload())
-            };
-            // Reference counts queued meanwhile (a proxy among the arguments)
-            // go first: the actor must count a reference before it can be
-            // adopted or dropped.
-            self.write_control(&mut **writer);
-            encoded
-                .and_then(|()| {
-                    let size = buffer.len() - uactor_core::frame::LENGTH_LEN;
-                    if size > self.max_frame_size as usize {
-                        return Err(Error::FrameTooLarge {
-                            size: size as u64,
-                            max: u64::from(self.max_frame_size),
-                        });
-                    }
-                    writer.write_frame(buffer.finish(header))
-                })
-                .inspect(|_| buffer.shrink())
-                .inspect_err(|_| buffer.shrink())
-        };
-        self.flush_control();
-        sent
-    }
-
-    /// Writes queued control frames if the writer is free; if it is not,
-    /// its holder writes them when it lets go.
-    fn flush_control(&self) {
-        if self
-            .control
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
-        {
-            return;
-        }
-        if let Ok(mut guard) = self.writer.try_lock() {
-            self.write_control(&mut *guard.writer);
-        }
-    }
-
-    fn write_control(&self, writer: &mut dyn FrameWrite) {
-        let queued =
-            std::mem::take(&mut *self.control.lock().unwrap_or_else(PoisonError::into_inner));
-        for header in queued {
-            let frame = uactor_core::frame::encode(header, &[]);
-            if writer.write_frame(&frame).is_err() {
-                return;
-            }
-        }
-    }
-
-    /// Reads the connection until `request`'s reply arrives, delivering
-    /// the others' on the way.
-    fn lead<R>(
-        &self,
-        request: u64,
-        deadline: Option<Instant>,
-        timeout: Option<Duration>,
-        on_timeout: OnTimeout,
-        decode: impl FnOnce(&[u8]) -> Result<R>,
-    ) -> Result<R> {
-        let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            let Ok(remaining) = remaining(deadline) else {
-                drop(reader);
-                let mut state = self.state();
-                if on_timeout == OnTimeout::Forget {
-                    state.waiting.remove(&request);
-                }
-                self.resign(&mut state);
-                return Err(Error::Timeout {
-                    after: timeout.unwrap_or_default(),
-                });
-            };
-            if let Err(error) = reader.set_timeout(remaining) {
-                drop(reader);
-                return Err(self.break_with(error));
-            }
-            let frame = match reader.read_frame() {
-                Ok(frame) => frame,
-                Err(Error::Timeout { .. }) => continue,
-                Err(error) => {
-                    drop(reader);
-                    return Err(self.break_with(error));
-                }
-            };
-            let (header, payload) = match Header::parse(frame) {
-                Ok(parsed) => parsed,
-                Err(error) => {
-                    drop(reader);
-                    return Err(self.break_with(error));
-                }
-            };
-            match header.kind {
-                Kind::Reply | Kind::Failure if header.request == request => {
-                    let result = match header.kind {
-                        Kind::Reply => decode(payload),
-                        _ => Err(self.decode_failure(payload)),
-                    };
-                    drop(reader);
-                    let mut state = self.state();
-                    state.waiting.remove(&request);
-                    self.resign(&mut state);
-                    return result;
-                }
-                Kind::Reply | Kind::Failure => self.deliver(header, payload),
-                Kind::Goodbye => {
-                    drop(reader);
-                    return Err(self.close(Error::Closed));
-                }
-                other => {
-                    drop(reader);
-                    return Err(self.break_with(unexpected(other)));
-                }
-            }
-        }
-    }
-
-    /// The reader thread: reads every frame until the connection ends.
-    fn read_for_good(&self) {
-        {
-            let mut state = self.state();
-            // A leader may be reading: it hands over when its reply arrives.
-            while state.reading && state.broken.is_none() {
-                state.sleepers += 1;
-                state = self
-                    .wake
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-                state.sleepers -= 1;
-            }
-            if state.broken.is_some() {
-                return;
-            }
-            state.reading = true;
-        }
-        let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Err(error) = reader.set_timeout(None) {
-            self.break_with(error);
-            return;
-        }
-        loop {
-            let frame = match reader.read_frame() {
-                Ok(frame) => frame,
-                Err(error) => {
-                    self.break_with(error);
-                    return;
-                }
-            };
-            let (header, payload) = match Header::parse(frame) {
-                Ok(parsed) => parsed,
-                Err(error) => {
-                    self.break_with(error);
-                    return;
-                }
-            };
-            match header.kind {
-                Kind::Reply | Kind::Failure => {
-                    self.deliver(header, payload);
-                    if self.hand_back() {
-                        return;
-                    }
-                }
-                Kind::Goodbye => {
-                    self.close(Error::Closed);
-                    return;
-                }
-                other => {
-                    self.break_with(unexpected(other));
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Ends the reader thread once no request is left unanswered, so that
-    /// blocking callers read their own replies again (one wake-up per call
-    /// instead of two); the next future or handle that waits starts it
-    /// again. With many requests in flight it keeps reading: checking them
-    /// all after every reply would cost more than it saves.
-    fn hand_back(&self) -> bool {
-        const CHECKED: usize = 8;
-        let mut state = self.state();
-        if state.waiting.len() > CHECKED || state.waiting.values().any(|slot| slot.reply.is_none())
-        {
-            return false;
-        }
-        state.background = false;
-        state.reading = false;
-        if state.sleepers > 0 {
+    /// Marks `request`'s reply as one no waiting thread reads, and makes
+    /// sure the reader thread reads it.
+    fn unattend(self: &Arc<Self>, state: &mut State, request: u64) {
+        if state.unattend(request) {
+            // The reader thread waits for work: here is some.
             self.wake.notify_all();
         }
-        true
+        if !state.background {
+            self.read_in_background(state);
+        }
     }
 
-    /// Hands a reply that is not the reader's own to its waiter.
-    fn deliver(&self, header: Header, payload: &[u8]) {
-        let reply = match header.kind {
-            Kind::Reply => Ok(payload.to_vec()),
-            _ => Err(self.decode_failure(payload)),
-        };
-        let (waker, sleepers) = {
-            let mut state = self.state();
-            (state.deliver(header.request, reply), state.sleepers)
-        };
+    /// Tells whoever waits for a slot that one may be free.
+    pub(super) fn freed(&self, mut state: MutexGuard<'_, State>) {
+        let waker = state.slot_waiters.first();
+        let sleepers = state.sleepers;
+        drop(state);
         if sleepers > 0 {
             self.wake.notify_all();
         }
@@ -739,23 +898,48 @@ impl Shared {
         }
     }
 
-    /// Gives up reading; another waiter, if any, takes over.
-    fn resign(&self, state: &mut State) {
-        state.reading = false;
-        if state.sleepers > 0 {
+    /// Hands in a reply read from the connection.
+    pub(super) fn deliver(&self, header: Header, payload: &[u8]) -> Delivered {
+        let mut state = self.state();
+        let Some(slot) = state.slots.get_mut(&header.request) else {
+            return Delivered::Dropped;
+        };
+        let reply = match header.kind {
+            Kind::Reply => Ok(payload.to_vec()),
+            _ => Err(self.decode_failure(payload)),
+        };
+        if slot.abandoned {
+            let late = slot.late.take();
+            state.remove(header.request);
+            self.freed(state);
+            if let Some(late) = late {
+                run_late(late, reply);
+            }
+            return Delivered::Dropped;
+        }
+        let counted = slot.unattended;
+        slot.reply = Some(reply);
+        let waker = slot.waker.take();
+        if counted {
+            state.unattended -= 1;
+        }
+        let sleepers = state.sleepers;
+        drop(state);
+        if sleepers > 0 {
             self.wake.notify_all();
         }
+        Delivered::Stored(waker)
     }
 
-    fn decode_failure(&self, payload: &[u8]) -> Error {
-        self.codec.decode(payload).unwrap_or_else(|error| {
+    pub(super) fn decode_failure(&self, payload: &[u8]) -> Error {
+        self.settings.codec.decode(payload).unwrap_or_else(|error| {
             Error::protocol(format!("an undecodable failure from the actor: {error}"))
         })
     }
 
     /// Marks the connection unusable after `error` and tells every waiter.
     /// A connection that ends without a goodbye means the actor died.
-    fn break_with(&self, error: Error) -> Error {
+    pub(super) fn break_with(&self, error: Error) -> Error {
         let error = match error {
             Error::Closed | Error::Transport { .. } if self.state().broken.is_none() => {
                 Error::ActorDied {
@@ -767,35 +951,32 @@ impl Shared {
         self.close(error)
     }
 
-    fn close(&self, error: Error) -> Error {
+    pub(super) fn close(&self, error: Error) -> Error {
         let (error, wakers) = {
             let mut state = self.state();
             let error = state.broken.get_or_insert(error).clone();
             state.reading = false;
-            let wakers: Vec<Waker> = state
-                .waiting
+            let mut wakers: Vec<Waker> = state
+                .slots
                 .values_mut()
                 .filter_map(|slot| slot.waker.take())
                 .collect();
+            wakers.extend(state.slot_waiters.all());
+            wakers.extend(std::mem::take(&mut state.timers).into_values());
             (error, wakers)
         };
+        self.outbox.close(error.clone());
         self.wake.notify_all();
         for waker in wakers {
-            waker.wake();
+            super::reader::wake(waker);
         }
         error
     }
 
     fn exit_status(&self) -> Exit {
-        self.process
+        self.exited
             .as_ref()
-            .and_then(|process| process.wait_exit(STATUS_GRACE))
+            .and_then(|exited| exited.wait_exit(STATUS_GRACE))
             .unwrap_or(Exit::Unknown)
     }
-}
-
-fn unexpected(kind: Kind) -> Error {
-    Error::protocol(format!(
-        "the actor sent a {kind:?} frame where replies were expected"
-    ))
 }

@@ -35,9 +35,12 @@ pub trait Target {
         args: &A,
     ) -> Result<AsyncResult<R>>;
 
-    /// Sends the call and returns the future of its result.
-    fn call_async<A: Serialize, R: DeserializeOwned>(&self, method: u16, args: &A)
-    -> CallFuture<R>;
+    /// The future of the call; nothing is sent before it is first polled.
+    fn call_async<A: Serialize + Send + 'static, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: A,
+    ) -> CallFuture<R>;
 
     /// A handle on method `method`, which travels.
     fn method<A, R>(&self, method: u16) -> Method<A, R>;
@@ -56,10 +59,10 @@ impl Target for Client {
         Client::start(self, method, args)
     }
 
-    fn call_async<A: Serialize, R: DeserializeOwned>(
+    fn call_async<A: Serialize + Send + 'static, R: DeserializeOwned>(
         &self,
         method: u16,
-        args: &A,
+        args: A,
     ) -> CallFuture<R> {
         Client::call_async(self, method, args)
     }
@@ -82,10 +85,10 @@ impl Target for ObjectRef {
         ObjectRef::start(self, method, args)
     }
 
-    fn call_async<A: Serialize, R: DeserializeOwned>(
+    fn call_async<A: Serialize + Send + 'static, R: DeserializeOwned>(
         &self,
         method: u16,
-        args: &A,
+        args: A,
     ) -> CallFuture<R> {
         ObjectRef::call_async(self, method, args)
     }
@@ -108,10 +111,10 @@ impl Target for InterfaceTarget {
         InterfaceTarget::start(self, method, args)
     }
 
-    fn call_async<A: Serialize, R: DeserializeOwned>(
+    fn call_async<A: Serialize + Send + 'static, R: DeserializeOwned>(
         &self,
         method: u16,
-        args: &A,
+        args: A,
     ) -> CallFuture<R> {
         InterfaceTarget::call_async(self, method, args)
     }
@@ -171,7 +174,7 @@ impl<A, R> Method<A, R> {
     }
 }
 
-impl<A: Serialize, R: DeserializeOwned> Method<A, R> {
+impl<A: Serialize + Send + 'static, R: DeserializeOwned> Method<A, R> {
     /// Calls the method with `args` (the tuple of its parameters) and waits
     /// for its result; a method that runs concurrently in its actor is
     /// waited for too.
@@ -196,9 +199,9 @@ impl<A: Serialize, R: DeserializeOwned> Method<A, R> {
     /// particular async runtime.
     pub fn call_async(&self, args: A) -> CallFuture<R> {
         match &self.callee {
-            Callee::Actor(client) => client.call_async(self.method, &args),
-            Callee::Object(object) => object.call_async(self.method, &args),
-            Callee::Interface(target) => target.call_async(self.method, &args),
+            Callee::Actor(client) => client.call_async(self.method, args),
+            Callee::Object(object) => object.call_async(self.method, args),
+            Callee::Interface(target) => target.call_async(self.method, args),
         }
     }
 }

@@ -9,10 +9,11 @@ use std::sync::atomic::Ordering;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uactor_core::frame::Kind;
-use uactor_core::{Address, Error, Result, Token};
+use uactor_core::{Address, CodecId, Error, Result, Token};
 
 use super::async_result::{AsyncResult, CallFuture};
-use super::link::Link;
+use super::invoke::{self, Route};
+use super::link::{Deadline, Late, Link};
 
 /// A reference to an object in an actor: what every typed object proxy
 /// wraps. Clones share one reference; dropping the last gives it back.
@@ -42,7 +43,7 @@ enum Reference {
 impl Drop for Reference {
     fn drop(&mut self) {
         match self {
-            Reference::Remote { link, object, .. } => link.control(Kind::DecRef, *object),
+            Reference::Remote { link, object, .. } => link.control(Kind::DecRef, *object, 0),
             Reference::Local {
                 token,
                 handed,
@@ -70,7 +71,7 @@ impl ObjectRef {
             return Err(Error::proxy("object 0 is the actor itself, not an object"));
         }
         let link = super::connections::link_to(&token.address, None)?;
-        link.control(Kind::Adopt, token.object);
+        link.control(Kind::Adopt, token.object, 0);
         Ok(ObjectRef {
             inner: Arc::new(Reference::Remote {
                 link,
@@ -102,7 +103,7 @@ impl ObjectRef {
                 object,
                 typeid,
             } => {
-                link.control(Kind::IncRef, *object);
+                link.control(Kind::IncRef, *object, 0);
                 // The process this token reaches may adopt it and drop it
                 // over its own connection before the actor has read this
                 // one's IncRef, which would free the object under the
@@ -126,7 +127,8 @@ impl ObjectRef {
                     uactor_core::protocol::COUNTED_METHOD,
                     |_| Ok(()),
                     |_| Ok(()),
-                    Some(std::time::Duration::from_secs(10)),
+                    Some(Deadline::after(std::time::Duration::from_secs(10))),
+                    || None,
                 );
                 Token {
                     address: link.address().clone(),
@@ -163,31 +165,36 @@ impl ObjectRef {
         }
     }
 
-    fn remote(&self) -> Result<(&Link, u64)> {
-        match &*self.inner {
-            Reference::Remote { link, object, .. } => Ok((link, *object)),
-            Reference::Local { .. } => Err(Error::proxy(
-                "this proxy was made in the actor to be sent out; inside the actor, use the kept value",
-            )),
-        }
-    }
-
     /// Calls method `method` of the object and waits for its result.
     pub fn call<A: Serialize + ?Sized, R: DeserializeOwned>(
         &self,
         method: u16,
         args: &A,
     ) -> Result<R> {
-        let (link, object) = self.remote()?;
-        let codec = link.codec();
-        link.call(
-            Kind::Request,
-            object,
-            method,
-            |out| codec.encode(args, out),
-            |bytes| codec.decode(bytes),
-            None,
-        )
+        invoke::call(self, method, args)
+    }
+
+    /// Calls method `method` of the object and waits for its result; if the
+    /// call runs out of time, `late` handles the reply that may still come
+    /// (a built-in object undoes what it did for the caller that gave up).
+    pub(crate) fn call_with<A: Serialize + ?Sized, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: &A,
+        late: impl FnOnce(CodecId) -> Late,
+    ) -> Result<R> {
+        invoke::call_with(self, method, args, late)
+    }
+
+    /// The future of a call to method `method`, whose reply, if the future
+    /// is dropped first, goes to what `late` makes.
+    pub(crate) fn call_async_with<A: Serialize + Send + 'static, R: DeserializeOwned>(
+        &self,
+        method: u16,
+        args: A,
+        late: impl FnOnce(CodecId) -> Late,
+    ) -> CallFuture<R> {
+        invoke::call_async_with(self, method, args, late)
     }
 
     /// Sends a call to method `method` and returns its handle at once.
@@ -196,23 +203,17 @@ impl ObjectRef {
         method: u16,
         args: &A,
     ) -> Result<AsyncResult<R>> {
-        let (link, object) = self.remote()?;
-        let codec = link.codec();
-        let request = link.send(Kind::Request, object, method, |out| codec.encode(args, out))?;
-        Ok(AsyncResult::remote(link.clone(), request))
+        invoke::start(self, method, args)
     }
 
-    /// Sends a call to method `method` and returns the future of its result.
-    pub fn call_async<A: Serialize + ?Sized, R: DeserializeOwned>(
+    /// The future of a call to method `method`; nothing is sent before it
+    /// is first polled.
+    pub fn call_async<A: Serialize + Send + 'static, R: DeserializeOwned>(
         &self,
         method: u16,
-        args: &A,
+        args: A,
     ) -> CallFuture<R> {
-        CallFuture::new(self.remote().and_then(|(link, object)| {
-            let codec = link.codec();
-            link.send(Kind::Request, object, method, |out| codec.encode(args, out))
-                .map(|request| (link.clone(), request))
-        }))
+        invoke::call_async(self, method, args)
     }
 
     /// Decodes a proxy of `typeid` from a serde token.
@@ -222,6 +223,35 @@ impl ObjectRef {
     ) -> Result<Self, D::Error> {
         let token = Token::deserialize(deserializer)?;
         ObjectRef::from_token(token, typeid).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Route for ObjectRef {
+    fn link(&self) -> Result<Link> {
+        match &*self.inner {
+            Reference::Remote { link, .. } => Ok(link.clone()),
+            Reference::Local { .. } => Err(Error::proxy(
+                "this proxy was made in the actor to be sent out; inside the actor, use the kept value",
+            )),
+        }
+    }
+
+    fn object(&self) -> u64 {
+        match &*self.inner {
+            Reference::Remote { object, .. } => *object,
+            Reference::Local { token, .. } => token.object,
+        }
+    }
+
+    fn call_timeout(&self) -> Option<std::time::Duration> {
+        match &*self.inner {
+            Reference::Remote { link, .. } => link.call_timeout(),
+            Reference::Local { .. } => None,
+        }
+    }
+
+    fn label(&self) -> &'static str {
+        "object"
     }
 }
 

@@ -1,25 +1,73 @@
 //! Serving one connection: authenticate it, then read its frames one after
 //! another and answer each on this thread, or hand the answer to the
 //! actor's runtime when it comes later.
+//!
+//! Replies go out through the connection's [`Outbox`], so this thread never
+//! waits on a client that does not read: replies to requests already
+//! received are queued and leave together in one write; a client whose
+//! queued replies pass the bound gets no more requests read until it reads,
+//! and one that reads nothing for the write deadline is disconnected. The
+//! actor's runtime queues deferred replies and never waits either. A
+//! `Cancel` drops the caller's deferred method at its next await point.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::FutureExt;
-use uactor_core::frame::{FrameBuffer, HEADER_LEN, Header, Kind};
-use uactor_core::{Call, CodecId, Connection, Deferred, Error, FrameWrite, Result};
+use futures::future::{AbortHandle, Abortable};
+use uactor_core::frame::{self, ACTOR_OBJECT, Header, Kind};
+use uactor_core::{Call, CodecId, Connection, Deferred, Error};
 use uactor_transport::handshake;
 
 use super::{State, panic, runtime, table, waiting};
-
-/// A connection's writing half, shared by whoever replies on it.
-pub(crate) type SharedWriter = Mutex<Box<dyn FrameWrite>>;
+use crate::call::chain;
+use crate::wire::{Limits, Outbox};
 
 /// When a call's reply goes out.
-enum Reply<'b> {
+enum Reply {
     /// Now: this frame.
-    Now(&'b [u8]),
+    Now(Vec<u8>),
     /// When this future, run on the actor's runtime, resolves.
     Later(Deferred),
+}
+
+/// The deferred calls of one connection still running, by request: what a
+/// `Cancel`, or the connection closing, drops.
+#[derive(Default)]
+struct Deferreds(Mutex<HashMap<u64, AbortHandle>>);
+
+impl Deferreds {
+    fn add(&self, request: u64, handle: AbortHandle) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(request, handle);
+    }
+
+    fn done(&self, request: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&request);
+    }
+
+    fn cancel(&self, request: u64) {
+        if let Some(handle) = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&request)
+        {
+            handle.abort();
+        }
+    }
+
+    fn cancel_all(&self) {
+        let handles = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        for handle in handles.into_values() {
+            handle.abort();
+        }
+    }
 }
 
 /// Authenticates `connection` and serves it until it closes, breaks or
@@ -42,83 +90,105 @@ pub(crate) fn serve(state: &State, mut connection: Connection) {
         Err(_) => return,
     };
     let Connection { mut reader, writer } = connection;
-    let writer = Arc::new(Mutex::new(writer));
-    state.opened(&writer);
-    let mut reply = FrameBuffer::new();
+    let outbox = Arc::new(Outbox::new(
+        writer,
+        Limits {
+            max_bytes: settings.max_queued_bytes,
+            write_timeout: Some(settings.write_timeout),
+        },
+    ));
+    state.opened(&outbox);
+    let deferreds = Arc::new(Deferreds::default());
     // References this connection holds: given back when it closes.
     let mut held = table::Held::default();
     // What objects undo when it closes (a lock it holds, its waits).
     let open = waiting::Open::new();
-    while let Ok(frame) = reader.read_frame() {
+    loop {
+        // A client that does not read its replies gets no more requests
+        // read until it does; one that reads nothing for the write deadline
+        // is disconnected (which ends this wait too).
+        if outbox.wait_room(None).is_err() {
+            break;
+        }
+        let Ok(frame) = reader.read_frame() else {
+            break;
+        };
         let Ok((header, payload)) = Header::parse(frame) else {
             break;
         };
-        // A traced caller's context comes first; the span of serving it
-        // lasts until the reply is written (or handed to the runtime).
+        // A traced caller's context comes first, then the call chain; the
+        // span of serving lasts until the reply is queued (or handed to the
+        // runtime).
         let (_caller, payload) = crate::trace::split(header, payload);
+        let (chain, payload) = chain::split(header, payload);
         #[cfg(feature = "tracing")]
         let _serving = (header.kind == Kind::Request)
             .then(|| crate::trace::serve(settings.served, header, _caller));
-        match header.kind {
-            Kind::Request => match call(state, codec, open.id(), header, payload, &mut reply) {
-                Reply::Now(frame) => {
-                    let sent = writer
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .write_frame(frame);
-                    reply.shrink();
-                    if sent.is_err() {
-                        break;
-                    }
-                }
+        let sent = match header.kind {
+            Kind::Request => match call(state, codec, open.id(), header, payload, chain, &outbox) {
+                Reply::Now(frame) => outbox.enqueue(header.request, frame),
                 Reply::Later(deferred) => {
-                    defer(state, codec, header.request, deferred, Arc::clone(&writer))
+                    defer(state, codec, header.request, deferred, &outbox, &deferreds);
+                    Ok(())
                 }
             },
-            Kind::IncRef | Kind::DecRef | Kind::Adopt => held.apply(header.kind, header.object),
-            Kind::Stats => {
-                let frame = state.stats(codec, header.request);
-                if writer
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .write_frame(&frame)
-                    .is_err()
-                {
-                    break;
-                }
+            Kind::Cancel => {
+                deferreds.cancel(header.request);
+                Ok(())
             }
+            Kind::IncRef | Kind::DecRef | Kind::Adopt => {
+                held.apply(header.kind, header.object);
+                Ok(())
+            }
+            Kind::Stats => outbox.enqueue(header.request, state.stats(codec, header.request)),
             Kind::Shutdown => {
-                state.shutdown(header.request, &writer);
+                state.shutdown(header.request, &outbox);
                 break;
             }
             _ => break,
+        };
+        // Replies to requests already here leave with theirs, in one write.
+        if sent.is_err() || (!reader.buffered() && outbox.flush().is_err()) {
+            break;
         }
     }
-    state.closed(&writer);
+    deferreds.cancel_all();
+    outbox.close(Error::Closed);
+    state.closed(&outbox);
 }
 
 /// Runs one request and returns its reply frame, or the future of it.
-fn call<'b>(
+fn call(
     state: &State,
     codec: CodecId,
     connection: u64,
     header: Header,
     payload: &[u8],
-    reply: &'b mut FrameBuffer,
-) -> Reply<'b> {
-    reply.start();
+    chain: Vec<u64>,
+    outbox: &Outbox,
+) -> Reply {
     state.stats.received();
-    let mut call = Call::new(codec, payload, reply.payload()).on_connection(connection);
-    let outcome = panic::catch(|| state.manager.serve(header.object, header.method, &mut call));
-    let deferred = call.take_deferred();
-    let max = state.settings.max_frame_size as usize;
-    let result = match outcome {
-        Ok(()) if reply.len() - HEADER_LEN > max => Err(Error::FrameTooLarge {
-            size: reply.len() as u64,
-            max: max as u64,
-        }),
-        other => other,
+    let mut reply = outbox.buffer();
+    frame::start(&mut reply);
+    let mut call = Call::new(codec, payload, &mut reply).on_connection(connection);
+    let outcome = if header.object == ACTOR_OBJECT && chain.contains(&chain::this_actor()) {
+        // A method of this actor waits, through the chain of callers, for
+        // this very call: it could only run once that method returns.
+        Err(Error::Reentrant {
+            actor: state.settings.served.to_owned(),
+        })
+    } else {
+        let _serving = chain::Serving::enter(chain, header.object == ACTOR_OBJECT);
+        panic::catch(|| state.manager.serve(header.object, header.method, &mut call))
     };
+    let deferred = call.take_deferred();
+    let result = outcome.and_then(|()| {
+        frame::finish(
+            &mut reply,
+            Header::new(Kind::Reply, header.request),
+            state.settings.max_frame_size,
+        )
+    });
     match (result, deferred) {
         // Counted when it resolves.
         #[cfg(not(feature = "tracing"))]
@@ -127,7 +197,7 @@ fn call<'b>(
         (Ok(()), Some(deferred)) => Reply::Later(crate::trace::follow(deferred)),
         (Ok(()), None) => {
             state.stats.answered();
-            Reply::Now(reply.finish(Header::new(Kind::Reply, header.request)))
+            Reply::Now(reply)
         }
         (Err(error), _) => {
             state.stats.failed(&error);
@@ -138,82 +208,69 @@ fn call<'b>(
     }
 }
 
-/// Runs a deferred reply on the actor's runtime; its frame is written when
-/// it resolves, from the runtime's thread.
+/// Runs a deferred reply on the actor's runtime, where a `Cancel` can drop
+/// it; its frame is queued when it resolves (the runtime never waits on a
+/// client).
 fn defer(
     state: &State,
     codec: CodecId,
     request: u64,
     deferred: Deferred,
-    writer: Arc<SharedWriter>,
+    outbox: &Arc<Outbox>,
+    deferreds: &Arc<Deferreds>,
 ) {
-    let max = state.settings.max_frame_size as usize;
-    let fallback = Arc::clone(&writer);
+    let max = state.settings.max_frame_size;
     let stats = Arc::clone(&state.stats);
-    let reply = move |result: Result<Vec<u8>>| {
-        let mut frame = FrameBuffer::new();
-        let result = match result {
-            Ok(bytes) if bytes.len() + HEADER_LEN > max => Err(Error::FrameTooLarge {
-                size: bytes.len() as u64,
-                max: max as u64,
-            }),
-            other => other,
-        };
-        let frame = match &result {
-            Ok(bytes) => {
-                stats.answered();
-                frame.start();
-                frame.payload().extend_from_slice(bytes);
-                frame.finish(Header::new(Kind::Reply, request))
-            }
-            Err(error) => {
-                stats.failed(error);
-                failure(codec, request, error, &mut frame)
-            }
-        };
-        let _ = writer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .write_frame(frame);
-    };
+    let (abort, registration) = AbortHandle::new_pair();
+    deferreds.add(request, abort);
+    let fallback = Arc::clone(outbox);
+    let outbox = Arc::clone(outbox);
+    let running = Arc::clone(deferreds);
     let job: runtime::Job = Box::new(move || {
         Box::pin(async move {
-            let result = std::panic::AssertUnwindSafe(async move { deferred().await })
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| {
-                    Err(Error::Remote {
-                        message: panic::message(&*panic),
-                    })
-                });
-            reply(result);
+            let work = std::panic::AssertUnwindSafe(async move { deferred().await }).catch_unwind();
+            let result = match Abortable::new(work, registration).await {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => Err(Error::Remote {
+                    message: panic::message(&*panic),
+                }),
+                Err(_aborted) => Err(Error::proxy("the call was given up by its caller")),
+            };
+            running.done(request);
+            let mut frame = outbox.buffer();
+            let frame = match result.and_then(|bytes| {
+                frame::start(&mut frame);
+                frame.extend_from_slice(&bytes);
+                frame::finish(&mut frame, Header::new(Kind::Reply, request), max)
+            }) {
+                Ok(()) => {
+                    stats.answered();
+                    frame
+                }
+                Err(error) => {
+                    stats.failed(&error);
+                    failure(codec, request, &error, frame)
+                }
+            };
+            let _ = outbox.send(request, frame);
         })
     });
     if let Err(error) = runtime::submit(job) {
+        deferreds.done(request);
         state.stats.failed(&error);
-        let mut frame = FrameBuffer::new();
-        let frame = failure(codec, request, &error, &mut frame);
-        let _ = fallback
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .write_frame(frame);
+        let frame = failure(codec, request, &error, fallback.buffer());
+        let _ = fallback.send(request, frame);
     }
 }
 
-/// Builds a failure frame carrying `error` for `request`.
-pub(crate) fn failure<'b>(
-    codec: CodecId,
-    request: u64,
-    error: &Error,
-    frame: &'b mut FrameBuffer,
-) -> &'b [u8] {
-    frame.start();
-    if codec.encode(error, frame.payload()).is_err() {
-        frame.start();
-        let _ = codec.encode(
-            &Error::codec("the error could not be encoded"),
-            frame.payload(),
-        );
+/// A failure frame carrying `error` for `request`, built in `buffer`.
+pub(crate) fn failure(codec: CodecId, request: u64, error: &Error, mut buffer: Vec<u8>) -> Vec<u8> {
+    frame::start(&mut buffer);
+    if codec.encode(error, &mut buffer).is_err() {
+        frame::start(&mut buffer);
+        let _ = codec.encode(&Error::codec("the error could not be encoded"), &mut buffer);
     }
-    frame.finish(Header::new(Kind::Failure, request))
+    // A failure is small: it always fits.
+    let _ = frame::finish(&mut buffer, Header::new(Kind::Failure, request), u32::MAX);
+    buffer
 }

@@ -79,6 +79,8 @@ impl Server {
             max_frame_size: self.options.max_frame_size,
             handshake_timeout: self.options.handshake_timeout,
             served: A::NAME,
+            write_timeout: self.options.write_timeout,
+            max_queued_bytes: self.options.max_queued_bytes,
         };
         start(
             Box::new(ActorManager::new(actor)),

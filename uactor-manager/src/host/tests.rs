@@ -105,6 +105,8 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
         max_frame_size: 1 << 20,
         handshake_timeout: Duration::from_secs(2),
         served: Echo::NAME,
+        write_timeout: Duration::from_secs(10),
+        max_queued_bytes: 1 << 24,
     };
     thread::spawn(move || {
         Host::new(
@@ -235,9 +237,9 @@ fn deferred_replies_come_back_out_of_order_to_futures_and_handles() {
 
     // Futures, many in flight, each reaching its caller; one dropped early.
     let futures: Vec<_> = (0..50u64)
-        .map(|i| client.call_async::<_, u64>(4, &(i % 5)))
+        .map(|i| client.call_async::<_, u64>(4, i % 5))
         .collect();
-    let dropped = client.call_async::<_, u64>(4, &100u64);
+    let dropped = client.call_async::<_, u64>(4, 100u64);
     drop(dropped);
     let results = futures::executor::block_on(futures::future::join_all(futures));
     for (i, result) in results.into_iter().enumerate() {

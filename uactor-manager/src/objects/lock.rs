@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use event_listener::{IntoNotification, Listener};
-use uactor_core::{Call, Error, Result};
+use uactor_core::{Call, CodecId, Error, Result};
 
 use super::{Expose, object_proxy, serve};
-use crate::call::ObjectRef;
+use crate::call::{Late, ObjectRef};
 use crate::host::waiting::{self, reply_later, unless_closed, within};
 use crate::host::{Served, expose};
 
@@ -342,6 +342,30 @@ impl LockProxy {
         LockGuard::acquire(&self.object, Some(timeout))
     }
 
+    /// The future of [`acquire`](Self::acquire). Dropping it before it
+    /// resolves leaves the lock free: the wait is withdrawn, and a lock
+    /// granted in the meantime is released.
+    pub fn acquire_async(
+        &self,
+    ) -> impl std::future::Future<Output = Result<LockGuard>> + Send + 'static {
+        let object = self.object.clone();
+        let ticket = object.call_async_with::<_, Option<u64>>(
+            ACQUIRE,
+            (None::<Duration>,),
+            release_late(&object),
+        );
+        async move {
+            let ticket = ticket.await?.ok_or_else(|| {
+                Error::protocol("the lock answered an acquire without a timeout with no ticket")
+            })?;
+            Ok(LockGuard {
+                object,
+                ticket,
+                released: false,
+            })
+        }
+    }
+
     /// Takes the lock if it is free, without waiting.
     pub fn try_acquire(&self) -> Result<Option<LockGuard>> {
         LockGuard::try_acquire(&self.object)
@@ -368,7 +392,7 @@ impl LockGuard {
         object: &ObjectRef,
         timeout: Option<Duration>,
     ) -> Result<Option<LockGuard>> {
-        let ticket: Option<u64> = object.call(ACQUIRE, &(timeout,))?;
+        let ticket: Option<u64> = object.call_with(ACQUIRE, &(timeout,), release_late(object))?;
         Ok(ticket.map(|ticket| LockGuard {
             object: object.clone(),
             ticket,
@@ -398,6 +422,19 @@ impl LockGuard {
     pub fn release(mut self) -> Result<()> {
         self.released = true;
         self.object.call(RELEASE, &(self.ticket,))
+    }
+}
+
+/// What a reply to an acquire that came after its caller gave up is handed
+/// to: the lock granted to nobody is released.
+fn release_late(object: &ObjectRef) -> impl FnOnce(CodecId) -> Late + use<> {
+    let object = object.clone();
+    move |codec| {
+        Box::new(move |reply: Result<Vec<u8>>| {
+            if let Ok(Some(ticket)) = reply.and_then(|bytes| codec.decode::<Option<u64>>(&bytes)) {
+                let _ = object.call::<_, ()>(RELEASE, &(ticket,));
+            }
+        })
     }
 }
 

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use event_listener::{IntoNotification, Listener};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use uactor_core::{Call, Error, Result};
+use uactor_core::{Call, CodecId, Error, Result};
 
 use super::{Expose, object_proxy, serve};
-use crate::call::ObjectRef;
+use crate::call::{Late, ObjectRef};
 use crate::host::waiting::{reply_later, unless_closed, within};
 use crate::host::{Served, expose};
 
@@ -20,6 +20,7 @@ const PUT: u16 = 0;
 const GET: u16 = 1;
 const TRY_GET: u16 = 2;
 const LEN: u16 = 3;
+const PUT_FRONT: u16 = 4;
 
 /// An unbounded first-in first-out queue shared between an actor and its
 /// proxies (Python uActor's `Queue`). Clones are the same queue.
@@ -51,6 +52,13 @@ impl<T> Queue<T> {
     /// Appends `item` and wakes one waiter.
     pub fn put(&self, item: T) {
         self.items().push_back(item);
+        self.0.added.notify(1.additional());
+    }
+
+    /// Puts `item` back in front: an item taken for a caller that gave up
+    /// before it got it.
+    fn put_front(&self, item: T) {
+        self.items().push_front(item);
         self.0.added.notify(1.additional());
     }
 
@@ -152,18 +160,51 @@ impl<T: Serialize + DeserializeOwned> QueueProxy<T> {
 
     /// Takes the first item, waiting until there is one. The wait happens
     /// in the actor, which serves other calls meanwhile, this process's
-    /// other threads included.
+    /// other threads included. A call that gives up (its call timeout) takes
+    /// nothing: the wait is withdrawn, and an item taken in the meantime is
+    /// put back in front.
     pub fn get(&self) -> Result<T> {
         self.object
-            .call::<_, Option<T>>(GET, &(None::<Duration>,))?
-            .ok_or_else(|| {
-                Error::protocol("the queue answered a get without a timeout with no item")
-            })
+            .call_with::<_, Option<T>>(GET, &(None::<Duration>,), self.put_back())?
+            .ok_or_else(no_item)
     }
 
     /// Takes the first item, waiting at most `timeout`; `None` if none came.
     pub fn get_timeout(&self, timeout: Duration) -> Result<Option<T>> {
-        self.object.call(GET, &(Some(timeout),))
+        self.object
+            .call_with(GET, &(Some(timeout),), self.put_back())
+    }
+
+    /// The future of [`get`](Self::get). Dropping it before it resolves
+    /// takes nothing: the wait is withdrawn, and an item taken in the
+    /// meantime is put back in front.
+    pub fn get_async(&self) -> impl std::future::Future<Output = Result<T>> + Send + 'static
+    where
+        T: Send + 'static,
+    {
+        let got =
+            self.object
+                .call_async_with::<_, Option<T>>(GET, (None::<Duration>,), self.put_back());
+        async move { got.await?.ok_or_else(no_item) }
+    }
+
+    /// What a reply to a get that came after its caller gave up is handed
+    /// to: the item goes back in front of the queue.
+    fn put_back(&self) -> impl FnOnce(CodecId) -> Late + use<T> {
+        let object = self.object.clone();
+        // A function pointer carries no lifetime of `T`'s.
+        let put_front: fn(&ObjectRef, CodecId, &[u8]) = |object, codec, bytes| {
+            if let Ok(Some(item)) = codec.decode::<Option<T>>(bytes) {
+                let _ = object.call::<_, ()>(PUT_FRONT, &(item,));
+            }
+        };
+        move |codec| {
+            Box::new(move |reply: Result<Vec<u8>>| {
+                if let Ok(bytes) = reply {
+                    put_front(&object, codec, &bytes);
+                }
+            })
+        }
     }
 
     /// Takes the first item, if there is one, without waiting.
@@ -180,6 +221,10 @@ impl<T: Serialize + DeserializeOwned> QueueProxy<T> {
     pub fn is_empty(&self) -> Result<bool> {
         self.len().map(|len| len == 0)
     }
+}
+
+fn no_item() -> Error {
+    Error::protocol("the queue answered a get without a timeout with no item")
 }
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Served for Queue<T> {
@@ -212,6 +257,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Served for Queue<T> {
             }
             TRY_GET => serve!(call, || self.try_get()),
             LEN => serve!(call, || self.len()),
+            PUT_FRONT => serve!(call, |item: T| self.put_front(item)),
             other => Err(Error::protocol(format!("a Queue has no method {other}"))),
         }
     }

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use event_listener::{IntoNotification, Listener};
-use uactor_core::{Call, Error, Result};
+use uactor_core::{Call, CodecId, Error, Result};
 
 use super::{Expose, object_proxy, serve};
-use crate::call::ObjectRef;
+use crate::call::{Late, ObjectRef};
 use crate::host::waiting::{reply_later, unless_closed, within};
 use crate::host::{Served, expose};
 
@@ -142,18 +142,49 @@ impl SemaphoreProxy {
     /// Takes a permit, waiting until one is free. The wait happens in the
     /// actor, which serves other calls meanwhile.
     pub fn acquire(&self) -> Result<()> {
-        if self.object.call(ACQUIRE, &(None::<Duration>,))? {
+        if self
+            .object
+            .call_with(ACQUIRE, &(None::<Duration>,), self.give_back())?
+        {
             Ok(())
         } else {
-            Err(Error::protocol(
-                "the semaphore answered an acquire without a timeout with no permit",
-            ))
+            Err(no_permit())
         }
     }
 
     /// Takes a permit, waiting at most `timeout`; returns whether it got one.
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<bool> {
-        self.object.call(ACQUIRE, &(Some(timeout),))
+        self.object
+            .call_with(ACQUIRE, &(Some(timeout),), self.give_back())
+    }
+
+    /// The future of [`acquire`](Self::acquire). Dropping it before it
+    /// resolves takes no permit: the wait is withdrawn, and a permit taken in
+    /// the meantime is given back.
+    pub fn acquire_async(&self) -> impl std::future::Future<Output = Result<()>> + Send + 'static {
+        let acquired =
+            self.object
+                .call_async_with::<_, bool>(ACQUIRE, (None::<Duration>,), self.give_back());
+        async move {
+            if acquired.await? {
+                Ok(())
+            } else {
+                Err(no_permit())
+            }
+        }
+    }
+
+    /// What a reply to an acquire that came after its caller gave up is
+    /// handed to: the permit taken for nobody is given back.
+    fn give_back(&self) -> impl FnOnce(CodecId) -> Late + use<> {
+        let object = self.object.clone();
+        move |codec| {
+            Box::new(move |reply: Result<Vec<u8>>| {
+                if let Ok(true) = reply.and_then(|bytes| codec.decode::<bool>(&bytes)) {
+                    let _ = object.call::<_, ()>(RELEASE, &());
+                }
+            })
+        }
     }
 
     /// Takes a permit if one is free, without waiting.
@@ -170,6 +201,10 @@ impl SemaphoreProxy {
     pub fn available(&self) -> Result<usize> {
         self.object.call(AVAILABLE, &())
     }
+}
+
+fn no_permit() -> Error {
+    Error::protocol("the semaphore answered an acquire without a timeout with no permit")
 }
 
 impl Served for Semaphore {

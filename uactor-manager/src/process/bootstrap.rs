@@ -36,6 +36,10 @@ pub(crate) struct Bootstrap {
     pub(crate) codec: CodecId,
     pub(crate) max_frame_size: u32,
     pub(crate) handshake_timeout: Duration,
+    /// How long a client may read nothing before it is disconnected.
+    pub(crate) write_timeout: Duration,
+    /// The most bytes of replies queued for one client.
+    pub(crate) max_queued_bytes: usize,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).

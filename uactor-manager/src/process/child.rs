@@ -124,6 +124,8 @@ fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
         max_frame_size: bootstrap.max_frame_size,
         handshake_timeout: bootstrap.handshake_timeout,
         served: name,
+        write_timeout: bootstrap.write_timeout,
+        max_queued_bytes: bootstrap.max_queued_bytes,
     };
     host::serve::start(manager, listener, settings, &bootstrap.settings);
     exit(0)

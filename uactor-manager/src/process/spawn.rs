@@ -98,6 +98,8 @@ impl Recipe {
                 codec: options.codec,
                 max_frame_size: options.max_frame_size,
                 handshake_timeout: options.handshake_timeout,
+                write_timeout: options.write_timeout,
+                max_queued_bytes: options.max_queued_bytes,
                 transport: boot,
                 settings: options.settings(),
             },

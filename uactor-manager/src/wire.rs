@@ -1,0 +1,28 @@
+//! How a connection moves bytes, on both sides of it.
+//!
+//! The rule: no thread ever blocks writing while the bytes it waits for can
+//! only be read by itself or by a thread it blocks; no lock is held across
+//! a round trip; every wait has a bound; an abandoned call leaves no trace.
+//!
+//! [`Outbox`] is the one writer of a connection. Every frame goes into its
+//! queue; whoever finds the queue's writer free drains it with writes that
+//! never wait ([`FrameWrite::try_write`]), coalescing every frame queued
+//! meanwhile into one vectored write. What the socket does not take at once
+//! goes to the connection's flusher thread, which alone waits for the peer
+//! to read, and, where a deadline is set, gives up on a peer that stops
+//! reading and shuts the connection down. A transport that cannot write
+//! without waiting writes only from its flusher thread.
+//!
+//! The queue is bounded in bytes: a caller that would add past the bound
+//! waits (a blocking caller, within its own deadline) or stays pending (a
+//! future) until the peer has read enough; the actor's runtime never waits
+//! (what it queues is bounded by the requests its connection thread reads,
+//! and that thread stops reading while the queue is full).
+
+mod outbox;
+
+pub(crate) use outbox::{Limits, Outbox};
+
+mod waiters;
+
+pub(crate) use waiters::Waiters;
