@@ -2,6 +2,8 @@
 
 use std::time::{Duration, Instant};
 
+use futures::TryFutureExt;
+
 use tests::{Counter, alive};
 use uactor::Pool;
 
@@ -38,4 +40,60 @@ fn broadcast_reaches_every_actor_and_drop_ends_them_all() {
     for pid in pids {
         assert!(!alive(pid), "actor {pid} outlived its pool");
     }
+}
+
+#[test]
+fn async_calls_spread_over_the_pool_without_a_thread_each() {
+    let pool = Pool::<Counter>::spawn(2, 0).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // Two 400 ms calls at once, from one thread: concurrent, on two
+        // actors.
+        let started = Instant::now();
+        let (a, b) = futures::future::join(
+            pool.call_async(|counter| counter.nap(400)),
+            pool.call_async(|counter| counter.nap(400)),
+        )
+        .await;
+        assert_eq!((a.unwrap(), b.unwrap()), (400, 400));
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(750), "took {took:?}");
+
+        let values = pool
+            .broadcast_async(|counter| counter.add(1))
+            .await
+            .unwrap();
+        assert_eq!(values, vec![1, 1]);
+
+        // A map over 100 items: every one answered, in order, both actors
+        // used.
+        let doubled = pool
+            .map(0..100i64, |counter, item| {
+                counter.checked_div(1).map_ok(move |_| item * 2)
+            })
+            .await;
+        let doubled: Vec<i64> = doubled.into_iter().map(Result::unwrap).collect();
+        assert_eq!(doubled, (0..100).map(|item| item * 2).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn an_actor_starts_and_ends_from_async_code() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pid = runtime.block_on(async {
+        let counter = Counter::spawn_async(7).await.unwrap();
+        let twin = counter.to_async();
+        assert_eq!(twin.add(1).await.unwrap(), 8);
+        let pid = twin.pid();
+        twin.shutdown().await.unwrap();
+        assert!(matches!(counter.get(), Err(uactor::Error::Closed)));
+        pid
+    });
+    assert!(!alive(pid), "the actor outlived its async shutdown");
 }

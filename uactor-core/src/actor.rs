@@ -53,7 +53,7 @@ pub trait Actor: Sized + Send + 'static {
 /// and the built-in stays reachable as `uactor::Proxy::pid(&proxy)`.
 pub trait Proxy: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// The async twin: the same methods as futures.
-    type Async;
+    type Async: Send + Sync + 'static;
 
     /// The async twin of this proxy, sharing its connection.
     fn to_async(&self) -> Self::Async;

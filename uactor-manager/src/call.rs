@@ -32,6 +32,7 @@ pub use interface::{Interface, InterfaceTarget, deserialize_interface};
 pub use method::{Method, Target};
 pub use object::ObjectRef;
 
+pub(crate) use async_result::off_thread;
 pub(crate) use client::{Incarnation, Owner, shutdown_link};
 pub(crate) use interface::Bytes;
 pub(crate) use link::{Exited, Late, Link};

@@ -78,7 +78,9 @@ pub use options::{
     Options, Restart,
 };
 pub use pool::Pool;
-pub use process::{ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor};
+pub use process::{
+    ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor, spawn_actor_async,
+};
 pub use registry::{ACTOR_START, ACTORS, INTERFACES, InterfaceImpl, Registration};
 pub use stats::Stats;
 pub use uactor_core::Token;

@@ -1,6 +1,7 @@
 //! Pools: several actors of one type, and calls spread over them.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use uactor_core::{Actor, Error, Proxy, Result};
@@ -12,8 +13,11 @@ use crate::{Options, spawn_actor};
 ///
 /// [`call`](Self::call) runs a call on the least loaded actor (the one with
 /// the fewest calls in flight from this pool, not merely the next in turn);
-/// [`broadcast`](Self::broadcast) runs one on every actor at once. Dropping
-/// the pool shuts all of them down.
+/// [`broadcast`](Self::broadcast) runs one on every actor at once. From
+/// async code, [`call_async`](Self::call_async),
+/// [`broadcast_async`](Self::broadcast_async) and [`map`](Self::map) do the
+/// same through the actors' async twins, without a thread per call.
+/// Dropping the pool shuts all of them down.
 ///
 /// ```no_run
 /// # #[derive(Default)] struct Worker;
@@ -26,14 +30,19 @@ use crate::{Options, spawn_actor};
 /// # Ok(()) }
 /// ```
 pub struct Pool<A: Actor> {
-    members: Vec<Member<A::Proxy>>,
+    members: Vec<Slot<A>>,
     /// Where the search for the least loaded member starts, so ties are
     /// broken round robin.
     next: AtomicUsize,
 }
 
-struct Member<P> {
+/// A member of a pool of `A`s.
+type Slot<A> = Member<<A as Actor>::Proxy, <<A as Actor>::Proxy as Proxy>::Async>;
+
+struct Member<P, T> {
     proxy: P,
+    /// The proxy's async twin, made once.
+    twin: T,
     in_flight: AtomicUsize,
 }
 
@@ -74,6 +83,7 @@ where
             members: proxies
                 .into_iter()
                 .map(|proxy| Member {
+                    twin: proxy.to_async(),
                     proxy,
                     in_flight: AtomicUsize::new(0),
                 })
@@ -87,6 +97,67 @@ impl<A: Actor> Pool<A> {
     /// Runs `call` with the proxy of the least loaded actor and returns what
     /// it returns.
     pub fn call<R>(&self, call: impl FnOnce(&A::Proxy) -> Result<R>) -> Result<R> {
+        let (member, _done) = self.least_loaded()?;
+        call(&member.proxy)
+    }
+
+    /// Runs `call` with the async twin of the least loaded actor's proxy and
+    /// awaits what it returns. The actor is chosen when the future is first
+    /// polled, and counts as loaded until it resolves or is dropped.
+    pub async fn call_async<R, F>(
+        &self,
+        call: impl FnOnce(&<A::Proxy as Proxy>::Async) -> F,
+    ) -> Result<R>
+    where
+        F: Future<Output = Result<R>>,
+    {
+        let (member, _done) = self.least_loaded()?;
+        call(&member.twin).await
+    }
+
+    /// Runs `call` on every actor at once through their async twins and
+    /// returns the results in the order of [`proxies`](Self::proxies); the
+    /// first error, if any.
+    pub async fn broadcast_async<R, F>(
+        &self,
+        call: impl Fn(&<A::Proxy as Proxy>::Async) -> F,
+    ) -> Result<Vec<R>>
+    where
+        F: Future<Output = Result<R>>,
+    {
+        let calls = self.members.iter().map(|member| {
+            member.in_flight.fetch_add(1, Ordering::Relaxed);
+            let done = Done(&member.in_flight);
+            let call = call(&member.twin);
+            async move {
+                let _done = done;
+                call.await
+            }
+        });
+        futures::future::join_all(calls).await.into_iter().collect()
+    }
+
+    /// Runs `call` once per item, each on the least loaded actor when it is
+    /// sent, all at once, and returns the results in the order of the
+    /// items. How many are in flight on each actor at a time is bounded by
+    /// its connection (`Options::max_in_flight`).
+    pub async fn map<T, R, F>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        call: impl Fn(&<A::Proxy as Proxy>::Async, T) -> F,
+    ) -> Vec<Result<R>>
+    where
+        F: Future<Output = Result<R>>,
+    {
+        let call = &call;
+        let calls = items
+            .into_iter()
+            .map(|item| self.call_async(move |twin| call(twin, item)));
+        futures::future::join_all(calls).await
+    }
+
+    /// The least loaded actor, counted as loaded until the guard drops.
+    fn least_loaded(&self) -> Result<(&Slot<A>, Done<'_>)> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let count = self.members.len();
         let member = (0..count)
@@ -94,8 +165,7 @@ impl<A: Actor> Pool<A> {
             .min_by_key(|member| member.in_flight.load(Ordering::Relaxed))
             .ok_or_else(|| Error::spawn("the pool is empty"))?;
         member.in_flight.fetch_add(1, Ordering::Relaxed);
-        let _done = Done(&member.in_flight);
-        call(&member.proxy)
+        Ok((member, Done(&member.in_flight)))
     }
 
     /// Runs `call` on every actor at once and returns the results in the

@@ -15,4 +15,4 @@ pub(crate) mod sys;
 
 pub use child::serve_if_spawned;
 pub use owned::{ActorInfo, ActorState, actors};
-pub use spawn::spawn_actor;
+pub use spawn::{spawn_actor, spawn_actor_async};

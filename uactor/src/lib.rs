@@ -95,6 +95,7 @@ pub mod __private {
     pub use uactor_manager::hosted_objects;
     pub use uactor_manager::{
         ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
+        spawn_actor_async as spawn_async,
     };
     pub use uactor_transport::{Registration as TransportRegistration, TRANSPORTS};
     // `#[uactor::remote]`, `#[uactor::interface]` and method handles.

@@ -39,7 +39,14 @@ const GENERIC_REMOTE: &str = "a `#[uactor::remote]` type cannot be generic: its 
      (`pub struct Scores(Table<u32>);`) and put `#[uactor::remote]` on its impl";
 
 /// Names `#[uactor::actor]` defines on the actor's type itself.
-const GENERATED_NAMES: [&str; 4] = ["spawn", "spawn_with", "connect", "typeids"];
+const GENERATED_NAMES: [&str; 6] = [
+    "spawn",
+    "spawn_with",
+    "spawn_async",
+    "spawn_with_async",
+    "connect",
+    "typeids",
+];
 
 /// What is checked of a type that crosses the process boundary.
 #[derive(Clone, Copy)]

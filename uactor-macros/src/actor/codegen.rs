@@ -197,7 +197,9 @@ fn spawn(actor: &Actor) -> TokenStream {
             quote!((#(#idents),*))
         }
     };
-    let (generics, declarations, spawn, spawn_with) = match &actor.constructor {
+    let (generics, declarations, spawn, spawn_with, spawn_async, spawn_with_async) = match &actor
+        .constructor
+    {
         // The crate does not build, so this never runs: `spawn` only has
         // to take what the user's calls pass (and not warn that it does not
         // use it).
@@ -205,11 +207,14 @@ fn spawn(actor: &Actor) -> TokenStream {
             let unreachable = quote! {
                 ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
             };
+            let pending = quote!(async { #unreachable });
             (
                 generics.clone(),
                 inputs.clone(),
                 unreachable.clone(),
                 unreachable,
+                pending.clone(),
+                pending,
             )
         }
         _ => (
@@ -217,8 +222,13 @@ fn spawn(actor: &Actor) -> TokenStream {
             quote!(#(#declarations),*),
             quote!(::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)),
             quote!(::uactor::__private::spawn::<#self_ty>(#options, #args)),
+            quote!(::uactor::__private::spawn_async::<#self_ty>(&::uactor::Options::new(), #args)),
+            quote!(::uactor::__private::spawn_async::<#self_ty>(#options, #args)),
         ),
     };
+    // The future borrows nothing of the caller's (the options are cloned):
+    // say so, or in edition 2024 it would be taken to borrow them.
+    let captures = generics.params.is_empty().then(|| quote!(+ use<>));
     let (generics, _, where_clause) = generics.split_for_impl();
     let allow = matches!(actor.constructor, Constructor::Refused { .. })
         .then(|| quote!(#[allow(unused_variables)]));
@@ -242,6 +252,15 @@ fn spawn(actor: &Actor) -> TokenStream {
     );
     let spawn_with_doc = format!(
         "Starts a `{name}` in a new process with `options` and returns its proxy.\n\n{built_by}"
+    );
+    let spawn_async_doc = format!(
+        "`{name}::spawn` for async code: the process starts, and is waited for, on a thread \
+         of its own, so the executor's thread is not held up (under any runtime).\n\n{built_by}"
+    );
+    let spawn_with_async_doc = format!(
+        "`{name}::spawn_with` for async code: the process starts, and is waited for, on a \
+         thread of its own, so the executor's thread is not held up (under any runtime).\n\n\
+         {built_by}"
     );
     let connect_doc = format!(
         "Connects to a `{name}` served at `address`, proving knowledge of `authkey`.\n\n\
@@ -268,6 +287,36 @@ fn spawn(actor: &Actor) -> TokenStream {
                     #declarations
                 ) -> ::uactor::Result<#proxy> #where_clause {
                     #spawn_with
+                }
+            },
+        ),
+        (
+            "spawn_async",
+            quote! {
+                #[doc = #spawn_async_doc]
+                #allow
+                pub fn spawn_async #generics (#declarations)
+                    -> impl ::core::future::Future<Output = ::uactor::Result<#proxy>>
+                        + ::core::marker::Send + 'static #captures
+                    #where_clause
+                {
+                    #spawn_async
+                }
+            },
+        ),
+        (
+            "spawn_with_async",
+            quote! {
+                #[doc = #spawn_with_async_doc]
+                #allow
+                pub fn spawn_with_async #generics (
+                    #options: &::uactor::Options,
+                    #declarations
+                ) -> impl ::core::future::Future<Output = ::uactor::Result<#proxy>>
+                    + ::core::marker::Send + 'static #captures
+                    #where_clause
+                {
+                    #spawn_with_async
                 }
             },
         ),
@@ -582,7 +631,7 @@ fn twin_impl(actor: &Actor) -> TokenStream {
     let twin = twin_name(name, proxy);
     let field = Ident::new("client", Span::call_site());
     let methods = twin_methods(name, &actor.methods, &field);
-    let built_ins = ["pid", "address", "to_sync"]
+    let built_ins = ["pid", "address", "shutdown", "to_sync"]
         .into_iter()
         .filter(|built_in| !takes_name(&actor.methods, built_in))
         .map(|built_in| match built_in {
@@ -596,6 +645,16 @@ fn twin_impl(actor: &Actor) -> TokenStream {
                 /// Where the actor listens.
                 pub fn address(&self) -> ::uactor::Address {
                     self.client.address()
+                }
+            },
+            "shutdown" => quote! {
+                /// Runs the actor's shutdown hook and ends its process; for the owner,
+                /// resolves once the process is gone and reaped. The waiting happens on a
+                /// thread of its own, not on the executor's.
+                pub fn shutdown(
+                    &self,
+                ) -> impl ::core::future::Future<Output = ::uactor::Result<()>> + ::core::marker::Send + 'static + use<> {
+                    self.client.shutdown_async()
                 }
             },
             _ => quote! {

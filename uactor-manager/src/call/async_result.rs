@@ -471,3 +471,22 @@ impl Drop for Pending {
         }
     }
 }
+
+/// Runs blocking `work` on a thread of its own; the future resolves to what
+/// it returns. For the blocking parts of starting and ending an actor (a
+/// fork and exec, the wait for a process to end), which must not hold up
+/// an async executor's thread.
+pub(crate) fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> impl Future<Output = Result<T>> + Send + 'static {
+    let (sender, receiver) = oneshot::channel();
+    let started = std::thread::Builder::new()
+        .name("uactor-blocking".into())
+        .spawn(move || {
+            let _ = sender.send(work());
+        });
+    async move {
+        started.map_err(|error| Error::io("starting a thread", error))?;
+        receiver.await.unwrap_or_else(|_| Err(canceled()))
+    }
+}

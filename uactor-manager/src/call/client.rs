@@ -206,6 +206,14 @@ impl Client {
         }
     }
 
+    /// [`shutdown`](Self::shutdown), for async code: the waiting (for the
+    /// actor's answer, for its process to end) happens on a thread of its
+    /// own, not on the executor's.
+    pub fn shutdown_async(&self) -> impl std::future::Future<Output = Result<()>> + Send + use<> {
+        let client = self.clone();
+        super::async_result::off_thread(move || client.shutdown())
+    }
+
     /// The codec of this client's connection, for a caller that encodes
     /// part of a payload itself (an interface call nests its arguments).
     pub fn codec(&self) -> uactor_core::CodecId {

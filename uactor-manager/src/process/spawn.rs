@@ -43,6 +43,19 @@ where
     Ok(A::Proxy::from_client(client))
 }
 
+/// [`spawn_actor`], for async code: starting the process and waiting for it
+/// to listen happen on a thread of their own, not on the executor's.
+pub fn spawn_actor_async<A: Actor>(
+    options: &Options,
+    args: A::Args,
+) -> impl std::future::Future<Output = Result<A::Proxy>> + Send + use<A>
+where
+    A::Proxy: ProxyClient,
+{
+    let options = options.clone();
+    crate::call::off_thread(move || spawn_actor::<A>(&options, args))
+}
+
 /// Everything needed to start an actor process, again if it crashes.
 pub(crate) struct Recipe {
     pub(crate) actor: &'static str,
