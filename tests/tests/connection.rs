@@ -485,3 +485,121 @@ fn a_callback_that_comes_back_in_is_refused_at_once() {
     // Calling back into an actor whose method is not waiting is fine.
     assert_eq!(b.call_back(a.clone()).unwrap(), Came::Served(42));
 }
+
+/// A value whose decoding panics when it says so: a user's `Deserialize`
+/// that fails badly.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Touchy(u64);
+
+impl<'de> Deserialize<'de> for Touchy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u64::deserialize(deserializer)?;
+        assert!(value != 13, "Touchy refuses 13");
+        Ok(Touchy(value))
+    }
+}
+
+/// An actor that returns what it is given, as a `Touchy`, and one that
+/// can be wedged.
+#[derive(Debug, Default)]
+pub struct Mirror;
+
+#[uactor::actor]
+impl Mirror {
+    /// Returns `value` as a `Touchy`.
+    pub fn touchy(&self, value: u64) -> Touchy {
+        Touchy(value)
+    }
+
+    /// Never returns.
+    pub fn wedge(&mut self) {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+
+    /// Takes bytes, and does nothing with them.
+    pub fn swallow(&mut self, _bytes: Vec<u8>) {}
+}
+
+#[test]
+fn a_panic_while_decoding_a_reply_leaves_the_connection_readable() {
+    let mirror = Mirror::spawn().unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| mirror.touchy(13)));
+    assert!(caught.is_err(), "the decoding panicked in the caller");
+    // Later callers, on this thread and others, are not stuck behind it.
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for value in 0..4 {
+            let mirror = &mirror;
+            scope.spawn(move || assert_eq!(mirror.touchy(value).unwrap(), Touchy(value)));
+        }
+    });
+    assert_eq!(mirror.touchy(7).unwrap(), Touchy(7));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn dropping_the_owner_of_a_wedged_actor_with_a_full_socket_ends_it() {
+    let options = Options::new()
+        .shutdown_timeout(Duration::from_secs(1))
+        .call_timeout(Duration::from_millis(300));
+    let mirror = Mirror::spawn_with(&options).unwrap();
+    let pid = mirror.pid();
+    let twin = mirror.to_async();
+    let waker = futures::task::noop_waker();
+    let mut context = std::task::Context::from_waker(&waker);
+    // The actor's only connection thread is stuck in `wedge`; requests
+    // pile up in the socket until it is full.
+    let mut wedged = Box::pin(twin.wedge());
+    assert!(wedged.as_mut().poll(&mut context).is_pending());
+    let mut piled: Vec<_> = (0..64)
+        .map(|_| Box::pin(twin.swallow(vec![0; 256 * 1024])))
+        .collect();
+    for call in &mut piled {
+        let _ = call.as_mut().poll(&mut context);
+    }
+    // Given up on: those not yet written are taken back.
+    drop(wedged);
+    drop(piled);
+    drop(twin);
+    let dropped = Instant::now();
+    drop(mirror);
+    let took = dropped.elapsed();
+    println!("the owner of a wedged actor with a full socket was dropped in {took:?}");
+    assert!(
+        took < Duration::from_secs(6),
+        "dropping the owner took {took:?}"
+    );
+    assert!(
+        tests::wait_gone(pid, Duration::from_secs(2)).is_some(),
+        "the wedged actor was not ended"
+    );
+}
+
+#[test]
+fn shutting_down_a_stuck_actor_kills_it_and_says_so() {
+    let options = Options::new().shutdown_timeout(Duration::from_secs(1));
+    let mirror = Mirror::spawn_with(&options).unwrap();
+    let pid = mirror.pid();
+    let stuck = {
+        let mirror = mirror.clone();
+        std::thread::spawn(move || mirror.wedge())
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let ended = mirror.shutdown();
+    let took = started.elapsed();
+    println!("a stuck actor's shutdown ended in {took:?}: {ended:?}");
+    let killed = uactor::Exit::Killed {
+        after: Duration::from_secs(1),
+    };
+    assert_eq!(ended, Err(Error::ActorDied { status: killed }));
+    assert!(took < Duration::from_secs(3), "it took {took:?}");
+    assert_eq!(
+        stuck.join().unwrap(),
+        Err(Error::ActorDied { status: killed }),
+        "the stuck caller learns how the actor ended"
+    );
+    assert!(!tests::alive(pid));
+}

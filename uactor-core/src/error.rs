@@ -243,6 +243,13 @@ pub enum Exit {
     /// It is gone, but this process cannot know how (it does not own the
     /// actor, or the status was not reported in time).
     Unknown,
+    /// It did not end within `after` of being asked to shut down (a method
+    /// stuck in a loop, say), so its owner killed it; its shutdown hook may
+    /// not have run.
+    Killed {
+        /// How long it was given.
+        after: Duration,
+    },
     /// It kept crashing: its supervisor restarted it `restarts` times
     /// within the restart period, and gave up after the last crash, which
     /// ended with exit code `code` or signal `signal`.
@@ -265,6 +272,11 @@ impl fmt::Display for Exit {
                 None => write!(f, "killed by signal {signal}"),
             },
             Exit::Unknown => write!(f, "connection lost, exit status unknown"),
+            Exit::Killed { after } => write!(
+                f,
+                "killed by its owner: it did not shut down within {after:?} \
+                 (Options::shutdown_timeout); its shutdown hook may not have run"
+            ),
             Exit::GaveUp {
                 restarts,
                 code,

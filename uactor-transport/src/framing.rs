@@ -239,7 +239,13 @@ pub fn send_vectored(fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>], wait: bool) -> io
         flags |= SendFlags::DONTWAIT;
     }
     loop {
-        match rustix::net::sendmsg(fd, bufs, &mut SendAncillaryBuffer::default(), flags) {
+        // One buffer (the usual lone call) goes with `send`, which the
+        // kernel serves with less work than `sendmsg`'s message header.
+        let sent = match bufs {
+            [buf] => rustix::net::send(fd, buf, flags),
+            _ => rustix::net::sendmsg(fd, bufs, &mut SendAncillaryBuffer::default(), flags),
+        };
+        match sent {
             Err(rustix::io::Errno::INTR) => continue,
             result => return result.map_err(io::Error::from),
         }

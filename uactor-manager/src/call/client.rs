@@ -242,9 +242,13 @@ pub(crate) fn shutdown_link(link: &Link, timeout: Duration) -> Result<()> {
         Some(Deadline::after(timeout)),
         || None,
     );
-    link.close(Error::Closed);
     match result {
-        Ok(()) | Err(Error::Closed) => Ok(()),
+        Ok(()) | Err(Error::Closed) => {
+            link.close(Error::Closed);
+            Ok(())
+        }
+        // The actor did not answer: the connection stays as it is, for the
+        // owner to say how the actor ended.
         Err(error) => Err(error),
     }
 }

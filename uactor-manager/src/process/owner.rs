@@ -101,6 +101,16 @@ impl Owned {
         Ok(Client::owned(actor, options.call_timeout, owned))
     }
 
+    /// The connection to the process serving now (without copying the rest
+    /// of its incarnation: this is on every call's path).
+    fn current_link(&self) -> Link {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .link
+            .clone()
+    }
+
     fn process(&self) -> Arc<Process> {
         Arc::clone(
             &self
@@ -131,7 +141,7 @@ impl Owner for Owned {
     }
 
     fn link(&self) -> Result<Link> {
-        let link = self.current().link;
+        let link = self.current_link();
         let Some(supervisor) = &self.supervisor else {
             return Ok(link);
         };
@@ -146,7 +156,7 @@ impl Owner for Owned {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         loop {
-            let current = self.current().link;
+            let current = self.current_link();
             match &*phase {
                 Phase::GaveUp(error) => return Err(error.clone()),
                 Phase::Running if current.broken().is_none() => return Ok(current),
@@ -170,9 +180,25 @@ impl Owner for Owned {
 
     fn shutdown(&self) -> Result<()> {
         self.shutting_down.store(true, Ordering::Release);
-        let result = shutdown_link(&self.current().link, self.shutdown_timeout);
-        self.finish();
-        result
+        let link = self.current().link;
+        match shutdown_link(&link, self.shutdown_timeout) {
+            Err(Error::Timeout { .. }) => {
+                // It did not answer in time (a method stuck in a loop): it
+                // is ended now, and its stuck callers learn how.
+                let status = Exit::Killed {
+                    after: self.shutdown_timeout,
+                };
+                link.close(Error::ActorDied { status });
+                let process = self.process();
+                process.kill();
+                let _ = process.wait_exit(EXIT_GRACE);
+                Err(Error::ActorDied { status })
+            }
+            answered => {
+                self.finish();
+                answered
+            }
+        }
     }
 
     fn generation(&self) -> u64 {

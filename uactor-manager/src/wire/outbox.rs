@@ -58,6 +58,9 @@ struct Inner {
 
 struct Queue {
     frames: VecDeque<Entry>,
+    /// An empty queue with room, swapped in for the frames a writer takes,
+    /// so taking them allocates nothing.
+    swap: VecDeque<Entry>,
     /// Bytes of the first frame already written.
     written: usize,
     /// Bytes queued and not yet written.
@@ -68,6 +71,9 @@ struct Queue {
     closed: Option<Error>,
     /// Futures waiting for room.
     waiters: Waiters,
+    /// Threads asleep on `changed`: it is notified only when someone
+    /// listens, since every notification is a system call.
+    sleeping: usize,
     spare: Vec<Vec<u8>>,
 }
 
@@ -98,12 +104,14 @@ impl Outbox {
             inner: Arc::new(Inner {
                 queue: Mutex::new(Queue {
                     frames: VecDeque::new(),
+                    swap: VecDeque::new(),
                     written: 0,
                     bytes: 0,
                     role: Role::Free,
                     flusher: false,
                     closed: None,
                     waiters: Waiters::default(),
+                    sleeping: 0,
                     spare: Vec::new(),
                 }),
                 writer: Mutex::new(writer),
@@ -170,23 +178,14 @@ impl Outbox {
             if queue.has_room(self.inner.limits.max_bytes) {
                 return Ok(true);
             }
-            queue = match deadline {
-                None => self
-                    .inner
-                    .changed
-                    .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                        return Ok(false);
-                    };
-                    self.inner
-                        .changed
-                        .wait_timeout(queue, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
+            let left = match deadline {
+                None => None,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) => Some(left),
+                    None => return Ok(false),
+                },
             };
+            queue = self.inner.sleep(queue, left);
         }
     }
 
@@ -251,12 +250,7 @@ impl Outbox {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 return false;
             };
-            queue = self
-                .inner
-                .changed
-                .wait_timeout(queue, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            queue = self.inner.sleep(queue, Some(left));
         }
     }
 
@@ -297,7 +291,8 @@ impl Queue {
     /// first one already written.
     fn take(&mut self) -> (VecDeque<Entry>, usize) {
         let batch = if self.frames.len() <= MAX_SLICES {
-            std::mem::take(&mut self.frames)
+            let swap = std::mem::take(&mut self.swap);
+            std::mem::replace(&mut self.frames, swap)
         } else {
             self.frames.drain(..MAX_SLICES).collect()
         };
@@ -327,9 +322,12 @@ impl Queue {
             }
         }
         let all = batch.is_empty();
-        if !all {
+        if all {
+            self.swap = batch;
+        } else {
             batch.extend(self.frames.drain(..));
-            self.frames = batch;
+            self.swap = std::mem::replace(&mut self.frames, batch);
+            self.swap.clear();
             self.written = written;
         }
         all
@@ -342,16 +340,32 @@ impl Queue {
     }
 }
 
-/// The frames of `batch` as slices, the first from `written` on.
-fn slices(batch: &VecDeque<Entry>, written: usize) -> Vec<IoSlice<'_>> {
-    batch
-        .iter()
-        .enumerate()
-        .map(|(position, entry)| {
-            let from = if position == 0 { written } else { 0 };
-            IoSlice::new(&entry.bytes[from..])
-        })
-        .collect()
+/// Writes the frames of `batch` (the first from `written` on) with
+/// `write`, as slices kept on the stack for the usual few frames.
+fn with_slices<T>(
+    batch: &VecDeque<Entry>,
+    written: usize,
+    write: impl FnOnce(&[IoSlice<'_>]) -> T,
+) -> T {
+    fn slice(written: usize, (position, entry): (usize, &Entry)) -> IoSlice<'_> {
+        let from = if position == 0 { written } else { 0 };
+        IoSlice::new(&entry.bytes[from..])
+    }
+    const ON_STACK: usize = 8;
+    if batch.len() <= ON_STACK {
+        let mut slices = [IoSlice::new(&[]); ON_STACK];
+        for (place, entry) in slices.iter_mut().zip(batch.iter().enumerate()) {
+            *place = slice(written, entry);
+        }
+        write(&slices[..batch.len()])
+    } else {
+        let slices: Vec<IoSlice<'_>> = batch
+            .iter()
+            .enumerate()
+            .map(|entry| slice(written, entry))
+            .collect();
+        write(&slices)
+    }
 }
 
 impl Inner {
@@ -386,7 +400,7 @@ impl Inner {
             drop(queue);
             let (result, pending) = {
                 let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-                let result = writer.try_write(&slices(&batch, written));
+                let result = with_slices(&batch, written, |slices| writer.try_write(slices));
                 (result, writer.pending())
             };
             queue = self.queue();
@@ -418,11 +432,40 @@ impl Inner {
         }
     }
 
+    /// Sleeps on `changed` until notified, or at most `left`.
+    fn sleep<'a>(
+        &'a self,
+        mut queue: MutexGuard<'a, Queue>,
+        left: Option<Duration>,
+    ) -> MutexGuard<'a, Queue> {
+        queue.sleeping += 1;
+        let mut queue = match left {
+            None => self
+                .changed
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner),
+            Some(left) => {
+                self.changed
+                    .wait_timeout(queue, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+        };
+        queue.sleeping -= 1;
+        queue
+    }
+
+    /// Wakes whoever sleeps on `changed`, if anyone does.
+    fn notify(&self, queue: &Queue) {
+        if queue.sleeping > 0 {
+            self.changed.notify_all();
+        }
+    }
+
     /// Makes sure the flusher thread runs and knows it has work.
     fn hand_to_flusher(self: &Arc<Self>, mut queue: MutexGuard<'_, Queue>) {
         if queue.flusher {
-            drop(queue);
-            self.changed.notify_all();
+            self.notify(&queue);
             return;
         }
         queue.flusher = true;
@@ -449,12 +492,9 @@ impl Inner {
                 return;
             }
             if queue.role != Role::Flusher {
-                let (waited, timeout) = self
-                    .changed
-                    .wait_timeout(queue, FLUSHER_IDLE)
-                    .unwrap_or_else(PoisonError::into_inner);
-                queue = waited;
-                if timeout.timed_out() && queue.role != Role::Flusher {
+                let idle = Instant::now();
+                queue = self.sleep(queue, Some(FLUSHER_IDLE));
+                if idle.elapsed() >= FLUSHER_IDLE && queue.role != Role::Flusher {
                     queue.flusher = false;
                     return;
                 }
@@ -470,7 +510,9 @@ impl Inner {
                     Some(
                         writer
                             .set_timeout(self.limits.write_timeout)
-                            .and_then(|()| writer.write_frames(&slices(&batch, written))),
+                            .and_then(|()| {
+                                with_slices(&batch, written, |slices| writer.write_frames(slices))
+                            }),
                     )
                 }
             };
@@ -509,7 +551,7 @@ impl Inner {
     fn room(&self, queue: &mut Queue) {
         if queue.has_room(self.limits.max_bytes) {
             queue.wake();
-            self.changed.notify_all();
+            self.notify(queue);
         }
     }
 
@@ -525,8 +567,8 @@ impl Inner {
             queue.written = 0;
             queue.role = Role::Free;
             queue.wake();
+            self.notify(&queue);
         }
-        self.changed.notify_all();
         match &self.closer {
             Some(closer) => closer(),
             None => {
