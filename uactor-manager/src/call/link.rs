@@ -452,9 +452,10 @@ impl Link {
             Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
             Poll::Pending => return Poll::Pending,
         }
-        let request = match self.poll_reserve(context, &mut tickets.slot) {
-            Poll::Ready(Ok(request)) => request,
-            other => return other,
+        let (request, busy) = match self.poll_reserve(context, &mut tickets.slot) {
+            Poll::Ready(Ok(reserved)) => reserved,
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+            Poll::Pending => return Poll::Pending,
         };
         let Some(encode) = encode.take() else {
             self.release(request);
@@ -465,7 +466,6 @@ impl Link {
             .and_then(|frame| {
                 // Others in flight: the writer thread takes this frame with
                 // theirs in one write. Alone: it goes now.
-                let busy = self.inner.state().slots.len() > 1;
                 if busy {
                     self.inner.outbox.send_soon(request, frame)
                 } else {
@@ -473,10 +473,7 @@ impl Link {
                 }
             });
         match sent {
-            Ok(()) => {
-                self.unattend(request);
-                Poll::Ready(Ok(request))
-            }
+            Ok(()) => Poll::Ready(Ok(request)),
             Err(error) => {
                 self.release(request);
                 Poll::Ready(Err(if error.is_fatal() {
@@ -566,12 +563,14 @@ impl Link {
     }
 
     /// The future's side of [`reserve`](Self::reserve): the future holding
-    /// `ticket` is woken when a slot frees.
+    /// `ticket` is woken when a slot frees. The slot is the future's, whose
+    /// reply the reader thread reads; also says whether other calls are in
+    /// flight.
     fn poll_reserve(
         &self,
         context: &mut Context<'_>,
         ticket: &mut Option<u64>,
-    ) -> Poll<Result<u64>> {
+    ) -> Poll<Result<(u64, bool)>> {
         let inner = &*self.inner;
         let mut state = inner.state();
         if let Some(error) = &state.broken {
@@ -581,7 +580,8 @@ impl Link {
             state.slot_waiters.leave(ticket);
             let request = inner.next_request.fetch_add(1, Ordering::Relaxed);
             state.insert(request);
-            return Poll::Ready(Ok(request));
+            self.inner.unattend(&mut state, request);
+            return Poll::Ready(Ok((request, state.slots.len() > 1)));
         }
         state.slot_waiters.wait(ticket, context.waker());
         if !state.reading {

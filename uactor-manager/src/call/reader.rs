@@ -212,24 +212,34 @@ impl Inner {
                 };
                 state.sleepers -= 1;
             }
-            let until = state.next_timer();
+            let mut until = state.next_timer();
             drop(state);
             let reading = Reading { inner: &self };
             let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
-            let read = next_reply(&self, &mut reader, until);
-            match read {
-                Ok(Some((header, payload))) => deliver(&self, header, payload),
-                Ok(None) => {}
-                Err(_) => {
-                    drop(reader);
-                    drop(reading);
-                    self.state().background = false;
-                    return;
+            loop {
+                match next_reply(&self, &mut reader, until) {
+                    Ok(Some((header, payload))) => deliver(&self, header, payload),
+                    Ok(None) => {}
+                    Err(_) => {
+                        drop(reader);
+                        drop(reading);
+                        self.state().background = false;
+                        return;
+                    }
                 }
+                // Keeps reading while there is work and no deadline is due;
+                // gives the role up (and back, at the top) when a blocking
+                // caller waits to read its own reply, or work runs out.
+                let state = self.state();
+                let due = state
+                    .next_timer()
+                    .is_some_and(|at| at <= Instant::now());
+                if due || state.sleepers > 0 || !state.needs_reader() {
+                    break;
+                }
+                until = state.next_timer();
             }
             drop(reader);
-            // Gives the role up (and back, at the top, while there is work):
-            // a blocking caller waiting for its own reply may lead meanwhile.
             drop(reading);
         }
     }
