@@ -603,3 +603,53 @@ fn shutting_down_a_stuck_actor_kills_it_and_says_so() {
     );
     assert!(!tests::alive(pid));
 }
+
+/// The CPU time `pid` has used so far, user and system, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name, which may hold spaces.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn an_actor_that_waited_briefly_does_not_spin_once_idle() {
+    let pipe = Pipe::spawn().unwrap();
+    // Calls back to back teach both sides that answers come fast.
+    for n in 0..2_000 {
+        assert_eq!(pipe.echo(n).unwrap(), n);
+    }
+    let before = cpu_ticks(pipe.pid());
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_ticks(pipe.pid()) - before;
+    let tick_ms = 1000 / rustix::param::clock_ticks_per_second();
+    println!("an idle actor used {} ms of CPU in 3 s", used * tick_ms);
+    assert!(
+        used * tick_ms < 50,
+        "the idle actor used {} ms",
+        used * tick_ms
+    );
+    // And a call after the pause still completes.
+    assert_eq!(pipe.echo(1).unwrap(), 1);
+}
+
+#[test]
+fn calls_complete_when_the_peer_sleeps_longer_than_any_poll() {
+    let pipe = Pipe::spawn().unwrap();
+    let twin = pipe.to_async();
+    for n in 0..500 {
+        assert_eq!(pipe.echo(n).unwrap(), n);
+    }
+    // Longer than the longest poll (100 µs): the caller sleeps, and wakes.
+    for ms in [1, 5, 50, 200] {
+        let started = Instant::now();
+        assert_eq!(futures::executor::block_on(twin.nap(ms)).unwrap(), ms);
+        assert!(started.elapsed() >= Duration::from_millis(ms));
+        assert_eq!(pipe.echo(ms).unwrap(), ms);
+    }
+    // With polling turned off, calls complete too.
+    let quiet = Pipe::spawn_with(&Options::new().spin(false)).unwrap();
+    for n in 0..100 {
+        assert_eq!(quiet.echo(n).unwrap(), n);
+    }
+}

@@ -49,6 +49,17 @@ pub trait FrameRead: Send {
     /// accept.
     fn set_max_frame(&mut self, max: u32);
 
+    /// Reads what has arrived, without waiting: `Some(Ok(true))` when a
+    /// whole frame is ready for [`read_frame`](Self::read_frame) (or the
+    /// connection ended, which `read_frame` reports), `Some(Ok(false))`
+    /// when nothing complete has arrived yet, `None` (the default) when this
+    /// transport cannot read without possibly waiting. A thread that expects
+    /// a frame soon polls with it for a few µs before it sleeps in
+    /// `read_frame`, which spares it being woken.
+    fn poll_frame(&mut self) -> Option<Result<bool>> {
+        None
+    }
+
     /// Whether the next [`read_frame`](Self::read_frame) can return a whole
     /// frame without waiting for the peer (a byte-stream reader often
     /// receives several frames in one system call). A host answers the

@@ -64,6 +64,9 @@ pub struct HostSettings {
     /// The most bytes of replies queued for one client: past it, no more of
     /// its requests are read until it reads.
     pub max_queued_bytes: usize,
+    /// Whether a connection's thread polls for the next request before it
+    /// sleeps (see `Options::spin`).
+    pub spin: bool,
 }
 
 /// Serves a [`Manager`] to every connection a [`Listener`] accepts.

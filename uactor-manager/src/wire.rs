@@ -23,6 +23,8 @@ mod outbox;
 
 pub(crate) use outbox::{Limits, Outbox};
 
+mod spin;
 mod waiters;
 
+pub(crate) use spin::Spin;
 pub(crate) use waiters::Waiters;

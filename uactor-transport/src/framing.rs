@@ -23,6 +23,13 @@ pub trait Socket: Send + Sync + 'static {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes all of `buf`.
     fn write_all(&self, buf: &[u8]) -> io::Result<()>;
+    /// Reads what has arrived without waiting (`WouldBlock` when nothing
+    /// has), or `None` when the stream cannot read without possibly waiting
+    /// (the default).
+    fn try_read(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        let _ = buf;
+        None
+    }
     /// Writes some of `bufs`, waiting at most the write timeout; returns how
     /// many bytes were written. The default writes the first non-empty
     /// buffer whole.
@@ -215,6 +222,36 @@ impl<S: Socket> FrameRead for StreamReader<S> {
         self.max = max;
     }
 
+    fn poll_frame(&mut self) -> Option<Result<bool>> {
+        if self.buffered() {
+            return Some(Ok(true));
+        }
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        if self.end == self.buffer.len() {
+            self.make_room(self.buffer.len() + 1);
+        }
+        match self.socket.try_read(&mut self.buffer[self.end..])? {
+            // The end of the stream: `read_frame` says what it means.
+            Ok(0) => Some(Ok(true)),
+            Ok(read) => {
+                self.end += read;
+                Some(Ok(self.buffered()))
+            }
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Some(Ok(false))
+            }
+            Err(error) => Some(Err(Error::io("reading a frame", error))),
+        }
+    }
+
     fn buffered(&self) -> bool {
         let available = self.end - self.start;
         if available < LENGTH_LEN {
@@ -326,6 +363,13 @@ impl<S: Socket> FrameWrite for StreamWriter<S> {
     }
 }
 
+/// Receives what has arrived on the socket `fd`, without waiting.
+pub fn recv_now(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+    rustix::net::recv(fd, buf, rustix::net::RecvFlags::DONTWAIT)
+        .map(|(read, _)| read)
+        .map_err(io::Error::from)
+}
+
 /// Writes all of `buf` with `send`, which writes some of what it is given.
 pub fn write_all_with(
     mut buf: &[u8],
@@ -367,6 +411,11 @@ impl Socket for std::os::unix::net::UnixStream {
     #[inline]
     fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
         Some(send_vectored(std::os::fd::AsFd::as_fd(self), bufs, false))
+    }
+
+    #[inline]
+    fn try_read(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        Some(recv_now(std::os::fd::AsFd::as_fd(self), buf))
     }
 
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {

@@ -193,6 +193,11 @@ impl Socket for LocalStream {
         Some(framing::send_vectored(self.fd(), bufs, false))
     }
 
+    #[inline]
+    fn try_read(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        Some(framing::recv_now(self.fd(), buf))
+    }
+
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.0.set_recv_timeout(timeout)
     }

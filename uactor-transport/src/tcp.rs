@@ -218,6 +218,11 @@ impl Socket for TcpSocket {
         Some(framing::send_vectored(self.0.as_fd(), bufs, false))
     }
 
+    #[inline]
+    fn try_read(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        Some(framing::recv_now(self.0.as_fd(), buf))
+    }
+
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.0.set_read_timeout(timeout)
     }

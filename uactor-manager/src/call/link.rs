@@ -33,7 +33,7 @@ use uactor_core::frame::{self, Header, Kind};
 use uactor_core::{Address, CodecId, Connection, Error, Exit, FrameRead, Result};
 
 use crate::Options;
-use crate::wire::{Limits, Outbox, Waiters};
+use crate::wire::{Limits, Outbox, Spin, Waiters};
 
 /// How long a caller that saw the connection drop waits for the owner's
 /// reaper to report the exit status.
@@ -104,6 +104,8 @@ pub(crate) struct LinkSettings {
     /// The bound of calls that are given none of their own (object proxies
     /// that share the connection).
     pub(crate) call_timeout: Option<Duration>,
+    /// Whether its readers poll before they sleep.
+    pub(crate) spin: bool,
 }
 
 impl LinkSettings {
@@ -115,6 +117,7 @@ impl LinkSettings {
             max_in_flight: options.max_in_flight.max(1),
             max_queued_bytes: options.max_queued_bytes,
             call_timeout: options.call_timeout,
+            spin: options.spin,
         }
     }
 }
@@ -163,6 +166,9 @@ pub(super) struct Inner {
     pub(super) reader: Mutex<Box<dyn FrameRead>>,
     pub(super) state: Mutex<State>,
     pub(super) wake: Condvar,
+    /// How long replies take to come: how long a reader polls before it
+    /// sleeps.
+    pub(super) spin: Spin,
     /// The actor's process, when this process owns it: where the exit status
     /// comes from.
     exited: Option<Arc<dyn Exited>>,
@@ -320,6 +326,7 @@ impl Link {
             // A caller does not give up on an actor that is busy; each of
             // its calls has a bound of its own.
             write_timeout: None,
+            spin: settings.spin,
         };
         Link {
             inner: Arc::new(Inner {
@@ -331,6 +338,7 @@ impl Link {
                 reader: Mutex::new(reader),
                 state: Mutex::new(State::default()),
                 wake: Condvar::new(),
+                spin: Spin::new(settings.spin),
                 exited,
             }),
         }

@@ -49,8 +49,33 @@ fn resign(inner: &Inner, state: &mut State) {
 
 /// Reads the next reply, at most until `until`: `None` if it passed. Any
 /// other frame than a reply, or a connection that breaks, breaks the link
-/// for every caller.
+/// for every caller. Polls for it a little first, as long as replies have
+/// lately taken to come (see `wire::Spin`).
 fn next_reply<'r>(
+    inner: &Inner,
+    reader: &'r mut Box<dyn FrameRead>,
+    until: Option<Instant>,
+    poll: bool,
+) -> Result<Option<(Header, &'r [u8])>> {
+    if poll && !reader.buffered() {
+        let since = Instant::now();
+        let polled = inner.spin.poll(since, || match reader.poll_frame() {
+            Some(Ok(false)) => None,
+            // Ready, ended, broken, or a transport that cannot poll:
+            // `read_frame` takes it from here.
+            _ => Some(()),
+        });
+        if polled.is_none() {
+            let frame = read(inner, reader, until);
+            inner.spin.learn(since.elapsed());
+            return frame;
+        }
+    }
+    read(inner, reader, until)
+}
+
+/// Reads the next reply with a blocking read, at most until `until`.
+fn read<'r>(
     inner: &Inner,
     reader: &'r mut Box<dyn FrameRead>,
     until: Option<Instant>,
@@ -103,7 +128,7 @@ pub(super) fn lead<R>(
     let mut reader = inner.reader.lock().unwrap_or_else(PoisonError::into_inner);
     loop {
         let until = deadline.map(|deadline| deadline.at());
-        let (header, payload) = match next_reply(inner, &mut reader, until) {
+        let (header, payload) = match next_reply(inner, &mut reader, until, true) {
             Ok(Some(reply)) => reply,
             Ok(None) => {
                 // Out of time; the call stays in flight (its caller decides
@@ -217,7 +242,10 @@ impl Inner {
             let reading = Reading { inner: &self };
             let mut reader = self.reader.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
-                match next_reply(&self, &mut reader, until) {
+                // The reader thread serves streams of calls, whose replies
+                // come in bursts: a wake-up per burst costs less than the
+                // CPU it would take from the threads making the calls.
+                match next_reply(&self, &mut reader, until, false) {
                     Ok(Some((header, payload))) => deliver(&self, header, payload),
                     Ok(None) => {}
                     Err(_) => {
@@ -231,9 +259,7 @@ impl Inner {
                 // gives the role up (and back, at the top) when a blocking
                 // caller waits to read its own reply, or work runs out.
                 let state = self.state();
-                let due = state
-                    .next_timer()
-                    .is_some_and(|at| at <= Instant::now());
+                let due = state.next_timer().is_some_and(|at| at <= Instant::now());
                 if due || state.sleepers > 0 || !state.needs_reader() {
                     break;
                 }

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use futures::FutureExt;
 use futures::future::{AbortHandle, Abortable};
@@ -21,7 +22,7 @@ use uactor_transport::handshake;
 
 use super::{State, panic, runtime, table, waiting};
 use crate::call::chain;
-use crate::wire::{Limits, Outbox};
+use crate::wire::{Limits, Outbox, Spin};
 
 /// When a call's reply goes out.
 enum Reply {
@@ -95,6 +96,7 @@ pub(crate) fn serve(state: &State, mut connection: Connection) {
         Limits {
             max_bytes: settings.max_queued_bytes,
             write_timeout: Some(settings.write_timeout),
+            spin: settings.spin,
         },
     ));
     state.opened(&outbox);
@@ -103,6 +105,10 @@ pub(crate) fn serve(state: &State, mut connection: Connection) {
     let mut held = table::Held::default();
     // What objects undo when it closes (a lock it holds, its waits).
     let open = waiting::Open::new();
+    // How long this client's requests take to come: how long to poll for
+    // the next one before sleeping.
+    let spin = Spin::new(settings.spin);
+    let mut waiting_since = None;
     loop {
         // A client that does not read its replies gets no more requests
         // read until it does; one that reads nothing for the write deadline
@@ -110,9 +116,23 @@ pub(crate) fn serve(state: &State, mut connection: Connection) {
         if outbox.wait_room(None).is_err() {
             break;
         }
+        if !reader.buffered() {
+            let since = Instant::now();
+            let polled = spin.poll(since, || match reader.poll_frame() {
+                Some(Ok(false)) => None,
+                _ => Some(()),
+            });
+            if polled.is_none() {
+                // Learnt once the request is here (below).
+                waiting_since = Some(since);
+            }
+        }
         let Ok(frame) = reader.read_frame() else {
             break;
         };
+        if let Some(since) = waiting_since.take() {
+            spin.learn(since.elapsed());
+        }
         let Ok((header, payload)) = Header::parse(frame) else {
             break;
         };

@@ -81,6 +81,7 @@ impl Server {
             served: A::NAME,
             write_timeout: self.options.write_timeout,
             max_queued_bytes: self.options.max_queued_bytes,
+            spin: self.options.spin,
         };
         start(
             Box::new(ActorManager::new(actor)),

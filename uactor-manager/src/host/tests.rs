@@ -107,6 +107,7 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
         served: Echo::NAME,
         write_timeout: Duration::from_secs(10),
         max_queued_bytes: 1 << 24,
+        spin: true,
     };
     thread::spawn(move || {
         Host::new(

@@ -40,6 +40,8 @@ pub(crate) struct Bootstrap {
     pub(crate) write_timeout: Duration,
     /// The most bytes of replies queued for one client.
     pub(crate) max_queued_bytes: usize,
+    /// Whether connection threads poll before they sleep.
+    pub(crate) spin: bool,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).

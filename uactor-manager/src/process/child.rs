@@ -126,6 +126,7 @@ fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
         served: name,
         write_timeout: bootstrap.write_timeout,
         max_queued_bytes: bootstrap.max_queued_bytes,
+        spin: bootstrap.spin,
     };
     host::serve::start(manager, listener, settings, &bootstrap.settings);
     exit(0)

@@ -113,6 +113,7 @@ impl Recipe {
                 handshake_timeout: options.handshake_timeout,
                 write_timeout: options.write_timeout,
                 max_queued_bytes: options.max_queued_bytes,
+                spin: options.spin,
                 transport: boot,
                 settings: options.settings(),
             },

@@ -8,9 +8,11 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use uactor_core::{Closer, Error, FrameWrite, Result};
 
-use super::Waiters;
+use super::{Spin, Waiters};
 
 /// How long an idle flusher thread waits for work before it ends.
 const FLUSHER_IDLE: Duration = Duration::from_millis(200);
@@ -34,6 +36,8 @@ pub(crate) struct Limits {
     /// lives (a caller does not give up on a busy actor; its calls have
     /// their own bounds).
     pub(crate) write_timeout: Option<Duration>,
+    /// Whether the writer thread polls for work before it sleeps.
+    pub(crate) spin: bool,
 }
 
 /// A connection's outgoing frames and their writer.
@@ -54,6 +58,11 @@ struct Inner {
     /// Whether the transport writes without waiting; if not, only the
     /// flusher writes.
     direct: bool,
+    /// Whether the writing role is the flusher's: what it polls for before
+    /// it sleeps, so handing it a stream of work wakes it rarely.
+    work: AtomicBool,
+    /// How long the flusher waits for work.
+    spin: Spin,
 }
 
 struct Queue {
@@ -119,6 +128,8 @@ impl Outbox {
                 changed: Condvar::new(),
                 limits,
                 direct,
+                work: AtomicBool::new(false),
+                spin: Spin::new(limits.spin),
             }),
         }
     }
@@ -126,11 +137,13 @@ impl Outbox {
     /// A buffer to encode a frame into (one a written frame left, when
     /// there is one).
     pub(crate) fn buffer(&self) -> Vec<u8> {
-        self.inner
-            .queue()
-            .spare
-            .pop()
-            .unwrap_or_else(|| Vec::with_capacity(256))
+        // A large buffer a big frame left is worth the lock; a small one is
+        // cheaper to allocate than to contend for with the writer.
+        match self.inner.queue.try_lock() {
+            Ok(mut queue) => queue.spare.pop(),
+            Err(_) => None,
+        }
+        .unwrap_or_else(|| Vec::with_capacity(256))
     }
 
     /// Queues `frame` (carrying `request`, or 0) and writes what the
@@ -464,6 +477,7 @@ impl Inner {
 
     /// Makes sure the flusher thread runs and knows it has work.
     fn hand_to_flusher(self: &Arc<Self>, mut queue: MutexGuard<'_, Queue>) {
+        self.work.store(true, Ordering::Release);
         if queue.flusher {
             self.notify(&queue);
             return;
@@ -493,8 +507,18 @@ impl Inner {
             }
             if queue.role != Role::Flusher {
                 let idle = Instant::now();
+                drop(queue);
+                let polled = self
+                    .spin
+                    .poll(idle, || self.work.load(Ordering::Acquire).then_some(()));
+                queue = self.queue();
+                if polled.is_some() || queue.role == Role::Flusher {
+                    continue;
+                }
                 queue = self.sleep(queue, Some(FLUSHER_IDLE));
-                if idle.elapsed() >= FLUSHER_IDLE && queue.role != Role::Flusher {
+                if queue.role == Role::Flusher {
+                    self.spin.learn(idle.elapsed());
+                } else if idle.elapsed() >= FLUSHER_IDLE {
                     queue.flusher = false;
                     return;
                 }
@@ -521,6 +545,7 @@ impl Inner {
                 None => {
                     if queue.frames.is_empty() {
                         queue.role = Role::Free;
+                        self.work.store(false, Ordering::Release);
                     }
                     self.room(&mut queue);
                 }
