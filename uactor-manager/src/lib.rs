@@ -29,6 +29,9 @@
 //!   dict, Value, Queue, Lock, …) and `#[uactor::remote]` types;
 //! - `registry`: the tables the linker assembles (actor types, start-up
 //!   functions, interface impls), plain data;
+//! - `generated`: what generated code calls besides the call path
+//!   (deferred replies, dispatch errors, the traits behind the compile-time
+//!   diagnostics);
 //! - `endpoint`: where the manager meets transports, only through
 //!   `uactor_core::Backend` and the transport registry, so it names no
 //!   transport.
@@ -47,6 +50,7 @@
 mod call;
 mod context;
 mod endpoint;
+mod generated;
 mod host;
 mod objects;
 mod options;
@@ -61,6 +65,7 @@ pub use call::{
     AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget, Method,
     ObjectRef, ProxyClient, Target, connect, connect_with, deserialize_interface,
 };
+pub use generated::{ActorSend, SendChecked, Wire, constructor_error, defer, unknown_method};
 pub use host::{
     ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, dispatch_interface,
     expose, hosted_address, hosted_objects, interfaces_of, serve, sleep, spawn_blocking,

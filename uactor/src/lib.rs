@@ -79,7 +79,8 @@ pub mod prelude {
     pub use crate::{Actor, Address, Error, Options, Proxy, Result};
 }
 
-/// What `#[uactor::actor]` expands to calls; not a public API.
+/// What `#[uactor::actor]`, `#[uactor::remote]` and `#[uactor::interface]`
+/// expand to calls: re-exports only, not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use async_lock::RwLock;
@@ -87,99 +88,17 @@ pub mod __private {
     pub use std::boxed::Box;
     pub use std::sync::{Arc, Mutex};
     pub use std::vec::Vec;
-    pub use uactor_core::{Actor, Call, Cell, CodecId};
-    pub use uactor_manager::ACTOR_START;
-    pub use uactor_manager::Expose;
+    pub use uactor_core::protocol::{INTERFACE_METHOD, tag};
+    pub use uactor_core::{Actor, Call, Cell, CodecId, typeid};
     /// How many objects this actor process keeps for proxies (tests check
     /// that dropped proxies free them).
     pub use uactor_manager::hosted_objects;
     pub use uactor_manager::{
-        ACTORS, Client, ProxyClient, Registration, connect, linkme, spawn_actor as spawn,
-        spawn_actor_async as spawn_async,
+        ACTOR_START, ACTORS, ActorSend, Client, Dispatch, Expose, INTERFACES, Interface,
+        InterfaceImpl, InterfaceTarget, ObjectRef, ProxyClient, Registration, SendChecked, Target,
+        Wire, connect, constructor_error, custom_proxy, defer, deserialize_interface,
+        deserialize_remote, dispatch_interface, linkme, spawn_actor as spawn,
+        spawn_actor_async as spawn_async, unknown_method,
     };
     pub use uactor_transport::{Registration as TransportRegistration, TRANSPORTS};
-    // `#[uactor::remote]`, `#[uactor::interface]` and method handles.
-    pub use uactor_core::protocol::{INTERFACE_METHOD, tag};
-    pub use uactor_core::typeid;
-    pub use uactor_manager::{
-        Dispatch, INTERFACES, Interface, InterfaceImpl, InterfaceTarget, ObjectRef, Target,
-        custom_proxy, deserialize_interface, deserialize_remote, dispatch_interface,
-    };
-
-    use crate::{Error, Result};
-    use core::future::Future;
-
-    /// Replies to `call` later, with the value `make`'s future resolves to,
-    /// encoded by `encode`; the future runs on the actor's runtime.
-    pub fn defer<R: 'static, F, Fut>(
-        call: &mut Call<'_>,
-        encode: fn(CodecId, &R, &mut Vec<u8>) -> Result<()>,
-        make: F,
-    ) where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = Result<R>> + 'static,
-    {
-        let codec = call.codec();
-        call.defer(Box::new(
-            move || -> core::pin::Pin<Box<dyn Future<Output = Result<Vec<u8>>>>> {
-                let future = make();
-                Box::pin(async move {
-                    let value = future.await?;
-                    let mut out = Vec::new();
-                    encode(codec, &value, &mut out)?;
-                    Ok(out)
-                })
-            },
-        ));
-    }
-
-    /// The error for a method index the actor does not have (a caller built
-    /// against another version of the actor).
-    pub fn unknown_method(actor: &'static str, method: u16) -> Error {
-        Error::protocol(format!(
-            "{actor} has no method {method}; are both sides built from the same code?"
-        ))
-    }
-
-    /// The error for a constructor that returned `Err`.
-    pub fn constructor_error<E: core::fmt::Display>(error: E) -> Error {
-        Error::spawn(format!("the constructor failed: {error}"))
-    }
-
-    /// What may cross a process boundary as an argument or a result.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot cross a process boundary",
-        label = "arguments and results of actor methods must be serializable",
-        note = "derive `serde::Serialize` and `serde::Deserialize` for `{Self}`, or pass a type that has them"
-    )]
-    pub trait Wire: serde::Serialize + serde::de::DeserializeOwned + Send + 'static {}
-
-    impl<T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static> Wire for T {}
-
-    /// Fails to compile, at the caller's span, unless `T` is [`Wire`].
-    pub const fn assert_wire<T: Wire>() {}
-
-    /// What an actor's type must be: `Send`, since its methods run on
-    /// whichever connection thread of the actor's process read the request
-    /// (one at a time, behind a lock), so the actor moves between threads.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` cannot be an actor: it is not `Send`",
-        label = "an actor moves between the threads of its process",
-        note = "an actor's methods run on whichever thread of its process read the request, one \
-                at a time behind a lock, so `{Self}` must be `Send`: share state through \
-                `Arc<Mutex<T>>` (or atomics) instead of `Rc<RefCell<T>>`; the errors that follow \
-                name the field that is not `Send`"
-    )]
-    pub trait ActorSend {}
-
-    // Not recommended, so that the compiler reports `ActorSend` itself, with
-    // the message above, rather than `Send` of some field deep inside.
-    #[diagnostic::do_not_recommend]
-    impl<T: Send> ActorSend for T {}
-
-    /// Implemented by `#[uactor::actor]` for the actor's type before the
-    /// `Actor` impl, so that the compiler checks it first: an actor that is
-    /// not `Send` is reported with [`ActorSend`]'s message before the
-    /// `Actor` impl's own errors about `Send`, which name uactor's internals.
-    pub trait SendChecked: ActorSend {}
 }

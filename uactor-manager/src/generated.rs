@@ -1,0 +1,89 @@
+//! What the code `#[uactor::actor]`, `#[uactor::remote]` and
+//! `#[uactor::interface]` generate calls, beyond the call path itself:
+//! deferred replies, the errors of a dispatch, and the traits whose
+//! `#[diagnostic::on_unimplemented]` messages make a user's mistake read as
+//! what it is (a type that cannot travel, an actor that is not `Send`).
+//!
+//! Generated code reaches these through the facade's `__private` module,
+//! which only re-exports them; none of it is an API a user calls, so the
+//! traits are hidden from the docs (their blanket impls would show on
+//! every type's page). It knows nothing of the macro syntax.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use uactor_core::{Call, CodecId, Error, Result};
+
+/// Replies to `call` later, with the value `make`'s future resolves to,
+/// encoded by `encode`; the future runs on the actor's runtime.
+pub fn defer<R: 'static, F, Fut>(
+    call: &mut Call<'_>,
+    encode: fn(CodecId, &R, &mut Vec<u8>) -> Result<()>,
+    make: F,
+) where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<R>> + 'static,
+{
+    let codec = call.codec();
+    call.defer(Box::new(
+        move || -> Pin<Box<dyn Future<Output = Result<Vec<u8>>>>> {
+            let future = make();
+            Box::pin(async move {
+                let value = future.await?;
+                let mut out = Vec::new();
+                encode(codec, &value, &mut out)?;
+                Ok(out)
+            })
+        },
+    ));
+}
+
+/// The error for a method index the actor does not have (a caller built
+/// against another version of the actor).
+pub fn unknown_method(actor: &'static str, method: u16) -> Error {
+    Error::protocol(format!(
+        "{actor} has no method {method}; are both sides built from the same code?"
+    ))
+}
+
+/// The error for a constructor that returned `Err`.
+pub fn constructor_error<E: std::fmt::Display>(error: E) -> Error {
+    Error::spawn(format!("the constructor failed: {error}"))
+}
+
+/// What may cross a process boundary as an argument or a result.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot cross a process boundary",
+    label = "arguments and results of actor methods must be serializable",
+    note = "derive `serde::Serialize` and `serde::Deserialize` for `{Self}`, or pass a type that has them"
+)]
+#[doc(hidden)]
+pub trait Wire: serde::Serialize + serde::de::DeserializeOwned + Send + 'static {}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static> Wire for T {}
+
+/// What an actor's type must be: `Send`, since its methods run on
+/// whichever connection thread of the actor's process read the request
+/// (one at a time, behind a lock), so the actor moves between threads.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an actor: it is not `Send`",
+    label = "an actor moves between the threads of its process",
+    note = "an actor's methods run on whichever thread of its process read the request, one \
+            at a time behind a lock, so `{Self}` must be `Send`: share state through \
+            `Arc<Mutex<T>>` (or atomics) instead of `Rc<RefCell<T>>`; the errors that follow \
+            name the field that is not `Send`"
+)]
+#[doc(hidden)]
+pub trait ActorSend {}
+
+// Not recommended, so that the compiler reports `ActorSend` itself, with
+// the message above, rather than `Send` of some field deep inside.
+#[diagnostic::do_not_recommend]
+impl<T: Send> ActorSend for T {}
+
+/// Implemented by `#[uactor::actor]` for the actor's type before the
+/// `Actor` impl, so that the compiler checks it first: an actor that is
+/// not `Send` is reported with [`ActorSend`]'s message before the
+/// `Actor` impl's own errors about `Send`, which name uactor's internals.
+#[doc(hidden)]
+pub trait SendChecked: ActorSend {}
