@@ -8,17 +8,20 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{Address, CodecId, Result};
+use crate::{Address, CodecId, Result, Stats, Token};
 
 /// A type whose values live in their own process.
 ///
 /// Implemented by `#[uactor::actor]`; not meant to be implemented by hand.
+/// What a user reads of it is the proxy type, the arguments of `spawn` and
+/// the name; the rest is what the host calls.
 pub trait Actor: Sized + Send + 'static {
     /// The typed handle callers hold.
     type Proxy: Proxy;
 
     /// How the host keeps the actor: a `Mutex` when every method blocks, an
     /// async `RwLock` when `async fn` methods share it while they wait.
+    #[doc(hidden)]
     type Cell: Cell<Self>;
 
     /// What `spawn` takes: `()` for a `Default` actor or a `new()` without
@@ -31,26 +34,32 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Builds the actor in its process from `spawn`'s arguments. An error or
     /// panic here is `spawn`'s error.
+    #[doc(hidden)]
     fn construct(args: Self::Args) -> Result<Self>;
 
     /// Runs method `method` of the actor in `cell` with the arguments and
     /// reply buffer in `call`. A method whose result comes later
     /// ([`Call::defer`]) returns at once.
+    #[doc(hidden)]
     fn dispatch(cell: &Arc<Self::Cell>, method: u16, call: &mut Call<'_>) -> Result<()>;
 
     /// The shutdown hook: runs in the actor just before its process exits.
+    #[doc(hidden)]
     fn on_shutdown(&mut self) {}
 
     /// The name of method `method`, for errors and traces.
+    #[doc(hidden)]
     fn method_name(method: u16) -> Option<&'static str>;
 }
 
 /// The typed handle to an actor, implemented by every generated
-/// `{Type}Proxy`.
+/// `{Type}Proxy` (and by `#[uactor::interface]` proxies).
 ///
-/// These built-ins are also inherent methods of each proxy; where an actor
-/// exposes a method with the same name, the actor's method wins on the proxy
-/// and the built-in stays reachable as `uactor::Proxy::pid(&proxy)`.
+/// `pid`, `address`, `shutdown` and `to_async` are also inherent methods of
+/// each proxy; where an actor exposes a method with the same name, the
+/// actor's method wins on the proxy and the built-in stays reachable as
+/// `uactor::Proxy::pid(&proxy)`. `stats` and `generation` are methods of
+/// this trait only, so they never take a name from an actor.
 pub trait Proxy: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// The async twin: the same methods as futures.
     type Async: Send + Sync + 'static;
@@ -67,6 +76,25 @@ pub trait Proxy: Clone + Send + Sync + std::fmt::Debug + 'static {
     /// Runs the actor's shutdown hook and ends its process; for the owner,
     /// returns once the process is gone and reaped.
     fn shutdown(&self) -> Result<()>;
+
+    /// How the actor is doing: calls served, errors, panics, calls in
+    /// flight, open connections, objects kept, uptime and resident memory.
+    ///
+    /// The actor's host answers this itself (a frame of its own, not a
+    /// method call), so no method of the actor can shadow it; it is
+    /// answered in order with the other requests this process sends the
+    /// actor.
+    fn stats(&self) -> Result<Stats>;
+
+    /// How many times the actor was re-created by its supervisor
+    /// (`Restart::OnCrash`): 0 until its first crash, and always 0 for a
+    /// proxy that does not own its actor.
+    fn generation(&self) -> u64;
+
+    /// A proxy to the actor `token` stands for: a reference, not an owner.
+    /// What `uactor::this` and decoding a proxy build on.
+    #[doc(hidden)]
+    fn from_token(token: Token) -> Result<Self>;
 }
 
 /// What an actor process serves: the actor and the objects it hands out,

@@ -4,7 +4,8 @@
 //! operating system:
 //!
 //! - the [`Actor`], [`Proxy`] and [`Manager`] traits that generated code
-//!   implements and the host loop drives;
+//!   implements and the host loop drives, and the [`Stats`] an actor's host
+//!   reports;
 //! - the one [`Error`] type, which is serializable so it can travel inside a
 //!   method's result;
 //! - the wire protocol: [`frame`] headers and kinds, the [`protocol`] magic,
@@ -39,6 +40,7 @@ mod codec;
 mod error;
 pub mod frame;
 pub mod protocol;
+mod stats;
 pub mod transport;
 pub mod typeid;
 
@@ -49,6 +51,7 @@ pub use address::Address;
 pub use codec::Bincode;
 pub use codec::{Codec, CodecId, Postcard};
 pub use error::{Error, Exit, Result};
+pub use stats::Stats;
 pub use transport::{
     Backend, Closer, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared,
 };

@@ -87,6 +87,5 @@ pub use process::{
     ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor, spawn_actor_async,
 };
 pub use registry::{ACTOR_START, ACTORS, INTERFACES, InterfaceImpl, Registration};
-pub use stats::Stats;
-pub use uactor_core::Token;
+pub use uactor_core::{Stats, Token};
 pub use uactor_transport::{CustomTransport, Transport};

@@ -1,5 +1,6 @@
 //! How an actor is doing, as its host counts it: the answer to a
-//! [`Kind::Stats`](uactor_core::frame::Kind::Stats) frame.
+//! [`Kind::Stats`](uactor_core::frame::Kind::Stats) frame, a
+//! [`Stats`] (plain data, in core, since both sides of the wire read it).
 //!
 //! The host answers that frame itself, beside the actor's methods, so no
 //! method of the actor can shadow it and asking costs the actor nothing: it
@@ -7,42 +8,9 @@
 //! atomic additions per call.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-use uactor_core::Error;
-
-/// A snapshot of an actor's counters, taken in its process: what
-/// `uactor::stats(&proxy)` returns (see there for an example).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Stats {
-    /// The actor's process id.
-    pub pid: u32,
-    /// Calls answered (on the actor and on the objects it handed out),
-    /// failed ones included.
-    pub calls: u64,
-    /// Calls answered with an error other than a panic: arguments that did
-    /// not decode, a method the actor does not have, a reply too large.
-    /// A method's own `Err` is a value, not counted here.
-    pub errors: u64,
-    /// Calls whose method panicked (the caller got
-    /// [`Error::Remote`](uactor_core::Error::Remote); the actor kept serving).
-    pub panics: u64,
-    /// Calls received and not answered yet: running, waiting for the actor,
-    /// or `async` methods still running.
-    pub in_flight: u64,
-    /// Connections open to the actor (its owner's, and one per process that
-    /// holds a proxy to it or to one of its objects).
-    pub connections: u64,
-    /// Objects the actor keeps for result proxies.
-    pub objects: u64,
-    /// How long the actor has been serving.
-    pub uptime: Duration,
-    /// The resident memory of the actor's process in bytes (`VmRSS` of
-    /// `/proc/self/status`); `None` where the system does not tell.
-    pub resident_memory: Option<u64>,
-}
+use uactor_core::{Error, Stats};
 
 /// The counters a host keeps while it serves.
 #[derive(Debug)]
@@ -98,17 +66,18 @@ impl Counters {
     pub(crate) fn snapshot(&self, connections: usize, objects: usize) -> Stats {
         let answered = self.answered.load(Ordering::Relaxed);
         let received = self.received.load(Ordering::Relaxed);
-        Stats {
-            pid: std::process::id(),
-            calls: answered,
-            errors: self.errors.load(Ordering::Relaxed),
-            panics: self.panics.load(Ordering::Relaxed),
-            in_flight: received.saturating_sub(answered),
-            connections: connections as u64,
-            objects: objects as u64,
-            uptime: self.started.elapsed(),
-            resident_memory: resident_memory(),
-        }
+        // `Stats` is `#[non_exhaustive]` in core: filled field by field.
+        let mut stats = Stats::default();
+        stats.pid = std::process::id();
+        stats.calls = answered;
+        stats.errors = self.errors.load(Ordering::Relaxed);
+        stats.panics = self.panics.load(Ordering::Relaxed);
+        stats.in_flight = received.saturating_sub(answered);
+        stats.connections = connections as u64;
+        stats.objects = objects as u64;
+        stats.uptime = self.started.elapsed();
+        stats.resident_memory = resident_memory();
+        stats
     }
 }
 

@@ -13,8 +13,8 @@ pub use uactor_manager::{
 /// How many times `proxy`'s actor was re-created by its supervisor
 /// ([`Restart::OnCrash`]): 0 until its first crash, and always 0 for a
 /// proxy that does not own its actor.
-pub fn generation<P: uactor_manager::ProxyClient>(proxy: &P) -> u64 {
-    proxy.client().generation()
+pub fn generation<P: Proxy>(proxy: &P) -> u64 {
+    proxy.generation()
 }
 
 // Method handles (callbacks) and `#[uactor::remote]` types.
@@ -29,14 +29,10 @@ pub use uactor_manager::{
 /// A proxy to the actor this code runs in (typeid `actor`), to hand out
 /// from one of its methods. Outside an actor process of type `A`:
 /// [`Error::Proxy`].
-pub fn this<A: Actor>() -> Result<A::Proxy>
-where
-    A::Proxy: uactor_manager::ProxyClient,
-{
+pub fn this<A: Actor>() -> Result<A::Proxy> {
     let address = uactor_manager::hosted_address()
         .ok_or_else(|| Error::proxy("uactor::this works only inside an actor process"))?;
-    uactor_manager::Client::from_token(Token::actor(address), A::NAME)
-        .map(<A::Proxy as uactor_manager::ProxyClient>::from_client)
+    A::Proxy::from_token(Token::actor(address))
 }
 
 pub mod transport;
@@ -89,7 +85,7 @@ pub mod __private {
     pub use std::sync::{Arc, Mutex};
     pub use std::vec::Vec;
     pub use uactor_core::protocol::{INTERFACE_METHOD, tag};
-    pub use uactor_core::{Actor, Call, Cell, CodecId, typeid};
+    pub use uactor_core::{Actor, Call, Cell, CodecId, Token, typeid};
     /// How many objects this actor process keeps for proxies (tests check
     /// that dropped proxies free them).
     pub use uactor_manager::hosted_objects;

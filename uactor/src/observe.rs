@@ -2,7 +2,7 @@
 //! the set-up each actor process runs before its constructor (where a
 //! tracing subscriber is installed).
 
-use crate::Result;
+use crate::{Proxy, Result};
 
 /// How `proxy`'s actor is doing: calls served, errors, panics, calls in
 /// flight, open connections, objects kept, uptime and resident memory.
@@ -29,8 +29,8 @@ use crate::Result;
 /// # counter.shutdown()
 /// # }
 /// ```
-pub fn stats<P: uactor_manager::ProxyClient>(proxy: &P) -> Result<crate::Stats> {
-    proxy.client().stats()
+pub fn stats<P: Proxy>(proxy: &P) -> Result<crate::Stats> {
+    proxy.stats()
 }
 
 /// The actors this process owns, in the order they were spawned, with their

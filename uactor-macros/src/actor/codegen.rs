@@ -142,6 +142,22 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
                 fn shutdown(&self) -> ::uactor::Result<()> {
                     self.client.shutdown()
                 }
+
+                fn stats(&self) -> ::uactor::Result<::uactor::Stats> {
+                    self.client.stats()
+                }
+
+                fn generation(&self) -> u64 {
+                    self.client.generation()
+                }
+
+                fn from_token(token: ::uactor::__private::Token) -> ::uactor::Result<Self> {
+                    ::uactor::__private::Client::from_token(
+                        token,
+                        <#self_ty as ::uactor::__private::Actor>::NAME,
+                    )
+                    .map(|client| #proxy { client })
+                }
             }
 
             #[automatically_derived]

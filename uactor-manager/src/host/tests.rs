@@ -35,6 +35,15 @@ impl Proxy for EchoProxy {
     fn shutdown(&self) -> Result<()> {
         Ok(())
     }
+    fn stats(&self) -> Result<uactor_core::Stats> {
+        Ok(uactor_core::Stats::default())
+    }
+    fn generation(&self) -> u64 {
+        0
+    }
+    fn from_token(_: uactor_core::Token) -> Result<Self> {
+        Ok(EchoProxy)
+    }
 }
 
 impl Actor for Echo {

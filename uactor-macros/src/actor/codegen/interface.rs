@@ -187,6 +187,22 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
                 fn shutdown(&self) -> ::uactor::Result<()> {
                     self.target.client().shutdown()
                 }
+
+                fn stats(&self) -> ::uactor::Result<::uactor::Stats> {
+                    self.target.client().stats()
+                }
+
+                fn generation(&self) -> u64 {
+                    self.target.client().generation()
+                }
+
+                fn from_token(token: ::uactor::__private::Token) -> ::uactor::Result<Self> {
+                    ::uactor::__private::Client::from_any_token(
+                        token,
+                        <Self as ::uactor::__private::Interface>::NAME,
+                    )
+                    .map(<Self as ::uactor::__private::Interface>::from_client)
+                }
             }
 
             #[automatically_derived]
