@@ -199,7 +199,7 @@ impl Sleeper {
 
     /// A task on the actor's runtime that panics.
     pub fn fail_later(&self) -> uactor::AsyncResult<u64> {
-        uactor::spawn(async { panic!("the task failed") })
+        uactor::spawn_task(async { panic!("the task failed") })
     }
 
     /// A plain blocking method.
@@ -219,11 +219,11 @@ impl Sleeper {
 #[derive(Debug)]
 pub struct Keeper {
     items: uactor::Shared<Vec<i64>>,
-    queue: uactor::Queue<i64>,
-    lock: uactor::Lock,
-    semaphore: uactor::Semaphore,
-    barrier: uactor::Barrier,
-    condition: uactor::Condition,
+    queue: uactor::sync::Queue<i64>,
+    lock: uactor::sync::Lock,
+    semaphore: uactor::sync::Semaphore,
+    barrier: uactor::sync::Barrier,
+    condition: uactor::sync::Condition,
 }
 
 #[uactor::actor]
@@ -232,11 +232,11 @@ impl Keeper {
     pub fn new(permits: usize, parties: usize) -> Self {
         Keeper {
             items: uactor::Shared::new(Vec::new()),
-            queue: uactor::Queue::new(),
-            lock: uactor::Lock::new(),
-            semaphore: uactor::Semaphore::new(permits),
-            barrier: uactor::Barrier::new(parties),
-            condition: uactor::Condition::new(),
+            queue: uactor::sync::Queue::new(),
+            lock: uactor::sync::Lock::new(),
+            semaphore: uactor::sync::Semaphore::new(permits),
+            barrier: uactor::sync::Barrier::new(parties),
+            condition: uactor::sync::Condition::new(),
         }
     }
 
@@ -258,31 +258,31 @@ impl Keeper {
 
     /// The queue.
     #[uactor(proxy)]
-    pub fn queue(&self) -> uactor::Queue<i64> {
+    pub fn queue(&self) -> uactor::sync::Queue<i64> {
         self.queue.clone()
     }
 
     /// The lock.
     #[uactor(proxy)]
-    pub fn lock(&self) -> uactor::Lock {
+    pub fn lock(&self) -> uactor::sync::Lock {
         self.lock.clone()
     }
 
     /// The semaphore.
     #[uactor(proxy)]
-    pub fn semaphore(&self) -> uactor::Semaphore {
+    pub fn semaphore(&self) -> uactor::sync::Semaphore {
         self.semaphore.clone()
     }
 
     /// The barrier.
     #[uactor(proxy)]
-    pub fn barrier(&self) -> uactor::Barrier {
+    pub fn barrier(&self) -> uactor::sync::Barrier {
         self.barrier.clone()
     }
 
     /// The condition.
     #[uactor(proxy)]
-    pub fn condition(&self) -> uactor::Condition {
+    pub fn condition(&self) -> uactor::sync::Condition {
         self.condition.clone()
     }
 
@@ -292,23 +292,23 @@ impl Keeper {
     }
 
     /// `0..n`, walked by proxy.
-    pub fn numbers(&self, n: u64) -> uactor::Result<uactor::IteratorProxy<u64>> {
-        uactor::proxy_iter(0..n)
+    pub fn numbers(&self, n: u64) -> uactor::Result<uactor::objects::IteratorProxy<u64>> {
+        uactor::objects::proxy_iter(0..n)
     }
 
     /// The list as `typeid`, the dynamic way.
-    pub fn items_as(&self, typeid: String) -> uactor::Result<uactor::AnyProxy> {
-        uactor::proxy_as(&self.items, &typeid)
+    pub fn items_as(&self, typeid: String) -> uactor::Result<uactor::objects::AnyProxy> {
+        uactor::objects::proxy_as(&self.items, &typeid)
     }
 
     /// The actor itself as `typeid`.
-    pub fn itself_as(&self, typeid: String) -> uactor::Result<uactor::AnyProxy> {
-        uactor::proxy_as(self, &typeid)
+    pub fn itself_as(&self, typeid: String) -> uactor::Result<uactor::objects::AnyProxy> {
+        uactor::objects::proxy_as(self, &typeid)
     }
 
     /// Another `Keeper` value (not the hosted actor) as `actor`.
-    pub fn stranger_as_actor(&self) -> uactor::Result<uactor::AnyProxy> {
-        uactor::proxy_as(&Keeper::new(1, 1), "actor")
+    pub fn stranger_as_actor(&self) -> uactor::Result<uactor::objects::AnyProxy> {
+        uactor::objects::proxy_as(&Keeper::new(1, 1), "actor")
     }
 
     /// How many objects the table holds.
@@ -321,14 +321,14 @@ impl Keeper {
 /// while holding it), and relays list proxies.
 #[derive(Debug, Default)]
 pub struct Holder {
-    guard: Option<uactor::LockGuard>,
+    guard: Option<uactor::sync::LockGuard>,
     list: Option<uactor::ListProxy<i64>>,
 }
 
 #[uactor::actor]
 impl Holder {
     /// Takes `lock` and keeps it; returns whether it got it.
-    pub fn take(&mut self, lock: uactor::LockProxy) -> uactor::Result<bool> {
+    pub fn take(&mut self, lock: uactor::sync::LockProxy) -> uactor::Result<bool> {
         self.guard = lock.try_acquire()?;
         Ok(self.guard.is_some())
     }

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use uactor::{Error, ListProxy, Lock, Options, Queue, Shared};
+use uactor::sync::{Lock, Queue};
+use uactor::{Error, ListProxy, Options, Shared};
 use uactor_core::frame::{self, Header, Kind};
 use uactor_core::protocol::tag;
 use uactor_core::{Address, CodecId};
@@ -152,7 +153,7 @@ impl Pipe {
 fn eager(
     pipe: &PipeProxy,
     calls: u64,
-    block_on: impl FnOnce(Vec<uactor::CallFuture<u64>>) -> Vec<uactor::Result<u64>>,
+    block_on: impl FnOnce(Vec<uactor::future::CallFuture<u64>>) -> Vec<uactor::Result<u64>>,
 ) -> Duration {
     let twin = pipe.to_async();
     let started = Instant::now();

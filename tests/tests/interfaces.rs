@@ -111,8 +111,8 @@ impl Dog {
     }
 
     /// A proxy to this actor that does not say its type.
-    pub fn untyped(&self) -> uactor::Result<uactor::AnyProxy> {
-        uactor::proxy_as(self, "actor")
+    pub fn untyped(&self) -> uactor::Result<uactor::objects::AnyProxy> {
+        uactor::objects::proxy_as(self, "actor")
     }
 }
 

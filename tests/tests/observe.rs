@@ -1,10 +1,11 @@
-//! Observability: an actor's counters (`uactor::stats`), the actors a
-//! process owns (`uactor::actors`), and, with the `tracing` feature, one
+//! Observability: an actor's counters (`uactor::observe::stats`), the actors a
+//! process owns (`uactor::observe::actors`), and, with the `tracing` feature, one
 //! trace across the caller's and the actor's processes.
 
 use std::time::{Duration, Instant};
 
-use uactor::{ActorState, Error, Exit};
+use uactor::observe::ActorState;
+use uactor::{Error, Exit};
 
 /// An actor whose counters the tests read.
 #[derive(Debug, Default)]
@@ -57,7 +58,7 @@ fn stats_count_calls_and_panics_and_are_not_a_method() {
         "the actor's own",
         "the actor's method wins on the proxy"
     );
-    let stats = uactor::stats(&watched).unwrap();
+    let stats = uactor::observe::stats(&watched).unwrap();
     assert_eq!(stats.pid, watched.pid());
     assert_eq!(
         stats.calls, 7,
@@ -70,7 +71,7 @@ fn stats_count_calls_and_panics_and_are_not_a_method() {
     );
     assert_eq!(stats.connections, 1, "the owner's: {stats:?}");
     assert!(stats.uptime > Duration::ZERO);
-    let later = uactor::stats(&watched).unwrap();
+    let later = uactor::observe::stats(&watched).unwrap();
     assert!(later.uptime > stats.uptime);
     assert_eq!(later.calls, stats.calls, "asking for stats is not a call");
 }
@@ -78,17 +79,20 @@ fn stats_count_calls_and_panics_and_are_not_a_method() {
 #[test]
 fn stats_see_async_calls_in_flight_and_resident_memory_grow() {
     let watched = Watched::spawn().unwrap();
-    let before = uactor::stats(&watched)
+    let before = uactor::observe::stats(&watched)
         .unwrap()
         .resident_memory
         .expect("Linux reports VmRSS");
     let lingering = watched.linger(2_000).unwrap();
-    let stats = uactor::stats(&watched).unwrap();
+    let stats = uactor::observe::stats(&watched).unwrap();
     assert_eq!(stats.in_flight, 1, "{stats:?}");
     assert_eq!(lingering.get().unwrap(), 2_000);
-    assert_eq!(uactor::stats(&watched).unwrap().in_flight, 0);
+    assert_eq!(uactor::observe::stats(&watched).unwrap().in_flight, 0);
     watched.allocate(64).unwrap();
-    let after = uactor::stats(&watched).unwrap().resident_memory.unwrap();
+    let after = uactor::observe::stats(&watched)
+        .unwrap()
+        .resident_memory
+        .unwrap();
     assert!(
         after >= before + (60 << 20),
         "resident memory grew from {before} to {after} bytes"
@@ -100,7 +104,7 @@ fn actors_lists_what_this_process_owns_and_how_it_ended() {
     let first = Watched::spawn().unwrap();
     let second = Watched::spawn().unwrap();
     let state = |pid: u32| {
-        uactor::actors()
+        uactor::observe::actors()
             .into_iter()
             .find(|actor| actor.pid == pid)
             .map(|actor| (actor.name, actor.state))
@@ -148,9 +152,9 @@ fn a_proxy_that_does_not_own_its_actor_is_not_listed() {
     let owner = Watched::spawn().unwrap();
     // The process tree's key: the one the owner holds.
     let reference =
-        uactor::connect_with::<Watched>(&owner.address(), &uactor::Options::new()).unwrap();
+        uactor::net::connect_with::<Watched>(&owner.address(), &uactor::Options::new()).unwrap();
     assert_eq!(reference.touch().unwrap(), 1);
-    let listed = uactor::actors()
+    let listed = uactor::observe::actors()
         .into_iter()
         .filter(|actor| actor.pid == owner.pid())
         .count();

@@ -9,7 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use tests::{Counter, Holder, Keeper, KeeperProxy, Nest, alive, kill9, wait_gone};
-use uactor::{Error, ListProxy, QueueProxy};
+use uactor::sync::QueueProxy;
+use uactor::{Error, ListProxy};
 
 /// The bound on every cross-process wait in this file.
 const LIMIT: Duration = Duration::from_secs(10);
@@ -489,21 +490,24 @@ fn proxy_as_is_the_dynamic_proxy_and_fails_with_error_proxy() {
     // Outside an actor process: an error, not a panic.
     let outside = uactor::Shared::new(vec![1i64]);
     assert!(matches!(
-        uactor::proxy_as(&outside, "list"),
+        uactor::objects::proxy_as(&outside, "list"),
         Err(Error::Proxy { .. })
     ));
     assert!(matches!(
-        uactor::proxy(&uactor::Queue::<i64>::new()),
+        uactor::proxy(&uactor::sync::Queue::<i64>::new()),
         Err(Error::Proxy { .. })
     ));
-    assert!(matches!(uactor::proxy_iter(0..3), Err(Error::Proxy { .. })));
     assert!(matches!(
-        uactor::proxy(&uactor::Lock::new()),
+        uactor::objects::proxy_iter(0..3),
+        Err(Error::Proxy { .. })
+    ));
+    assert!(matches!(
+        uactor::proxy(&uactor::sync::Lock::new()),
         Err(Error::Proxy { .. })
     ));
     let counter_value = Counter::new(0);
     assert!(matches!(
-        uactor::proxy_as(&counter_value, "actor"),
+        uactor::objects::proxy_as(&counter_value, "actor"),
         Err(Error::Proxy { .. })
     ));
     keeper.shutdown().unwrap();

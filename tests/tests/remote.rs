@@ -108,13 +108,13 @@ impl Bank {
     }
 
     /// Alice's account as an `AnyProxy` of typeid `Account`.
-    pub fn untyped(&self) -> uactor::Result<uactor::AnyProxy> {
-        uactor::proxy_as(&self.account, "Account")
+    pub fn untyped(&self) -> uactor::Result<uactor::objects::AnyProxy> {
+        uactor::objects::proxy_as(&self.account, "Account")
     }
 
     /// Alice's account asked for as `auto`: an error.
-    pub fn wrongly_typed(&self) -> uactor::Result<uactor::AnyProxy> {
-        uactor::proxy_as(&self.account, "auto")
+    pub fn wrongly_typed(&self) -> uactor::Result<uactor::objects::AnyProxy> {
+        uactor::objects::proxy_as(&self.account, "auto")
     }
 
     /// Whatever the kept account holds now, seen from inside the actor.

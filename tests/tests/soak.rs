@@ -438,7 +438,7 @@ fn with_restart_on_a_random_actor_killed_every_2_s_never_hangs_a_call() {
         }
     }
     // The last kill may be moments old: let its restart finish.
-    let restarts = || owners.iter().map(uactor::generation).sum::<u64>();
+    let restarts = || owners.iter().map(uactor::observe::generation).sum::<u64>();
     let waiting = Instant::now();
     while restarts() < kills && waiting.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(10));

@@ -14,7 +14,7 @@ fn supervised(max_restarts: u32) -> Options {
 /// Waits until `counter`'s generation reaches `generation`.
 fn wait_generation(counter: &tests::CounterProxy, generation: u64) {
     let started = Instant::now();
-    while uactor::generation(counter) < generation {
+    while uactor::observe::generation(counter) < generation {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "no restart within 10 s"
@@ -28,7 +28,7 @@ fn a_crashed_actor_is_recreated_from_its_arguments() {
     let counter = Counter::spawn_with(&supervised(3), 7).unwrap();
     assert_eq!(counter.add(1).unwrap(), 8);
     let first = counter.pid();
-    assert_eq!(uactor::generation(&counter), 0);
+    assert_eq!(uactor::observe::generation(&counter), 0);
     kill9(first);
     assert!(wait_gone(first, Duration::from_secs(2)).is_some());
     // Once the crash is seen (the kernel tears a dead process's sockets
@@ -107,7 +107,11 @@ fn a_crash_loop_stops_after_the_restart_limit_with_the_reason() {
         }
     );
     assert!(error.to_string().contains("after 3 restarts"), "{error}");
-    assert_eq!(uactor::generation(&counter), 3, "exactly 3 restarts");
+    assert_eq!(
+        uactor::observe::generation(&counter),
+        3,
+        "exactly 3 restarts"
+    );
 }
 
 #[test]
@@ -117,6 +121,6 @@ fn a_clean_shutdown_is_not_a_crash() {
     counter.shutdown().unwrap();
     assert!(!alive(pid));
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(uactor::generation(&counter), 0);
+    assert_eq!(uactor::observe::generation(&counter), 0);
     assert_eq!(counter.get(), Err(Error::Closed));
 }

@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tests::{Counter, Fragile, wait_gone};
-use uactor::{Address, CodecId, Error, Options, Tls, Transport};
+use uactor::net::{CodecId, Tls};
+use uactor::{Address, Error, Options, Transport};
 
 const KEY: &[u8] = b"transport tests key";
 
@@ -141,7 +142,7 @@ fn death_is_reported_with_the_signal(options: Options) {
 fn a_connected_proxy_is_a_reference(options: Options) {
     let owner = Counter::spawn_with(&options, 5).unwrap();
     let address = owner.address();
-    let remote = uactor::connect_with::<Counter>(&address, &connecting(&options)).unwrap();
+    let remote = uactor::net::connect_with::<Counter>(&address, &connecting(&options)).unwrap();
     assert_eq!(remote.pid(), owner.pid());
     assert_eq!(remote.add(1).unwrap(), 6);
     drop(remote);
@@ -366,7 +367,7 @@ fn tls_refuses_a_client_that_does_not_trust_the_server() {
     let stranger = Options::new()
         .authkey(KEY)
         .with(Tls::new().trust_pem(other.cert.pem()).unwrap());
-    match uactor::connect_with::<Counter>(&owner.address(), &stranger) {
+    match uactor::net::connect_with::<Counter>(&owner.address(), &stranger) {
         Err(Error::Transport { message, .. }) => {
             assert!(message.contains("certificate"), "{message}")
         }
@@ -375,7 +376,7 @@ fn tls_refuses_a_client_that_does_not_trust_the_server() {
     // The right roots but the wrong key: TLS passes, the authkey does not.
     let wrong_key = Options::new().authkey(b"wrong").with(calling_tls());
     assert!(matches!(
-        uactor::connect_with::<Counter>(&owner.address(), &wrong_key),
+        uactor::net::connect_with::<Counter>(&owner.address(), &wrong_key),
         Err(Error::Auth { .. })
     ));
     // Plain TCP to a TLS actor is refused too, and the actor goes on.
@@ -402,7 +403,7 @@ fn tls_reads_certificates_from_pem_files() {
         .authkey(KEY)
         .with(Tls::new().trust_pem_file(dir.join("actor.crt")).unwrap());
     assert_eq!(
-        uactor::connect_with::<Counter>(&owner.address(), &calling)
+        uactor::net::connect_with::<Counter>(&owner.address(), &calling)
             .unwrap()
             .get()
             .unwrap(),
@@ -472,7 +473,7 @@ fn bincode_actors_work_and_a_codec_mismatch_is_named() {
         }
         let same = Options::new().authkey(KEY).codec(CodecId::Bincode);
         assert_eq!(
-            uactor::connect_with::<Counter>(&owner.address(), &same)
+            uactor::net::connect_with::<Counter>(&owner.address(), &same)
                 .unwrap()
                 .get()
                 .unwrap(),
@@ -485,7 +486,7 @@ fn bincode_actors_work_and_a_codec_mismatch_is_named() {
 
 #[test]
 fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
-    let server = uactor::Server::bind(
+    let server = uactor::net::Server::bind(
         &"tcp://127.0.0.1:0".parse().unwrap(),
         &Options::new().authkey(KEY),
     )
@@ -516,7 +517,7 @@ fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
     }
     serving.join().unwrap().unwrap();
     assert!(matches!(
-        uactor::serve::<Counter>(&address, b"", Counter::new(0)),
+        uactor::net::serve::<Counter>(&address, b"", Counter::new(0)),
         Err(Error::Auth { .. })
     ));
 }

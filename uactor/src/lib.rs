@@ -2,53 +2,43 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
-pub use uactor_core::{Actor, Address, Error, Exit, Proxy, Result};
-pub use uactor_macros::{actor, interface, remote};
-pub use uactor_manager::{
-    AsyncResult, AsyncResultFuture, CallFuture, DictProxy, Event, EventProxy, Expose, ListProxy,
-    ObjectRef, Options, Pool, Restart, Shared, Token, Transport, Typed, Value, ValueProxy, proxy,
-    sleep, spawn_blocking, spawn_task as spawn, typeid,
-};
-
-/// How many times `proxy`'s actor was re-created by its supervisor
-/// ([`Restart::OnCrash`]): 0 until its first crash, and always 0 for a
-/// proxy that does not own its actor.
-pub fn generation<P: Proxy>(proxy: &P) -> u64 {
-    proxy.generation()
-}
-
-// Method handles (callbacks) and `#[uactor::remote]` types.
-pub use uactor_manager::{Method, Remote};
-
-// The remaining built-in typeids, the dynamic `proxy_as` and iterators.
-pub use uactor_manager::{
-    AnyProxy, Barrier, BarrierProxy, Condition, ConditionProxy, IteratorProxy, LocalLockGuard,
-    Lock, LockGuard, LockProxy, Queue, QueueProxy, Semaphore, SemaphoreProxy, proxy_as, proxy_iter,
-};
-
-/// A proxy to the actor this code runs in (typeid `actor`), to hand out
-/// from one of its methods. Outside an actor process of type `A`:
-/// [`Error::Proxy`].
-pub fn this<A: Actor>() -> Result<A::Proxy> {
-    let address = uactor_manager::hosted_address()
-        .ok_or_else(|| Error::proxy("uactor::this works only inside an actor process"))?;
-    A::Proxy::from_token(Token::actor(address))
-}
-
+pub mod future;
+pub mod net;
+pub mod objects;
+pub mod observe;
+pub mod options;
+pub mod sync;
 pub mod transport;
 
-// Observability: counters of an actor, the actors this process
-// owns, the set-up of actor processes.
-mod observe;
-pub use observe::{actors, stats};
-pub use uactor_manager::{ActorInfo, ActorState, Stats};
+// What every program names: declaring, starting, calling, failing.
+pub use uactor_core::{Actor, Error, Exit, Proxy, Result};
+pub use uactor_macros::{actor, interface, remote};
+pub use uactor_manager::{AsyncResult, Method, Pool, sleep, spawn_blocking, spawn_task};
 
-// Transports, addresses and serving.
-pub use uactor_core::CodecId;
-pub use uactor_manager::{Server, connect_with, serve};
-#[cfg(feature = "tls")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-pub use uactor_transport::tls::Tls;
+// Shortcuts to the names most programs take from the modules; each is
+// documented in its module.
+#[doc(no_inline)]
+pub use crate::net::{Address, Transport};
+#[doc(no_inline)]
+pub use crate::objects::{DictProxy, ListProxy, Shared, proxy, this, typeid};
+#[doc(no_inline)]
+pub use crate::options::{Options, Restart};
+#[doc(no_inline)]
+pub use crate::sync::Event;
+
+// The other root paths the API contract names, kept so that code written
+// against them builds; their documented home is the module.
+#[doc(hidden)]
+pub use crate::net::serve;
+#[doc(hidden)]
+pub use crate::objects::{AnyProxy, IteratorProxy, Value, ValueProxy, proxy_as, proxy_iter};
+#[doc(hidden)]
+pub use crate::sync::{
+    Barrier, BarrierProxy, Condition, ConditionProxy, EventProxy, Lock, LockProxy, Queue,
+    QueueProxy, Semaphore, SemaphoreProxy,
+};
+#[doc(hidden)]
+pub use uactor_manager::spawn_task as spawn;
 
 /// Starts uactor in this process: the first line of `main` in every binary
 /// that spawns actors.
@@ -71,8 +61,15 @@ pub fn init() {
 }
 
 /// The names most programs use: `use uactor::prelude::*;`.
+///
+/// The [`Proxy`] trait among them brings the built-ins every proxy has
+/// (`stats`, `generation`) into scope.
 pub mod prelude {
-    pub use crate::{Actor, Address, Error, Options, Proxy, Result};
+    #[doc(no_inline)]
+    pub use crate::{
+        Actor, Address, AsyncResult, Error, Method, Options, Pool, Proxy, Restart, Result, Shared,
+        Transport,
+    };
 }
 
 /// What `#[uactor::actor]`, `#[uactor::remote]` and `#[uactor::interface]`

@@ -1,8 +1,11 @@
 //! The transport layer, for users who bring their own: the [`Backend`]
 //! trait every transport implements (the built-in ones too), its
 //! [`Listener`] and [`Connection`] halves, and the in-memory implementation
-//! used by tests. ([`crate::Transport`] is the choice an actor is spawned
-//! with; a backend is what carries it.)
+//! used by tests. ([`Transport`](crate::net::Transport) is the choice an
+//! actor is spawned with; a backend is what carries it.) [`Setting`] and
+//! [`Settings`] are what a transport is configured with besides its
+//! address (TLS certificates, through
+//! [`Options::with`](crate::Options::with)).
 //!
 //! # What a transport does
 //!
@@ -40,7 +43,7 @@
 //! A spawned actor is this same binary started again, so it cannot be
 //! handed a transport object: it finds it by name. Register the transport
 //! once, at item level, with [`register_transport!`](crate::register_transport),
-//! then choose it with [`Transport::custom`](crate::Transport::custom):
+//! then choose it with [`Transport::custom`](crate::net::Transport::custom):
 //!
 //! ```ignore
 //! uactor::register_transport!("pipes", Pipes::new());
@@ -53,12 +56,12 @@
 
 pub use uactor_core::transport::memory;
 pub use uactor_core::{
-    Backend, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared,
+    Backend, Closer, Connection, FrameRead, FrameWrite, Listener, PendingLink, Prepared,
 };
-pub use uactor_transport::framing;
+pub use uactor_transport::{Setting, Settings, framing};
 
 /// Registers a user transport's [`Backend`] under a scheme, so that actors spawned
-/// with [`Transport::custom`](crate::Transport::custom)`(scheme)` (which
+/// with [`Transport::custom`](crate::net::Transport::custom)`(scheme)` (which
 /// are this binary started again) build the same transport, and so that
 /// `custom:SCHEME:…` addresses are reached with it.
 ///

@@ -2,7 +2,7 @@
 //! a network namespace:
 //!
 //! - `netns_peer serve ADDRESS`: hosts a `Counter` (starting at 40) at
-//!   ADDRESS with `uactor::serve`, prints `LISTENING`, and returns once a
+//!   ADDRESS with `uactor::net::serve`, prints `LISTENING`, and returns once a
 //!   client shuts it down;
 //! - `netns_peer call ADDRESS`: connects, adds 2, echoes 1 MiB, prints
 //!   `RESULT <sum> <actor pid> <echoed bytes>`, and shuts the actor down.
@@ -23,7 +23,7 @@ fn main() -> uactor::Result<()> {
     let address: Address = address.parse()?;
     match role.as_str() {
         "serve" => {
-            let server = uactor::Server::bind(&address, &Options::new().authkey(KEY))?;
+            let server = uactor::net::Server::bind(&address, &Options::new().authkey(KEY))?;
             println!("LISTENING {}", server.address());
             let _ = std::io::stdout().flush();
             server.run(Counter::new(40))

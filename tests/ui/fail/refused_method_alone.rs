@@ -16,7 +16,7 @@ impl Greeter {
 }
 
 fn use_proxy(greeter: &GreeterProxy) -> uactor::Result<u32> {
-    let _: uactor::CallFuture<u32> = greeter.to_async().count();
+    let _: uactor::future::CallFuture<u32> = greeter.to_async().count();
     let _: uactor::Method<(), u32> = greeter.count_ref();
     greeter.count()
 }

@@ -19,7 +19,7 @@ fn use_proxy(slow: &SlowProxy) -> uactor::Result<()> {
     let nap: uactor::AsyncResult<u64> = slow.nap(5)?;
     let _: u64 = nap.get()?;
     let _: uactor::AsyncResult<String> = slow.later()?;
-    let _: uactor::CallFuture<u64> = slow.to_async().nap(5);
+    let _: uactor::future::CallFuture<u64> = slow.to_async().nap(5);
     // A handle waits for the final value.
     let _: uactor::Method<(u64,), u64> = slow.nap_ref();
     Ok(())

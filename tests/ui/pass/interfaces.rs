@@ -92,7 +92,7 @@ impl Keeper {
 }
 
 fn assert_proxy<
-    P: uactor::Proxy + serde::Serialize + serde::de::DeserializeOwned + uactor::Typed,
+    P: uactor::Proxy + serde::Serialize + serde::de::DeserializeOwned + uactor::objects::Typed,
 >() {
 }
 
@@ -103,7 +103,7 @@ fn use_proxies(cat: CatProxy, tiger: TigerProxy) -> uactor::Result<()> {
         let _: bool = feline.rename("Tom".to_owned())?;
         let _: uactor::Method<(String,), bool> = feline.rename_ref();
         let _: u32 = feline.pid();
-        let _: uactor::CallFuture<String> = feline.to_async().greet();
+        let _: uactor::future::CallFuture<String> = feline.to_async().greet();
         assert_eq!(uactor::typeid(feline), "actor");
     }
     let roaring: big::RoaringProxy = tiger.into();

@@ -143,7 +143,7 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
                     self.client.shutdown()
                 }
 
-                fn stats(&self) -> ::uactor::Result<::uactor::Stats> {
+                fn stats(&self) -> ::uactor::Result<::uactor::observe::Stats> {
                     self.client.stats()
                 }
 
@@ -170,7 +170,7 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
             #proxy_serde
 
             #[automatically_derived]
-            impl ::uactor::Typed for #proxy {
+            impl ::uactor::objects::Typed for #proxy {
                 fn typeid(&self) -> &str {
                     ::uactor::__private::typeid::ACTOR
                 }
@@ -478,7 +478,7 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
             /// The proxy's side of a concurrent method: send, return a handle.
             start: fn(&#target, u16, &A) -> ::uactor::Result<::uactor::AsyncResult<R>>,
             /// The async twin's side: send, return the future of the result.
-            call_async: fn(&#target, u16, A) -> ::uactor::CallFuture<R>,
+            call_async: fn(&#target, u16, A) -> ::uactor::future::CallFuture<R>,
             /// The proxy's side: a handle on the method, which travels.
             method: fn(&#target, u16) -> ::uactor::Method<A, R>,
             /// The actor's side: decode the arguments.
@@ -511,7 +511,7 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
             target: &#target,
             method: u16,
             args: A,
-        ) -> ::uactor::CallFuture<R> {
+        ) -> ::uactor::future::CallFuture<R> {
             ::uactor::__private::Target::call_async(target, method, args)
         }
 
@@ -706,7 +706,7 @@ pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> Tok
         let output = wire_output(method);
         quote! {
             #attrs
-            pub fn #ident(&self, #declarations) -> ::uactor::CallFuture<#output> {
+            pub fn #ident(&self, #declarations) -> ::uactor::future::CallFuture<#output> {
                 (#codec.call_async)(&self.#field, #index, #args)
             }
         }

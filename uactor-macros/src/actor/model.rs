@@ -189,7 +189,7 @@ pub(crate) enum MethodKind {
     /// calls, and the caller gets an `AsyncResult` at once.
     Async,
     /// It returns `AsyncResult<T>` (from `uactor::spawn_blocking` or
-    /// `uactor::spawn`): the caller gets an `AsyncResult<T>` at once.
+    /// `uactor::spawn_task`): the caller gets an `AsyncResult<T>` at once.
     Deferred,
 }
 

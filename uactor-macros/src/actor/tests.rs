@@ -904,7 +904,7 @@ fn remote_expansion_names_only_qualified_paths() {
     // The user's impl, the proxy struct and one `const _`.
     assert_eq!(file.items.len(), 3);
     let text = output.to_string();
-    assert!(text.contains("impl :: uactor :: Remote for Account"));
+    assert!(text.contains("impl :: uactor :: objects :: Remote for Account"));
     assert!(text.contains("pub fn deposit_ref"));
     // `address` is the user's.
     assert_eq!(

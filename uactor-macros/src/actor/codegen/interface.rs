@@ -188,7 +188,7 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
                     self.target.client().shutdown()
                 }
 
-                fn stats(&self) -> ::uactor::Result<::uactor::Stats> {
+                fn stats(&self) -> ::uactor::Result<::uactor::observe::Stats> {
                     self.target.client().stats()
                 }
 
@@ -206,7 +206,7 @@ pub(crate) fn interface(interface: &Interface) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl ::uactor::Typed for #proxy {
+            impl ::uactor::objects::Typed for #proxy {
                 fn typeid(&self) -> &str {
                     ::uactor::__private::typeid::ACTOR
                 }

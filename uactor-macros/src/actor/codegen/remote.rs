@@ -79,7 +79,7 @@ pub(crate) fn remote(remote: &Actor) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl ::uactor::Remote for #self_ty {
+            impl ::uactor::objects::Remote for #self_ty {
                 type Proxy = #proxy;
 
                 const NAME: &'static str = #name;
@@ -96,7 +96,7 @@ pub(crate) fn remote(remote: &Actor) -> TokenStream {
                     match method {
                         #(#arms)*
                         _ => ::core::result::Result::Err(::uactor::__private::unknown_method(
-                            <Self as ::uactor::Remote>::NAME,
+                            <Self as ::uactor::objects::Remote>::NAME,
                             method,
                         )),
                     }
@@ -118,7 +118,7 @@ pub(crate) fn remote(remote: &Actor) -> TokenStream {
             }
 
             #[automatically_derived]
-            impl ::uactor::Typed for #proxy {
+            impl ::uactor::objects::Typed for #proxy {
                 fn typeid(&self) -> &str {
                     self.object.typeid()
                 }

@@ -1,0 +1,20 @@
+//! How an actor is spawned, served or reached: [`Options`] (transport,
+//! authkey, codec, timeouts, bounds, supervision) with its defaults, and
+//! [`Restart`], what the owner does when its actor crashes. Both are also
+//! at the crate root, where programs take them from.
+//!
+//! ```
+//! use std::time::Duration;
+//! use uactor::{Options, Restart};
+//!
+//! let options = Options::new()
+//!     .call_timeout(Duration::from_secs(5))
+//!     .restart(Restart::OnCrash { max_restarts: 3 })
+//!     .max_in_flight(uactor::options::DEFAULT_MAX_IN_FLIGHT / 4);
+//! assert_eq!(options.call_timeout_value(), Some(Duration::from_secs(5)));
+//! ```
+
+pub use uactor_manager::{
+    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT,
+    Options, Restart,
+};
