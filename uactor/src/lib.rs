@@ -12,7 +12,12 @@ pub mod transport;
 
 // What every program names: declaring, starting, calling, failing.
 pub use uactor_core::{Actor, Error, Exit, Proxy, Result};
-pub use uactor_macros::{actor, interface, remote};
+#[doc = include_str!("../doc/actor.md")]
+pub use uactor_macros::actor;
+#[doc = include_str!("../doc/interface.md")]
+pub use uactor_macros::interface;
+#[doc = include_str!("../doc/remote.md")]
+pub use uactor_macros::remote;
 pub use uactor_manager::{AsyncResult, Method, Pool, sleep, spawn_blocking, spawn_task};
 
 // Shortcuts to the names most programs take from the modules; each is
