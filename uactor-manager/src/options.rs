@@ -6,11 +6,14 @@ use uactor_core::frame::DEFAULT_MAX_FRAME;
 use uactor_core::{CodecId, Result};
 use uactor_transport::{Authkey, Setting, Settings, Transport};
 
-/// Options for [`spawn_actor`](crate::spawn_actor) (`Type::spawn_with`): transport, authkey, bounds.
+/// How an actor is spawned (`Type::spawn_with`), served or reached
+/// (`connect_with`): transport, authkey, codec, timeouts, bounds,
+/// supervision.
 ///
 /// ```
+/// # use uactor_manager as uactor; // this crate's doc test; users write `uactor`
 /// use std::time::Duration;
-/// let options = uactor_manager::Options::new()
+/// let options = uactor::Options::new()
 ///     .call_timeout(Duration::from_secs(5))
 ///     .authkey(b"secret");
 /// assert_eq!(options.call_timeout_value(), Some(Duration::from_secs(5)));

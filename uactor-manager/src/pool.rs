@@ -20,12 +20,13 @@ use crate::{Options, spawn_actor};
 /// Dropping the pool shuts all of them down.
 ///
 /// ```no_run
-/// # #[derive(Default)] struct Worker;
-/// # // (In a real program `Worker` carries `#[uactor::actor]`.)
-/// # fn demo<W: uactor_core::Actor<Args = ()>>() -> uactor_core::Result<()>
-/// # where W::Proxy: uactor_manager::ProxyClient {
-/// let pool = uactor_manager::Pool::<W>::spawn(4, ())?;
-/// let pids = pool.broadcast(|worker| Ok(uactor_core::Proxy::pid(worker)))?;
+/// # // This crate's doc test, with the paths users write; in a program
+/// # // `Worker` is a type with `#[uactor::actor]`.
+/// # mod uactor { pub use uactor_core::Proxy; pub use uactor_manager::Pool; }
+/// # fn demo<Worker: uactor_core::Actor<Args = ()>>() -> uactor_core::Result<()>
+/// # where Worker::Proxy: uactor_manager::ProxyClient {
+/// let pool = uactor::Pool::<Worker>::spawn(4, ())?;
+/// let pids = pool.broadcast(|worker| Ok(uactor::Proxy::pid(worker)))?;
 /// assert_eq!(pids.len(), 4);
 /// # Ok(()) }
 /// ```

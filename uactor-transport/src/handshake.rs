@@ -92,7 +92,7 @@ pub fn client(
             .unwrap_or_else(|_| format!("codec {served}, which this build does not have"));
         return Err(Error::codec(format!(
             "codec mismatch: the actor encodes with {theirs}, this side with {codec:?}; \
-             pass Options::codec with the actor's codec (uactor::connect_with)"
+             pass Options::codec with the actor's codec (uactor::net::connect_with)"
         )));
     }
     end(connection, max_frame)?;

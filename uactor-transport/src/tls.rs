@@ -78,7 +78,7 @@ impl TlsBackend {
         self.tls.as_ref().or_else(|| REMEMBERED.get()).ok_or_else(|| {
             tls_error(
                 "this side has no TLS settings: connect with the server's certificate, \
-                 uactor::connect_with::<T>(&address, &Options::new().authkey(..).with(Tls::new().trust_pem(..)?))",
+                 uactor::net::connect_with::<T>(&address, &Options::new().authkey(..).with(Tls::new().trust_pem(..)?))",
             )
         })
     }
@@ -144,8 +144,10 @@ impl Backend for TlsBackend {
 /// Clone is cheap; `Debug` never shows the key.
 ///
 /// ```no_run
+/// # // This crate's doc test, with the paths users write:
+/// # mod uactor { pub mod net { pub use uactor_transport::tls::Tls; } }
 /// # fn main() -> uactor_core::Result<()> {
-/// use uactor_transport::tls::Tls;
+/// use uactor::net::Tls;
 /// let serving = Tls::new().identity_pem_files("actor.crt", "actor.key")?;
 /// let calling = Tls::new().trust_pem_file("ca.crt")?.server_name("actor.example")?;
 /// # Ok(()) }

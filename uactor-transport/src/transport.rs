@@ -11,7 +11,8 @@ use crate::Settings;
 /// Which transport an actor serves on.
 ///
 /// ```
-/// let transport = uactor_transport::Transport::LocalSocket;
+/// # use uactor_transport as uactor; // this crate's doc test; users write `uactor`
+/// let transport = uactor::Transport::LocalSocket;
 /// # let _ = transport;
 /// ```
 #[derive(Clone, Default)]

@@ -20,9 +20,11 @@ use crate::{Options, context, endpoint};
 /// be told to clients before serving:
 ///
 /// ```no_run
+/// # // This crate's doc test, with the paths users write:
+/// # mod uactor { pub use uactor_manager::Options; pub mod net { pub use uactor_manager::Server; } }
 /// # fn demo<A: uactor_core::Actor>(actor: A) -> uactor_core::Result<()> {
-/// let options = uactor_manager::Options::new().authkey(b"secret");
-/// let server = uactor_manager::Server::bind(&"tcp://0.0.0.0:0".parse()?, &options)?;
+/// let options = uactor::Options::new().authkey(b"secret");
+/// let server = uactor::net::Server::bind(&"tcp://0.0.0.0:0".parse()?, &options)?;
 /// println!("serving at {}", server.address());
 /// server.run(actor)?; // returns when a client shuts the actor down
 /// # Ok(()) }

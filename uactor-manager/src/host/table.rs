@@ -28,7 +28,9 @@ use uactor_core::{Address, Call, Error, Result, Token};
 use crate::call::ObjectRef;
 
 /// An object kept in an actor and served to proxies: what `uactor::proxy`
-/// puts in the object table.
+/// puts in the object table. Hidden: its impls would show on the facade's
+/// pages of the kept types, and no user implements it.
+#[doc(hidden)]
 pub trait Served: Send + Sync + 'static {
     /// Its typeid (`"list"`, `"dict"`, …).
     fn typeid(&self) -> &'static str;

@@ -29,8 +29,8 @@ use crate::host::{Served, expose};
 const WAIT: u16 = 4;
 const NOTIFY: u16 = 5;
 
-/// A condition variable shared between an actor and its proxies (the
-/// seed's `Condition`), with a lock of its own. Clones are the same
+/// A condition variable shared between an actor and its proxies (Python
+/// uActor's `Condition`), with a lock of its own. Clones are the same
 /// condition.
 ///
 /// The semantics are those of Python's `threading.Condition()`: a waiter

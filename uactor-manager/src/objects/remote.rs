@@ -37,9 +37,11 @@ pub trait Remote: Sized + Send + 'static {
     const NAME: &'static str;
 
     /// The proxy around a reference to a kept value.
+    #[doc(hidden)]
     fn proxy(object: ObjectRef) -> Self::Proxy;
 
     /// Runs method `method` on `kept` with the arguments in `call`.
+    #[doc(hidden)]
     fn serve(kept: &Shared<Self>, method: u16, call: &mut Call<'_>) -> Result<()>;
 }
 

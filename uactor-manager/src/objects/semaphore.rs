@@ -18,8 +18,8 @@ const TRY_ACQUIRE: u16 = 1;
 const RELEASE: u16 = 2;
 const AVAILABLE: u16 = 3;
 
-/// A counting semaphore shared between an actor and its proxies (the
-/// seed's `Semaphore`). Clones are the same semaphore.
+/// A counting semaphore shared between an actor and its proxies (Python
+/// uActor's `Semaphore`). Clones are the same semaphore.
 ///
 /// As Python's `threading.Semaphore`, permits are not owned: anyone may
 /// release one, releasing more than were acquired raises the count, and a

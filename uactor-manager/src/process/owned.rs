@@ -70,7 +70,7 @@ pub(crate) fn register(owned: Weak<dyn Described>) {
 }
 
 /// The actors this process owns, in the order they were spawned, with their
-/// pids and states: what `uactor::actors()` returns (see there for an
+/// pids and states: what `uactor::observe::actors()` returns (see there for an
 /// example).
 ///
 /// An actor is listed while an owning proxy to it (the one `spawn` returned
