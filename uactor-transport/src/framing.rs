@@ -4,9 +4,10 @@
 //! usually brings a whole frame (or several), the length field is checked
 //! against the limit before the buffer grows, and a read that times out in
 //! the middle of a frame keeps what it has, so the stream never loses its
-//! place. [`StreamWriter`] writes frames with one vectored write, either
-//! without waiting ([`FrameWrite::try_write`], for the connection's own
-//! threads) or waiting at most its timeout (for its writer thread).
+//! place. A timeout bounds a whole frame, however its bytes trickle in.
+//! [`StreamWriter`] writes frames with one vectored write, either without
+//! waiting ([`FrameWrite::try_write`], for the connection's own threads) or
+//! waiting at most its timeout (for its writer thread).
 
 use std::io::{self, IoSlice};
 use std::os::fd::BorrowedFd;
@@ -19,7 +20,10 @@ use uactor_core::{Connection, Error, FrameRead, FrameWrite, Result};
 /// A byte stream that can be read and written through a shared reference
 /// (as sockets can), so one half reads while the other writes.
 pub trait Socket: Send + Sync + 'static {
-    /// Reads some bytes; `Ok(0)` is end of stream.
+    /// Reads some bytes; `Ok(0)` is end of stream. A stream that read its
+    /// socket but has nothing for the caller yet (part of a TLS record)
+    /// returns `Err(Interrupted)`: the frame reader checks its deadline and
+    /// reads again, so every socket read is bounded by what is left of it.
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes all of `buf`.
     fn write_all(&self, buf: &[u8]) -> io::Result<()>;
@@ -51,7 +55,7 @@ pub trait Socket: Send + Sync + 'static {
     fn pending(&self) -> bool {
         false
     }
-    /// Bounds later reads.
+    /// Bounds each later socket read.
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Bounds later writes.
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
@@ -71,7 +75,7 @@ pub fn connection<S: Socket>(socket: S) -> Connection {
     )
 }
 
-const INITIAL_BUFFER: usize = 64 * 1024;
+const BUFFER: usize = 64 * 1024;
 
 /// The reading half: frames out of a byte stream.
 #[derive(Debug)]
@@ -83,21 +87,27 @@ pub struct StreamReader<S> {
     /// End of received bytes in `buffer`.
     end: usize,
     max: u32,
+    /// What bounds each frame.
     timeout: Option<Duration>,
+    /// The read timeout the socket has now; set lazily, just before a read
+    /// that needs another one, so a reader without a timeout never pays.
+    socket_timeout: Option<Duration>,
     /// Frames in a row that fit the initial buffer, while it is grown.
     small_frames: u32,
 }
 
 impl<S: Socket> StreamReader<S> {
-    /// A reader over `socket` with the default frame limit.
+    /// A reader over `socket` with the default frame limit. The reader owns
+    /// the socket's read timeout: `socket` comes without one.
     pub fn new(socket: Arc<S>) -> Self {
         StreamReader {
             socket,
-            buffer: vec![0; INITIAL_BUFFER],
+            buffer: vec![0; BUFFER],
             start: 0,
             end: 0,
             max: DEFAULT_MAX_FRAME,
             timeout: None,
+            socket_timeout: None,
             small_frames: 0,
         }
     }
@@ -117,9 +127,16 @@ impl<S: Socket> StreamReader<S> {
         }
     }
 
-    fn fill(&mut self) -> Result<()> {
+    /// One socket read, waiting at most `wait`.
+    fn fill(&mut self, wait: Option<Duration>) -> Result<()> {
         if self.end == self.buffer.len() {
             self.make_room(self.buffer.len() + 1);
+        }
+        if wait != self.socket_timeout {
+            self.socket
+                .set_read_timeout(wait)
+                .map_err(|error| Error::io("setting a read timeout", error))?;
+            self.socket_timeout = wait;
         }
         match self.socket.read(&mut self.buffer[self.end..]) {
             Ok(0) if self.start == self.end => Err(Error::Closed),
@@ -134,6 +151,8 @@ impl<S: Socket> StreamReader<S> {
                 self.end += read;
                 Ok(())
             }
+            // A signal, or a stream with nothing for us yet: the caller
+            // checks its deadline and reads again.
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
             Err(error)
                 if matches!(
@@ -141,11 +160,15 @@ impl<S: Socket> StreamReader<S> {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                Err(Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                })
+                Err(self.timed_out())
             }
             Err(error) => Err(Error::io("reading a frame", error)),
+        }
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::Timeout {
+            after: self.timeout.unwrap_or_default(),
         }
     }
 }
@@ -160,19 +183,18 @@ impl<S: Socket> FrameRead for StreamReader<S> {
             // A grown buffer is kept while large frames keep coming (fresh
             // pages cost more than the copy), and given back after a run of
             // small ones, or at once past the keep limit.
-            if self.buffer.len() > INITIAL_BUFFER
+            if self.buffer.len() > BUFFER
                 && (self.buffer.len() > frame::KEEP_LIMIT
                     || self.small_frames >= frame::SMALL_FRAMES_BEFORE_SHRINK)
             {
-                self.buffer = vec![0; INITIAL_BUFFER];
+                self.buffer = vec![0; BUFFER];
                 self.small_frames = 0;
             }
         }
         // The timeout bounds the whole frame, not each read: a peer sending
         // a byte just before every read would time out would otherwise hold
-        // the reader (and a handshake) for as long as it likes. A read that
-        // started in time may still take its full timeout, so a frame takes
-        // at most twice the timeout.
+        // the reader (and a handshake) for as long as it likes. So each
+        // socket read waits only for what is left of it.
         let deadline = self.timeout.map(|timeout| Instant::now() + timeout);
         loop {
             let available = self.end - self.start;
@@ -186,7 +208,7 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                     self.start += total;
                     if total > frame::SMALL_FRAME {
                         self.small_frames = 0;
-                    } else if self.buffer.len() > INITIAL_BUFFER {
+                    } else if self.buffer.len() > BUFFER {
                         self.small_frames += 1;
                     }
                     return Ok(&self.buffer[at..at + total]);
@@ -196,25 +218,23 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                     // claims: a peer cannot make us commit memory it does
                     // not send.
                     let received = self.end - self.start;
-                    self.make_room(total.min(received.max(INITIAL_BUFFER) * 2));
+                    self.make_room(total.min(received.max(BUFFER) * 2));
                 }
             }
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                });
-            }
-            self.fill()?;
+            let wait = match deadline {
+                None => None,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Err(self.timed_out()),
+                },
+            };
+            self.fill(wait)?;
         }
     }
 
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        if timeout != self.timeout {
-            self.socket
-                .set_read_timeout(timeout)
-                .map_err(|error| Error::io("setting a read timeout", error))?;
-            self.timeout = timeout;
-        }
+        // The socket's own timeout is set by the read that needs it.
+        self.timeout = timeout;
         Ok(())
     }
 
