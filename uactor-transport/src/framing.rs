@@ -4,7 +4,11 @@
 //! usually brings a whole frame (or several), the length field is checked
 //! against the limit before the buffer grows, and a read that times out in
 //! the middle of a frame keeps what it has, so the stream never loses its
-//! place. A timeout bounds a whole frame, however its bytes trickle in.
+//! place. A timeout bounds a whole frame, however its bytes trickle in. The
+//! buffer starts at the size of a handshake frame: a peer that has proven
+//! nothing holds a few hundred bytes, and the buffer takes its usual size
+//! once the handshake lifts the frame limit.
+//!
 //! [`StreamWriter`] writes frames with one vectored write, either without
 //! waiting ([`FrameWrite::try_write`], for the connection's own threads) or
 //! waiting at most its timeout (for its writer thread).
@@ -75,6 +79,12 @@ pub fn connection<S: Socket>(socket: S) -> Connection {
     )
 }
 
+/// The buffer of a connection that has not authenticated: room for one
+/// handshake frame, the largest it may send.
+const HANDSHAKE_BUFFER: usize = LENGTH_LEN + frame::HANDSHAKE_MAX_FRAME as usize;
+
+/// The buffer of a connection once larger frames are allowed: most calls
+/// and replies fit, so one read usually brings several.
 const BUFFER: usize = 64 * 1024;
 
 /// The reading half: frames out of a byte stream.
@@ -92,17 +102,20 @@ pub struct StreamReader<S> {
     /// The read timeout the socket has now; set lazily, just before a read
     /// that needs another one, so a reader without a timeout never pays.
     socket_timeout: Option<Duration>,
-    /// Frames in a row that fit the initial buffer, while it is grown.
+    /// Frames in a row that fit the usual buffer, while it is grown.
     small_frames: u32,
 }
 
 impl<S: Socket> StreamReader<S> {
-    /// A reader over `socket` with the default frame limit. The reader owns
-    /// the socket's read timeout: `socket` comes without one.
+    /// A reader over `socket` with the default frame limit and a buffer the
+    /// size of a handshake frame, which grows when the limit is raised
+    /// past it ([`set_max_frame`](FrameRead::set_max_frame)) or a frame
+    /// needs more. The reader owns the socket's read timeout: `socket`
+    /// comes without one.
     pub fn new(socket: Arc<S>) -> Self {
         StreamReader {
             socket,
-            buffer: vec![0; BUFFER],
+            buffer: vec![0; HANDSHAKE_BUFFER],
             start: 0,
             end: 0,
             max: DEFAULT_MAX_FRAME,
@@ -127,11 +140,21 @@ impl<S: Socket> StreamReader<S> {
         }
     }
 
+    /// Makes room for at least one more byte at the end.
+    fn make_space(&mut self) {
+        if self.end == self.buffer.len() {
+            let grown = if self.start > 0 {
+                self.buffer.len()
+            } else {
+                (self.buffer.len() * 2).max(BUFFER)
+            };
+            self.make_room(grown);
+        }
+    }
+
     /// One socket read, waiting at most `wait`.
     fn fill(&mut self, wait: Option<Duration>) -> Result<()> {
-        if self.end == self.buffer.len() {
-            self.make_room(self.buffer.len() + 1);
-        }
+        self.make_space();
         if wait != self.socket_timeout {
             self.socket
                 .set_read_timeout(wait)
@@ -214,11 +237,18 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                     return Ok(&self.buffer[at..at + total]);
                 }
                 if self.buffer.len() - self.start < total {
-                    // Grow with what arrives, not with what the length field
-                    // claims: a peer cannot make us commit memory it does
-                    // not send.
-                    let received = self.end - self.start;
-                    self.make_room(total.min(received.max(BUFFER) * 2));
+                    let room = if total <= self.buffer.len() {
+                        // Moving the frame's start to the front makes room.
+                        total
+                    } else {
+                        // Grow with what arrives, not with what the length
+                        // field claims: a peer cannot make us commit memory
+                        // it does not send. Never below the usual size, so
+                        // a small buffer grows once, not frame by frame.
+                        let received = self.end - self.start;
+                        total.min(received.max(BUFFER) * 2).max(BUFFER)
+                    };
+                    self.make_room(room);
                 }
             }
             let wait = match deadline {
@@ -240,6 +270,11 @@ impl<S: Socket> FrameRead for StreamReader<S> {
 
     fn set_max_frame(&mut self, max: u32) {
         self.max = max;
+        // The handshake is over (or there was none): larger frames may come,
+        // and one read should bring several small ones.
+        if max > frame::HANDSHAKE_MAX_FRAME && self.buffer.len() < BUFFER {
+            self.make_room(BUFFER);
+        }
     }
 
     fn poll_frame(&mut self) -> Option<Result<bool>> {
@@ -250,9 +285,7 @@ impl<S: Socket> FrameRead for StreamReader<S> {
             self.start = 0;
             self.end = 0;
         }
-        if self.end == self.buffer.len() {
-            self.make_room(self.buffer.len() + 1);
-        }
+        self.make_space();
         match self.socket.try_read(&mut self.buffer[self.end..])? {
             // The end of the stream: `read_frame` says what it means.
             Ok(0) => Some(Ok(true)),

@@ -72,7 +72,7 @@ fn a_huge_length_is_refused_before_allocation() {
         reader.read_frame(),
         Err(Error::FrameTooLarge { .. })
     ));
-    assert!(reader.buffer.len() <= BUFFER);
+    assert_eq!(reader.buffer.len(), HANDSHAKE_BUFFER);
 }
 
 #[test]
@@ -193,4 +193,41 @@ fn a_stream_that_reads_without_result_is_bounded_by_the_deadline() {
     println!("a stream that never completes a read timed out after {took:?} (timeout {timeout:?})");
     assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
     assert!(took < timeout * 2, "{took:?}");
+}
+
+#[test]
+fn the_buffer_is_handshake_sized_until_the_limit_is_raised() {
+    // Everything a client may send before it is welcomed, in one write.
+    let hello = frame::encode(Header::new(Kind::Hello, 0), &[1; 8]);
+    let response = frame::encode(Header::new(Kind::Response, 0), &[2; 64]);
+    let request = frame::encode(Header::new(Kind::Request, 1), &[3; 1000]);
+    let stream = [hello.clone(), response.clone(), request.clone()].concat();
+    let mut reader = reader(vec![stream]);
+    reader.set_max_frame(frame::HANDSHAKE_MAX_FRAME);
+    assert_eq!(reader.buffer.len(), HANDSHAKE_BUFFER);
+    assert_eq!(reader.read_frame().unwrap(), &hello[..]);
+    assert_eq!(reader.read_frame().unwrap(), &response[..]);
+    println!(
+        "buffer before authentication: {} bytes",
+        reader.buffer.len()
+    );
+    assert_eq!(reader.buffer.len(), HANDSHAKE_BUFFER);
+    // Welcomed: the usual limit, the usual buffer, and what was pipelined
+    // behind the handshake is still there.
+    reader.set_max_frame(DEFAULT_MAX_FRAME);
+    println!("buffer after: {} bytes", reader.buffer.len());
+    assert_eq!(reader.buffer.len(), BUFFER);
+    assert_eq!(reader.read_frame().unwrap(), &request[..]);
+}
+
+#[test]
+fn a_reader_never_welcomed_grows_when_a_frame_needs_it() {
+    let big = frame::encode(Header::new(Kind::Request, 1), &[9; 3000]);
+    let small = frame::encode(Header::new(Kind::Request, 2), b"x");
+    let stream = [small.clone(), big.clone()].concat();
+    let (a, b) = stream.split_at(100);
+    let mut reader = reader(vec![a.to_vec(), b.to_vec()]);
+    assert_eq!(reader.read_frame().unwrap(), &small[..]);
+    assert_eq!(reader.read_frame().unwrap(), &big[..]);
+    assert_eq!(reader.buffer.len(), BUFFER, "grown once, to the usual size");
 }
