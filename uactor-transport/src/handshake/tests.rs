@@ -120,3 +120,62 @@ fn a_codec_mismatch_is_named_to_an_authenticated_client_only() {
     assert!(matches!(wrong, Err(Error::Auth { .. })));
     assert!(serving.join().unwrap().is_err());
 }
+
+/// Runs `side` against a peer that sends its first frame after `pause`,
+/// then stalls; returns the result and how long `side` took.
+fn stalled_after_one_frame<T: std::fmt::Debug>(
+    first: Vec<u8>,
+    pause: Duration,
+    side: impl FnOnce(&mut Connection) -> Result<T>,
+) -> (Result<T>, Duration) {
+    let (peer, mut ours) = memory::pair();
+    let started = std::time::Instant::now();
+    let stalling = thread::spawn(move || {
+        let mut peer = peer;
+        thread::sleep(pause);
+        let _ = peer.writer.write_frame(&first);
+        // Keep the connection open, silent, past any deadline.
+        thread::sleep(Duration::from_secs(1));
+        drop(peer);
+    });
+    let result = side(&mut ours);
+    let took = started.elapsed();
+    stalling.join().unwrap();
+    (result, took)
+}
+
+#[test]
+fn one_deadline_bounds_the_whole_handshake_on_both_sides() {
+    // Each frame comes within the deadline; the handshake as a whole does
+    // not, so each side gives up at the deadline, not a deadline after the
+    // last frame.
+    let deadline = Duration::from_millis(300);
+    let pause = Duration::from_millis(200);
+    let key = Authkey::new(b"key").unwrap();
+    let hello = frame::encode(
+        Header::new(Kind::Hello, 0),
+        &Hello::new(CodecId::Postcard).to_bytes(),
+    );
+    let (served, server_took) = stalled_after_one_frame(hello, pause, |connection| {
+        server(connection, &key, CodecId::Postcard, WELCOME, deadline, 1024)
+    });
+    let challenge = frame::encode(Header::new(Kind::Challenge, 0), &[5; NONCE_LEN]);
+    let (welcomed, client_took) = stalled_after_one_frame(challenge, pause, |connection| {
+        client(connection, &key, CodecId::Postcard, deadline, 1024)
+    });
+    println!(
+        "a peer that sent one frame after {pause:?} and stalled was dropped by the server after \
+         {server_took:?}, by the client after {client_took:?} (deadline {deadline:?})"
+    );
+    assert!(
+        matches!(served, Err(Error::Timeout { after }) if after == deadline),
+        "{served:?}"
+    );
+    assert!(welcomed.is_err(), "{welcomed:?}");
+    for took in [server_took, client_took] {
+        assert!(
+            took >= deadline && took < deadline + deadline / 5,
+            "a {deadline:?} handshake took {took:?}"
+        );
+    }
+}
