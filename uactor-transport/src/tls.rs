@@ -529,48 +529,68 @@ impl TlsSocket {
     }
 }
 
-impl Socket for TlsSocket {
-    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut chunk = [0u8; 16 * 1024];
+impl TlsSocket {
+    /// Decrypts what has been read: the plaintext rustls has ready, or
+    /// `None` when the records read so far hold none (a record not yet
+    /// whole, handshake messages, tickets).
+    fn plaintext(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        let mut state = self.state();
         loop {
-            let wants_write = {
-                let mut state = self.state();
-                loop {
-                    match state.session.reader().read(buf) {
-                        Ok(read) => return Ok(read),
-                        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                        Err(error) => return Err(error),
-                    }
-                    if state.pending.is_empty() {
-                        break;
-                    }
-                    let State { session, pending } = &mut *state;
-                    let mut unread = &pending[..];
-                    let taken = session.read_tls(&mut unread)?;
-                    pending.drain(..taken);
-                    session
-                        .process_new_packets()
-                        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
-                    if taken == 0 {
-                        break;
-                    }
-                }
-                state.session.wants_write()
-            };
-            if wants_write {
-                // Handshake messages are awaited by the peer before it sends
-                // more: send them whole. Later records (tickets, alerts) go
-                // without waiting, so a reader never stalls on a full socket.
-                let handshaking = self.state().session.is_handshaking();
-                self.flush(handshaking)?;
+            match state.session.reader().read(buf) {
+                Ok(read) => return Ok(Some(read)),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error),
             }
-            let read = (&self.stream).read(&mut chunk)?;
-            if read == 0 {
-                // The peer closed the stream: end of file for the frames
-                // above, which tell a clean close from a cut frame.
-                return Ok(0);
+            if state.pending.is_empty() {
+                return Ok(None);
             }
-            self.state().pending.extend_from_slice(&chunk[..read]);
+            let State { session, pending } = &mut *state;
+            let mut unread = &pending[..];
+            let taken = session.read_tls(&mut unread)?;
+            pending.drain(..taken);
+            session
+                .process_new_packets()
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+            if taken == 0 {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl Socket for TlsSocket {
+    /// Plaintext if there is some; else sends what rustls has to say (its
+    /// handshake messages), reads the socket once and returns what that
+    /// decrypts to, or `Interrupted` when it decrypts to nothing. Reading
+    /// once per call keeps every socket read under the frame reader's
+    /// deadline: a peer that sends a record a byte at a time (a slow
+    /// ClientHello) is dropped when the handshake's time is up, not after
+    /// its last byte.
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(read) = self.plaintext(buf)? {
+            return Ok(read);
+        }
+        let (wants_write, handshaking) = {
+            let state = self.state();
+            (state.session.wants_write(), state.session.is_handshaking())
+        };
+        if wants_write {
+            // Handshake messages are awaited by the peer before it sends
+            // more: send them whole. Later records (tickets, alerts) go
+            // without waiting, so a reader never stalls on a full socket.
+            self.flush(handshaking)?;
+        }
+        let mut chunk = [0u8; 16 * 1024];
+        let read = (&self.stream).read(&mut chunk)?;
+        if read == 0 {
+            // The peer closed the stream: end of file for the frames
+            // above, which tell a clean close from a cut frame.
+            return Ok(0);
+        }
+        self.state().pending.extend_from_slice(&chunk[..read]);
+        match self.plaintext(buf)? {
+            Some(read) => Ok(read),
+            None => Err(io::ErrorKind::Interrupted.into()),
         }
     }
 
@@ -696,6 +716,59 @@ mod tests {
             "{attempt:?}"
         );
         server.join().unwrap();
+    }
+
+    /// The first bytes a rustls client sends to `at`: its ClientHello.
+    fn client_hello(cert: &str) -> Vec<u8> {
+        let tls = Tls::new().trust_pem(cert).unwrap();
+        let name = tls.server_name_for("127.0.0.1".parse().unwrap()).unwrap();
+        let mut session = ClientConnection::new(tls.client_config().unwrap(), name).unwrap();
+        let mut hello = Vec::new();
+        while session.wants_write() {
+            session.write_tls(&mut hello).unwrap();
+        }
+        hello
+    }
+
+    #[test]
+    fn a_client_hello_dripping_a_byte_at_a_time_is_dropped_at_the_deadline() {
+        let (cert, key) = self_signed();
+        let tls = Tls::new().identity_pem(&cert, &key).unwrap();
+        let mut listener = listen("127.0.0.1:0".parse().unwrap(), &tls).unwrap();
+        let Address::Tls(at) = listener.address() else {
+            panic!()
+        };
+        let hello = client_hello(&cert);
+        // A byte every 50 ms, well within any read timeout; the drip stops
+        // after 2 s whatever happens, so a reader that waits for the whole
+        // record fails instead of hanging.
+        let dripping = thread::spawn(move || {
+            let mut stream = TcpStream::connect(at).unwrap();
+            let started = std::time::Instant::now();
+            for byte in hello {
+                if stream.write_all(&[byte]).is_err() || started.elapsed() > Duration::from_secs(2)
+                {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let mut connection = listener.accept().unwrap();
+        let timeout = Duration::from_millis(300);
+        connection.reader.set_timeout(Some(timeout)).unwrap();
+        let started = std::time::Instant::now();
+        let result = connection.reader.read_frame().map(<[u8]>::to_vec);
+        let took = started.elapsed();
+        drop(connection);
+        dripping.join().unwrap();
+        println!(
+            "a ClientHello sent a byte every 50 ms was dropped after {took:?} (timeout {timeout:?})"
+        );
+        assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+        assert!(
+            took >= timeout && took < timeout + timeout / 5,
+            "a {timeout:?} frame timeout took {took:?}"
+        );
     }
 
     #[test]
