@@ -50,6 +50,13 @@ const WELCOME_LEN: usize = MAC_LEN + 4 + 8 + 1;
 
 /// Runs the client side over `connection`, then lifts the handshake limits:
 /// later frames may be up to `max_frame` bytes and reads wait for ever.
+///
+/// Errors say which way to look: [`Error::Auth`] when the actor refused the
+/// key (or could not prove its own), [`Error::Protocol`] when the peer
+/// answered with something that is not uactor's (an HTTP server, say), and
+/// [`Error::Transport`] when it said nothing within `deadline` or closed
+/// the connection without a word: no actor listens there. A timeout of
+/// the handshake is never [`Error::Timeout`], which means a call.
 pub fn client(
     connection: &mut Connection,
     authkey: &Authkey,
@@ -66,11 +73,12 @@ pub fn client(
     )?;
 
     let server_nonce: [u8; NONCE_LEN] =
-        match expect(connection, &deadline, Kind::Challenge, NONCE_LEN)? {
-            Some(nonce) => nonce
+        match expect(connection, &deadline, Kind::Challenge, NONCE_LEN) {
+            Ok(Some(nonce)) => nonce
                 .try_into()
                 .map_err(|_| Error::protocol("bad challenge"))?,
-            None => return Err(refused()),
+            Ok(None) => return Err(refused()),
+            Err(error) => return Err(not_an_actor(error, deadline.bound)),
         };
     let client_nonce = nonce()?;
     let mut response = [0u8; MAC_LEN + NONCE_LEN];
@@ -78,8 +86,26 @@ pub fn client(
     response[MAC_LEN..].copy_from_slice(&client_nonce);
     send(connection, &deadline, Kind::Response, &response)?;
 
-    let Some(welcome) = expect(connection, &deadline, Kind::Welcome, WELCOME_LEN)? else {
-        return Err(refused());
+    let welcome = match expect(connection, &deadline, Kind::Welcome, WELCOME_LEN) {
+        Ok(Some(welcome)) => welcome,
+        // A server that refuses closes right after; a connection closed
+        // here most likely means it refused too.
+        Ok(None) | Err(Error::Closed) => return Err(refused()),
+        Err(Error::Timeout { .. }) => {
+            return Err(Error::Transport {
+                message: format!(
+                    "the actor did not finish the uactor handshake within {:?}",
+                    deadline.bound
+                ),
+                source: None,
+            });
+        }
+        Err(Error::FrameTooLarge { size, max }) => {
+            return Err(Error::protocol(format!(
+                "a handshake frame of {size} bytes, above the {max} a handshake allows"
+            )));
+        }
+        Err(error) => return Err(error),
     };
     verify(
         authkey,
@@ -232,6 +258,48 @@ fn end(connection: &mut Connection, max_frame: u32) -> Result<()> {
     Ok(())
 }
 
+/// What a client makes of a first answer that is no challenge (or no
+/// answer): the peer is not a uactor actor, so the error says so and asks
+/// about the address, instead of suggesting a larger frame limit or a late
+/// call.
+fn not_an_actor(error: Error, bound: Duration) -> Error {
+    let not_uactor = |what: String| {
+        Error::protocol(format!(
+            "the peer does not speak the uactor protocol: {what}; is an actor listening there?"
+        ))
+    };
+    match error {
+        Error::Timeout { .. } => Error::Transport {
+            message: format!(
+                "no uactor handshake from the peer within {bound:?}: is an actor listening there?"
+            ),
+            source: None,
+        },
+        Error::Closed => Error::Transport {
+            message: "the peer closed the connection without a uactor handshake: \
+                      is an actor listening there?"
+                .to_owned(),
+            source: None,
+        },
+        // Read before any frame limit could matter: these are the first
+        // four bytes the peer sent, read as a length.
+        Error::FrameTooLarge { size, .. } => {
+            let first = u32::try_from(size).unwrap_or(u32::MAX).to_le_bytes();
+            let looks_like = match first {
+                [b'H', b'T', b'T', b'P'] => " (an HTTP answer)",
+                [0x15 | 0x16, 0x03, ..] => " (a TLS record: is it a tls:// address?)",
+                _ => "",
+            };
+            not_uactor(format!(
+                "it answered with bytes that begin `{}`{looks_like}",
+                first.escape_ascii()
+            ))
+        }
+        Error::Protocol { message } => not_uactor(message),
+        other => other,
+    }
+}
+
 fn refused() -> Error {
     Error::auth(
         "the actor refused the connection (wrong authkey, or another protocol version or codec)",
@@ -274,13 +342,7 @@ fn expect(
     len: usize,
 ) -> Result<Option<Vec<u8>>> {
     deadline.arm(connection)?;
-    let bytes = match deadline.check(connection.reader.read_frame()) {
-        Ok(bytes) => bytes,
-        // A server that refuses closes right after; a closed connection here
-        // most likely means it refused too.
-        Err(Error::Closed) => return Ok(None),
-        Err(error) => return Err(error),
-    };
+    let bytes = deadline.check(connection.reader.read_frame())?;
     let (header, payload) = Header::parse(bytes)?;
     match header.kind {
         Kind::Refused => Ok(None),
