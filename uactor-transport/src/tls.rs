@@ -29,6 +29,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection};
 use serde::{Deserialize, Serialize};
 use uactor_core::{Address, Backend, Connection, Error, Listener, Prepared, Result};
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::Settings;
 use crate::framing::{self, Socket};
@@ -141,7 +142,8 @@ impl Backend for TlsBackend {
 /// TLS settings: this side's certificate chain and key (to serve), the
 /// roots it trusts (to connect), and the name it expects servers to prove.
 ///
-/// Clone is cheap; `Debug` never shows the key.
+/// Clones share one copy of the material, and the key's bytes are wiped
+/// when the last clone is dropped; `Debug` never shows the key.
 ///
 /// ```no_run
 /// # fn main() -> uactor_core::Result<()> {
@@ -152,7 +154,7 @@ impl Backend for TlsBackend {
 /// ```
 #[derive(Clone, Default)]
 pub struct Tls {
-    material: Material,
+    material: Arc<Material>,
     built: Arc<Built>,
 }
 
@@ -161,9 +163,49 @@ pub struct Tls {
 #[derive(Clone, Default, Serialize, Deserialize)]
 struct Material {
     chain: Vec<Vec<u8>>,
-    key: Option<Vec<u8>>,
+    key: Option<PrivateKey>,
     roots: Vec<Vec<u8>>,
     server_name: Option<String>,
+}
+
+/// A private key's DER bytes, wiped when dropped.
+#[derive(Clone, PartialEq, Eq)]
+struct PrivateKey(Zeroizing<Vec<u8>>);
+
+impl Serialize for PrivateKey {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PrivateKey {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = PrivateKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a private key's DER bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(
+                self,
+                bytes: &[u8],
+            ) -> std::result::Result<PrivateKey, E> {
+                Ok(PrivateKey(Zeroizing::new(bytes.to_vec())))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(
+                self,
+                bytes: Vec<u8>,
+            ) -> std::result::Result<PrivateKey, E> {
+                Ok(PrivateKey(Zeroizing::new(bytes)))
+            }
+        }
+        deserializer.deserialize_byte_buf(Bytes)
+    }
 }
 
 #[derive(Default)]
@@ -192,11 +234,13 @@ impl Tls {
                 "the certificate chain holds no PEM `CERTIFICATE`",
             ));
         }
-        let key = PrivateKeyDer::from_pem_slice(key.as_ref())
+        let mut key = PrivateKeyDer::from_pem_slice(key.as_ref())
             .map_err(|error| tls_error(format!("no PEM private key found: {error}")))?;
-        let mut material = self.material;
+        let der = PrivateKey(Zeroizing::new(key.secret_der().to_vec()));
+        key.zeroize();
+        let mut material = self.into_material();
         material.chain = certificates;
-        material.key = Some(key.secret_der().to_vec());
+        material.key = Some(der);
         Ok(Tls::from_material(material))
     }
 
@@ -214,7 +258,7 @@ impl Tls {
     /// Trusts these PEM certificates (a CA, or a self-signed server
     /// certificate) as roots when connecting.
     pub fn trust_pem(self, certificates: impl AsRef<[u8]>) -> Result<Self> {
-        let mut material = self.material;
+        let mut material = self.into_material();
         let before = material.roots.len();
         for certificate in CertificateDer::pem_slice_iter(certificates.as_ref()) {
             let certificate = certificate.map_err(|error| {
@@ -240,7 +284,7 @@ impl Tls {
         ServerName::try_from(name.to_owned()).map_err(|error| {
             tls_error(format!("`{name}` is not a DNS name or IP address: {error}"))
         })?;
-        let mut material = self.material;
+        let mut material = self.into_material();
         material.server_name = Some(name.to_owned());
         Ok(Tls::from_material(material))
     }
@@ -252,9 +296,15 @@ impl Tls {
 
     fn from_material(material: Material) -> Self {
         Tls {
-            material,
+            material: Arc::new(material),
             built: Arc::default(),
         }
+    }
+
+    /// The material to build on: this one if no clone shares it, else a
+    /// copy (the key too, wiped with the last of them).
+    fn into_material(self) -> Material {
+        Arc::unwrap_or_clone(self.material)
     }
 
     /// The rustls server configuration (TLS 1.3, ring).
@@ -281,7 +331,10 @@ impl Tls {
                 "serving over TLS needs a certificate and key: Tls::identity_pem or identity_pem_files",
             ));
         };
-        let key = PrivateKeyDer::try_from(key.clone())
+        // rustls wants a key it owns: this copy is rustls' to drop (it is
+        // not wiped), and the parsed key lives as long as the configuration,
+        // which is built once per process.
+        let key = PrivateKeyDer::try_from(key.0.to_vec())
             .map_err(|error| tls_error(format!("the private key is not usable: {error}")))?;
         let chain = self
             .material
