@@ -506,7 +506,17 @@ pub struct TlsSocket {
     /// Held while records are encrypted and sent, so they reach the wire in
     /// the order of their sequence numbers. Always taken before `state`.
     sending: Mutex<Vec<u8>>,
+    /// What the reader reads the stream into before rustls takes it; only
+    /// the reader takes this lock, across its read.
+    receiving: Mutex<Vec<u8>>,
 }
+
+/// Bytes read from the stream at a time while the TLS handshake runs: a
+/// ClientHello fits, and a peer that has proven nothing holds no more.
+const HANDSHAKE_READ: usize = 2 * 1024;
+
+/// Bytes read at a time once the session is up: a whole TLS record.
+const RECORD_READ: usize = 16 * 1024 + 256;
 
 struct State {
     session: rustls::Connection,
@@ -525,6 +535,7 @@ impl TlsSocket {
                 pending: Vec::new(),
             }),
             sending: Mutex::new(Vec::new()),
+            receiving: Mutex::new(Vec::new()),
         }
     }
 
@@ -633,14 +644,26 @@ impl Socket for TlsSocket {
             // without waiting, so a reader never stalls on a full socket.
             self.flush(handshaking)?;
         }
-        let mut chunk = [0u8; 16 * 1024];
-        let read = (&self.stream).read(&mut chunk)?;
+        let mut receiving = self
+            .receiving
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let size = if handshaking {
+            HANDSHAKE_READ
+        } else {
+            RECORD_READ
+        };
+        if receiving.len() < size {
+            receiving.resize(size, 0);
+        }
+        let read = (&self.stream).read(&mut receiving[..size])?;
         if read == 0 {
             // The peer closed the stream: end of file for the frames
             // above, which tell a clean close from a cut frame.
             return Ok(0);
         }
-        self.state().pending.extend_from_slice(&chunk[..read]);
+        self.state().pending.extend_from_slice(&receiving[..read]);
+        drop(receiving);
         match self.plaintext(buf)? {
             Some(read) => Ok(read),
             None => Err(io::ErrorKind::Interrupted.into()),
