@@ -830,7 +830,7 @@ mod tests {
             }
         });
         let mut connection = listener.accept().unwrap();
-        let timeout = Duration::from_millis(300);
+        let timeout = Duration::from_millis(600);
         connection.reader.set_timeout(Some(timeout)).unwrap();
         let started = std::time::Instant::now();
         let result = connection.reader.read_frame().map(<[u8]>::to_vec);

@@ -115,8 +115,8 @@ fn a_frame_trickling_in_times_out_at_its_deadline_not_after_a_last_read() {
     // Each byte comes just before a read given the whole timeout would give
     // up, so only a read bounded by what is left of the frame's time stops
     // on time.
-    let timeout = Duration::from_millis(300);
-    let (mut reader, sender) = trickle(Duration::from_millis(280), 10);
+    let timeout = Duration::from_millis(600);
+    let (mut reader, sender) = trickle(Duration::from_millis(560), 10);
     reader.set_timeout(Some(timeout)).unwrap();
     let started = Instant::now();
     let result = reader.read_frame().map(<[u8]>::to_vec);
@@ -124,7 +124,7 @@ fn a_frame_trickling_in_times_out_at_its_deadline_not_after_a_last_read() {
     drop(reader);
     sender.join().unwrap();
     println!(
-        "a frame trickling a byte every 280 ms timed out after {took:?} (timeout {timeout:?})"
+        "a frame trickling a byte every 560 ms timed out after {took:?} (timeout {timeout:?})"
     );
     assert!(
         matches!(result, Err(Error::Timeout { after }) if after == timeout),

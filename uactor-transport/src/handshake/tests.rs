@@ -149,8 +149,8 @@ fn one_deadline_bounds_the_whole_handshake_on_both_sides() {
     // Each frame comes within the deadline; the handshake as a whole does
     // not, so each side gives up at the deadline, not a deadline after the
     // last frame.
-    let deadline = Duration::from_millis(300);
-    let pause = Duration::from_millis(200);
+    let deadline = Duration::from_millis(600);
+    let pause = Duration::from_millis(400);
     let key = Authkey::new(b"key").unwrap();
     let hello = frame::encode(
         Header::new(Kind::Hello, 0),
