@@ -4,23 +4,26 @@
 //! from a peer that does know the key.
 //!
 //! Each test runs over every transport in [`transports`]; the raw side
-//! speaks the wire protocol by hand over the transport's byte stream.
+//! speaks the wire protocol by hand over the transport's byte stream (for
+//! TLS, inside a TLS session).
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use uactor::{Actor, Address, Error, Options};
+use uactor::{Actor, Address, Error, Options, Tls};
 use uactor_core::frame::{self, DEFAULT_MAX_FRAME, Header, Kind};
 use uactor_core::protocol::{Hello, MAC_LEN, NONCE_LEN};
 use uactor_core::{CodecId, Connection};
 use uactor_transport::framing::{self, Socket};
+use uactor_transport::tls::{self, TlsSocket};
 use uactor_transport::{Authkey, handshake};
 
 const KEY: &[u8] = b"the key of the hostile tests";
@@ -72,17 +75,46 @@ impl Vault {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1, made once per test binary.
+fn certificate() -> &'static (String, String) {
+    static CERTIFICATE: OnceLock<(String, String)> = OnceLock::new();
+    CERTIFICATE.get_or_init(|| {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+            .expect("rcgen makes a certificate");
+        (certified.cert.pem(), certified.signing_key.serialize_pem())
+    })
+}
+
+/// What a client trusts to reach the TLS actors here.
+fn calling_tls() -> Tls {
+    Tls::new()
+        .trust_pem(&certificate().0)
+        .expect("the generated certificate is valid")
+}
+
+fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().expect("an address")
+}
+
 /// The transports the attacks run over, each with the options that serve an
 /// actor on it. A new transport whose addresses [`Raw::connect`] reaches is
-/// one more line here. (TLS runs the same handshake inside its stream; the
-/// raw side here speaks no TLS.)
+/// one more line here.
 fn transports() -> Vec<(&'static str, Options)> {
-    let loopback = "127.0.0.1:0".parse().expect("an address");
+    let (cert, key) = certificate();
+    let serving = Tls::new()
+        .identity_pem(cert, key)
+        .expect("the generated identity is valid");
     vec![
         ("local socket", Options::new()),
         (
             "tcp",
-            Options::new().transport(uactor::Transport::Tcp(loopback)),
+            Options::new().transport(uactor::Transport::Tcp(loopback())),
+        ),
+        (
+            "tls",
+            Options::new()
+                .transport(uactor::Transport::Tcp(loopback()))
+                .with(serving),
         ),
     ]
 }
@@ -102,6 +134,8 @@ fn method(name: &str) -> u16 {
 enum Raw {
     Unix(UnixStream),
     Tcp(TcpStream),
+    /// A TLS session: what is written and read is its plaintext.
+    Tls(Box<TlsSocket>),
 }
 
 impl Raw {
@@ -109,6 +143,9 @@ impl Raw {
         match address {
             Address::Local(path) => UnixStream::connect(path).map(Raw::Unix),
             Address::Tcp(at) => TcpStream::connect(at).map(Raw::Tcp),
+            Address::Tls(at) => tls::connect_socket(*at, &calling_tls(), Duration::from_secs(10))
+                .map(|socket| Raw::Tls(Box::new(socket)))
+                .map_err(std::io::Error::other),
             other => panic!("these tests cannot open a raw stream to {other}"),
         }
     }
@@ -117,6 +154,7 @@ impl Raw {
         match self {
             Raw::Unix(stream) => stream.set_read_timeout(Some(timeout)),
             Raw::Tcp(stream) => stream.set_read_timeout(Some(timeout)),
+            Raw::Tls(stream) => Socket::set_read_timeout(&**stream, Some(timeout)),
         }
         .expect("set a read timeout");
     }
@@ -125,6 +163,7 @@ impl Raw {
         match self {
             Raw::Unix(stream) => stream.write_all(bytes),
             Raw::Tcp(stream) => stream.write_all(bytes),
+            Raw::Tls(stream) => Socket::write_all(&**stream, bytes),
         }
     }
 
@@ -132,6 +171,14 @@ impl Raw {
         match self {
             Raw::Unix(stream) => stream.read(buf),
             Raw::Tcp(stream) => stream.read(buf),
+            // Records that decrypt to nothing (the TLS handshake's) come
+            // back as Interrupted; each socket read is still bounded.
+            Raw::Tls(stream) => loop {
+                match Socket::read(&**stream, buf) {
+                    Err(error) if error.kind() == ErrorKind::Interrupted => {}
+                    read => return read,
+                }
+            },
         }
     }
 
@@ -156,6 +203,7 @@ impl Raw {
         match self {
             Raw::Unix(stream) => framing::connection(stream),
             Raw::Tcp(stream) => framing::connection(Tcp(stream)),
+            Raw::Tls(stream) => framing::connection(*stream),
         }
     }
 }

@@ -461,15 +461,18 @@ pub fn listen(at: SocketAddr, tls: &Tls) -> Result<TlsListener> {
 /// Opens a TLS connection to `at`, verifying the server with `tls`. The TLS
 /// handshake runs on the first read or write, bounded by their timeouts.
 pub fn connect(at: SocketAddr, tls: &Tls, timeout: Duration) -> Result<Connection> {
+    Ok(framing::connection(connect_socket(at, tls, timeout)?))
+}
+
+/// [`connect`], as the byte stream under the frames: for a caller that
+/// frames it itself, or speaks bytes (a test playing a hostile peer).
+pub fn connect_socket(at: SocketAddr, tls: &Tls, timeout: Duration) -> Result<TlsSocket> {
     let config = tls.client_config()?;
     let name = tls.server_name_for(at.ip())?;
     let session =
         ClientConnection::new(config, name).map_err(|error| tls_error(error.to_string()))?;
     let stream = tcp::connect_stream(at, timeout)?;
-    Ok(framing::connection(TlsSocket::new(
-        stream,
-        rustls::Connection::Client(session),
-    )))
+    Ok(TlsSocket::new(stream, rustls::Connection::Client(session)))
 }
 
 /// A TCP listener whose connections speak TLS.
