@@ -144,9 +144,15 @@ impl<S: Socket> StreamReader<S> {
     fn make_space(&mut self) {
         if self.end == self.buffer.len() {
             let grown = if self.start > 0 {
+                // Moving what is pending to the front makes room.
                 self.buffer.len()
             } else {
-                (self.buffer.len() * 2).max(BUFFER)
+                // A frame fills the buffer and is not whole: at most twice
+                // what arrived, never past the largest frame allowed.
+                (self.buffer.len() * 2)
+                    .max(BUFFER)
+                    .min(LENGTH_LEN + self.max as usize)
+                    .max(self.buffer.len() + 1)
             };
             self.make_room(grown);
         }
