@@ -1,8 +1,10 @@
 //! The secret a process tree shares.
 
 use std::fmt;
+use std::sync::Arc;
 
 use uactor_core::{Error, Result};
+use zeroize::Zeroizing;
 
 /// Bytes of a generated authkey.
 pub const GENERATED_LEN: usize = 32;
@@ -11,12 +13,15 @@ pub const GENERATED_LEN: usize = 32;
 ///
 /// A process makes one at random the first time it needs one; the actors it
 /// spawns inherit it over their private bootstrap channel, as Python's
-/// multiprocessing does. Its `Debug` output does not show the bytes.
+/// multiprocessing does. Clones share one copy of the bytes, which is wiped
+/// when the last clone is dropped. Its `Debug` output does not show the
+/// bytes.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Authkey(Vec<u8>);
+pub struct Authkey(Arc<Zeroizing<Vec<u8>>>);
 
 impl Authkey {
-    /// A key of these bytes; an empty key is refused.
+    /// A key of these bytes; an empty key is refused. The bytes are copied:
+    /// wiping `bytes` is the caller's to do.
     pub fn new(bytes: impl AsRef<[u8]>) -> Result<Self> {
         let bytes = bytes.as_ref();
         if bytes.is_empty() {
@@ -24,15 +29,15 @@ impl Authkey {
                 "an empty authkey protects nothing; pass a secret",
             ));
         }
-        Ok(Authkey(bytes.to_vec()))
+        Ok(Authkey(Arc::new(Zeroizing::new(bytes.to_vec()))))
     }
 
     /// A fresh random key from the operating system.
     pub fn generate() -> Result<Self> {
-        let mut bytes = vec![0; GENERATED_LEN];
+        let mut bytes = Zeroizing::new(vec![0; GENERATED_LEN]);
         getrandom::fill(&mut bytes)
             .map_err(|error| Error::auth(format!("the OS gave no random bytes: {error}")))?;
-        Ok(Authkey(bytes))
+        Ok(Authkey(Arc::new(bytes)))
     }
 
     /// The key's bytes.

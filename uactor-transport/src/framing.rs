@@ -4,9 +4,14 @@
 //! usually brings a whole frame (or several), the length field is checked
 //! against the limit before the buffer grows, and a read that times out in
 //! the middle of a frame keeps what it has, so the stream never loses its
-//! place. [`StreamWriter`] writes frames with one vectored write, either
-//! without waiting ([`FrameWrite::try_write`], for the connection's own
-//! threads) or waiting at most its timeout (for its writer thread).
+//! place. A timeout bounds a whole frame, however its bytes trickle in. The
+//! buffer starts at the size of a handshake frame: a peer that has proven
+//! nothing holds a few hundred bytes, and the buffer takes its usual size
+//! once the handshake lifts the frame limit.
+//!
+//! [`StreamWriter`] writes frames with one vectored write, either without
+//! waiting ([`FrameWrite::try_write`], for the connection's own threads) or
+//! waiting at most its timeout (for its writer thread).
 
 use std::io::{self, IoSlice};
 use std::os::fd::BorrowedFd;
@@ -19,7 +24,10 @@ use uactor_core::{Connection, Error, FrameRead, FrameWrite, Result};
 /// A byte stream that can be read and written through a shared reference
 /// (as sockets can), so one half reads while the other writes.
 pub trait Socket: Send + Sync + 'static {
-    /// Reads some bytes; `Ok(0)` is end of stream.
+    /// Reads some bytes; `Ok(0)` is end of stream. A stream that read its
+    /// socket but has nothing for the caller yet (part of a TLS record)
+    /// returns `Err(Interrupted)`: the frame reader checks its deadline and
+    /// reads again, so every socket read is bounded by what is left of it.
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     /// Writes all of `buf`.
     fn write_all(&self, buf: &[u8]) -> io::Result<()>;
@@ -51,7 +59,7 @@ pub trait Socket: Send + Sync + 'static {
     fn pending(&self) -> bool {
         false
     }
-    /// Bounds later reads.
+    /// Bounds each later socket read.
     fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Bounds later writes.
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
@@ -71,7 +79,13 @@ pub fn connection<S: Socket>(socket: S) -> Connection {
     )
 }
 
-const INITIAL_BUFFER: usize = 64 * 1024;
+/// The buffer of a connection that has not authenticated: room for one
+/// handshake frame, the largest it may send.
+const HANDSHAKE_BUFFER: usize = LENGTH_LEN + frame::HANDSHAKE_MAX_FRAME as usize;
+
+/// The buffer of a connection once larger frames are allowed: most calls
+/// and replies fit, so one read usually brings several.
+const BUFFER: usize = 64 * 1024;
 
 /// The reading half: frames out of a byte stream.
 #[derive(Debug)]
@@ -83,21 +97,30 @@ pub struct StreamReader<S> {
     /// End of received bytes in `buffer`.
     end: usize,
     max: u32,
+    /// What bounds each frame.
     timeout: Option<Duration>,
-    /// Frames in a row that fit the initial buffer, while it is grown.
+    /// The read timeout the socket has now; set lazily, just before a read
+    /// that needs another one, so a reader without a timeout never pays.
+    socket_timeout: Option<Duration>,
+    /// Frames in a row that fit the usual buffer, while it is grown.
     small_frames: u32,
 }
 
 impl<S: Socket> StreamReader<S> {
-    /// A reader over `socket` with the default frame limit.
+    /// A reader over `socket` with the default frame limit and a buffer the
+    /// size of a handshake frame, which grows when the limit is raised
+    /// past it ([`set_max_frame`](FrameRead::set_max_frame)) or a frame
+    /// needs more. The reader owns the socket's read timeout: `socket`
+    /// comes without one.
     pub fn new(socket: Arc<S>) -> Self {
         StreamReader {
             socket,
-            buffer: vec![0; INITIAL_BUFFER],
+            buffer: vec![0; HANDSHAKE_BUFFER],
             start: 0,
             end: 0,
             max: DEFAULT_MAX_FRAME,
             timeout: None,
+            socket_timeout: None,
             small_frames: 0,
         }
     }
@@ -117,9 +140,32 @@ impl<S: Socket> StreamReader<S> {
         }
     }
 
-    fn fill(&mut self) -> Result<()> {
+    /// Makes room for at least one more byte at the end.
+    fn make_space(&mut self) {
         if self.end == self.buffer.len() {
-            self.make_room(self.buffer.len() + 1);
+            let grown = if self.start > 0 {
+                // Moving what is pending to the front makes room.
+                self.buffer.len()
+            } else {
+                // A frame fills the buffer and is not whole: at most twice
+                // what arrived, never past the largest frame allowed.
+                (self.buffer.len() * 2)
+                    .max(BUFFER)
+                    .min(LENGTH_LEN + self.max as usize)
+                    .max(self.buffer.len() + 1)
+            };
+            self.make_room(grown);
+        }
+    }
+
+    /// One socket read, waiting at most `wait`.
+    fn fill(&mut self, wait: Option<Duration>) -> Result<()> {
+        self.make_space();
+        if wait != self.socket_timeout {
+            self.socket
+                .set_read_timeout(wait)
+                .map_err(|error| Error::io("setting a read timeout", error))?;
+            self.socket_timeout = wait;
         }
         match self.socket.read(&mut self.buffer[self.end..]) {
             Ok(0) if self.start == self.end => Err(Error::Closed),
@@ -134,6 +180,8 @@ impl<S: Socket> StreamReader<S> {
                 self.end += read;
                 Ok(())
             }
+            // A signal, or a stream with nothing for us yet: the caller
+            // checks its deadline and reads again.
             Err(error) if error.kind() == io::ErrorKind::Interrupted => Ok(()),
             Err(error)
                 if matches!(
@@ -141,11 +189,15 @@ impl<S: Socket> StreamReader<S> {
                     io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
                 ) =>
             {
-                Err(Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                })
+                Err(self.timed_out())
             }
             Err(error) => Err(Error::io("reading a frame", error)),
+        }
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::Timeout {
+            after: self.timeout.unwrap_or_default(),
         }
     }
 }
@@ -160,19 +212,18 @@ impl<S: Socket> FrameRead for StreamReader<S> {
             // A grown buffer is kept while large frames keep coming (fresh
             // pages cost more than the copy), and given back after a run of
             // small ones, or at once past the keep limit.
-            if self.buffer.len() > INITIAL_BUFFER
+            if self.buffer.len() > BUFFER
                 && (self.buffer.len() > frame::KEEP_LIMIT
                     || self.small_frames >= frame::SMALL_FRAMES_BEFORE_SHRINK)
             {
-                self.buffer = vec![0; INITIAL_BUFFER];
+                self.buffer = vec![0; BUFFER];
                 self.small_frames = 0;
             }
         }
         // The timeout bounds the whole frame, not each read: a peer sending
         // a byte just before every read would time out would otherwise hold
-        // the reader (and a handshake) for as long as it likes. A read that
-        // started in time may still take its full timeout, so a frame takes
-        // at most twice the timeout.
+        // the reader (and a handshake) for as long as it likes. So each
+        // socket read waits only for what is left of it.
         let deadline = self.timeout.map(|timeout| Instant::now() + timeout);
         loop {
             let available = self.end - self.start;
@@ -186,40 +237,50 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                     self.start += total;
                     if total > frame::SMALL_FRAME {
                         self.small_frames = 0;
-                    } else if self.buffer.len() > INITIAL_BUFFER {
+                    } else if self.buffer.len() > BUFFER {
                         self.small_frames += 1;
                     }
                     return Ok(&self.buffer[at..at + total]);
                 }
                 if self.buffer.len() - self.start < total {
-                    // Grow with what arrives, not with what the length field
-                    // claims: a peer cannot make us commit memory it does
-                    // not send.
-                    let received = self.end - self.start;
-                    self.make_room(total.min(received.max(INITIAL_BUFFER) * 2));
+                    let room = if total <= self.buffer.len() {
+                        // Moving the frame's start to the front makes room.
+                        total
+                    } else {
+                        // Grow with what arrives, not with what the length
+                        // field claims: a peer cannot make us commit memory
+                        // it does not send. Never below the usual size, so
+                        // a small buffer grows once, not frame by frame.
+                        let received = self.end - self.start;
+                        total.min(received.max(BUFFER) * 2).max(BUFFER)
+                    };
+                    self.make_room(room);
                 }
             }
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                return Err(Error::Timeout {
-                    after: self.timeout.unwrap_or_default(),
-                });
-            }
-            self.fill()?;
+            let wait = match deadline {
+                None => None,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Err(self.timed_out()),
+                },
+            };
+            self.fill(wait)?;
         }
     }
 
     fn set_timeout(&mut self, timeout: Option<Duration>) -> Result<()> {
-        if timeout != self.timeout {
-            self.socket
-                .set_read_timeout(timeout)
-                .map_err(|error| Error::io("setting a read timeout", error))?;
-            self.timeout = timeout;
-        }
+        // The socket's own timeout is set by the read that needs it.
+        self.timeout = timeout;
         Ok(())
     }
 
     fn set_max_frame(&mut self, max: u32) {
         self.max = max;
+        // The handshake is over (or there was none): larger frames may come,
+        // and one read should bring several small ones.
+        if max > frame::HANDSHAKE_MAX_FRAME && self.buffer.len() < BUFFER {
+            self.make_room(BUFFER);
+        }
     }
 
     fn poll_frame(&mut self) -> Option<Result<bool>> {
@@ -230,9 +291,7 @@ impl<S: Socket> FrameRead for StreamReader<S> {
             self.start = 0;
             self.end = 0;
         }
-        if self.end == self.buffer.len() {
-            self.make_room(self.buffer.len() + 1);
-        }
+        self.make_space();
         match self.socket.try_read(&mut self.buffer[self.end..])? {
             // The end of the stream: `read_frame` says what it means.
             Ok(0) => Some(Ok(true)),

@@ -10,11 +10,13 @@
 //! - the server checks the tag in constant time and answers
 //!   `HMAC(key, "uactor/1 server" ‖ s ‖ c)`, which the client checks.
 //!
-//! Every frame read here is bounded by [`HANDSHAKE_MAX_FRAME`] and by a
-//! deadline, so a silent or hostile peer cannot hold a server thread. A
-//! failed peer gets one fixed `Refused` frame and nothing else.
+//! Every frame read here is bounded by [`HANDSHAKE_MAX_FRAME`], and the
+//! whole exchange by one deadline: each read and write waits only for what
+//! is left of it, so a silent or slow peer cannot hold a server thread
+//! longer than the deadline, however it spaces its bytes. A failed peer
+//! gets one fixed `Refused` frame and nothing else.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hmac::{KeyInit, Mac};
 use uactor_core::frame::{self, HANDSHAKE_MAX_FRAME, Header, Kind};
@@ -48,6 +50,13 @@ const WELCOME_LEN: usize = MAC_LEN + 4 + 8 + 1;
 
 /// Runs the client side over `connection`, then lifts the handshake limits:
 /// later frames may be up to `max_frame` bytes and reads wait for ever.
+///
+/// Errors say which way to look: [`Error::Auth`] when the actor refused the
+/// key (or could not prove its own), [`Error::Protocol`] when the peer
+/// answered with something that is not uactor's (an HTTP server, say), and
+/// [`Error::Transport`] when it said nothing within `deadline` or closed
+/// the connection without a word: no actor listens there. A timeout of
+/// the handshake is never [`Error::Timeout`], which means a call.
 pub fn client(
     connection: &mut Connection,
     authkey: &Authkey,
@@ -55,23 +64,48 @@ pub fn client(
     deadline: Duration,
     max_frame: u32,
 ) -> Result<Welcome> {
-    begin(connection, deadline)?;
-    send(connection, Kind::Hello, &Hello::new(codec).to_bytes())?;
+    let deadline = begin(connection, deadline);
+    send(
+        connection,
+        &deadline,
+        Kind::Hello,
+        &Hello::new(codec).to_bytes(),
+    )?;
 
-    let server_nonce: [u8; NONCE_LEN] = match expect(connection, Kind::Challenge, NONCE_LEN)? {
-        Some(nonce) => nonce
-            .try_into()
-            .map_err(|_| Error::protocol("bad challenge"))?,
-        None => return Err(refused()),
-    };
+    let server_nonce: [u8; NONCE_LEN] =
+        match expect(connection, &deadline, Kind::Challenge, NONCE_LEN) {
+            Ok(Some(nonce)) => nonce
+                .try_into()
+                .map_err(|_| Error::protocol("bad challenge"))?,
+            Ok(None) => return Err(refused()),
+            Err(error) => return Err(not_an_actor(error, deadline.bound)),
+        };
     let client_nonce = nonce()?;
     let mut response = [0u8; MAC_LEN + NONCE_LEN];
     response[..MAC_LEN].copy_from_slice(&tag(authkey, CLIENT_LABEL, &server_nonce, &client_nonce)?);
     response[MAC_LEN..].copy_from_slice(&client_nonce);
-    send(connection, Kind::Response, &response)?;
+    send(connection, &deadline, Kind::Response, &response)?;
 
-    let Some(welcome) = expect(connection, Kind::Welcome, WELCOME_LEN)? else {
-        return Err(refused());
+    let welcome = match expect(connection, &deadline, Kind::Welcome, WELCOME_LEN) {
+        Ok(Some(welcome)) => welcome,
+        // A server that refuses closes right after; a connection closed
+        // here most likely means it refused too.
+        Ok(None) | Err(Error::Closed) => return Err(refused()),
+        Err(Error::Timeout { .. }) => {
+            return Err(Error::Transport {
+                message: format!(
+                    "the actor did not finish the uactor handshake within {:?}",
+                    deadline.bound
+                ),
+                source: None,
+            });
+        }
+        Err(Error::FrameTooLarge { size, max }) => {
+            return Err(Error::protocol(format!(
+                "a handshake frame of {size} bytes, above the {max} a handshake allows"
+            )));
+        }
+        Err(error) => return Err(error),
     };
     verify(
         authkey,
@@ -117,15 +151,15 @@ pub fn server(
     deadline: Duration,
     max_frame: u32,
 ) -> Result<CodecId> {
-    begin(connection, deadline)?;
-    let result = serve(connection, authkey, accepted, welcome);
+    let deadline = begin(connection, deadline);
+    let result = serve(connection, &deadline, authkey, accepted, welcome);
     if let Err(error) = &result {
         if !matches!(
             error,
             Error::Timeout { .. } | Error::Closed | Error::Transport { .. }
         ) {
             // One fixed answer, whatever went wrong; the peer learns nothing else.
-            let _ = send(connection, Kind::Refused, &[]);
+            let _ = send(connection, &deadline, Kind::Refused, &[]);
         }
         return result;
     }
@@ -135,11 +169,12 @@ pub fn server(
 
 fn serve(
     connection: &mut Connection,
+    deadline: &Deadline,
     authkey: &Authkey,
     accepted: CodecId,
     welcome: Welcome,
 ) -> Result<CodecId> {
-    let mut hello = read(connection, Kind::Hello)?;
+    let mut hello = read(connection, deadline, Kind::Hello)?;
     // The codec is checked after the client has proven it knows the key:
     // before that a peer learns nothing but one fixed refusal.
     let asked = hello.get(6).copied().unwrap_or_default();
@@ -148,9 +183,9 @@ fn serve(
     }
     Hello::parse(&hello)?;
     let server_nonce = nonce()?;
-    send(connection, Kind::Challenge, &server_nonce)?;
+    send(connection, deadline, Kind::Challenge, &server_nonce)?;
 
-    let response = read(connection, Kind::Response)?;
+    let response = read(connection, deadline, Kind::Response)?;
     if response.len() != MAC_LEN + NONCE_LEN {
         return Err(Error::auth("a malformed response to the challenge"));
     }
@@ -171,7 +206,7 @@ fn serve(
     answer[MAC_LEN..MAC_LEN + 4].copy_from_slice(&welcome.pid.to_le_bytes());
     answer[MAC_LEN + 4..MAC_LEN + 12].copy_from_slice(&welcome.kind.to_le_bytes());
     answer[MAC_LEN + 12] = accepted.to_byte();
-    send(connection, Kind::Welcome, &answer)?;
+    send(connection, deadline, Kind::Welcome, &answer)?;
     if asked != accepted.to_byte() {
         return Err(Error::codec(format!(
             "a client encodes with codec {asked}, this actor with {accepted:?}; it was told so"
@@ -180,10 +215,41 @@ fn serve(
     Ok(accepted)
 }
 
-fn begin(connection: &mut Connection, deadline: Duration) -> Result<()> {
-    connection.set_timeout(Some(deadline))?;
+/// The one deadline of a whole handshake.
+struct Deadline {
+    at: Instant,
+    bound: Duration,
+}
+
+impl Deadline {
+    /// Bounds the next read or write by what is left of the deadline.
+    fn arm(&self, connection: &mut Connection) -> Result<()> {
+        match self.at.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => connection.set_timeout(Some(left)),
+            _ => Err(self.passed()),
+        }
+    }
+
+    /// A timeout of the handshake, which names its whole bound rather than
+    /// what was left for the step that ran out.
+    fn passed(&self) -> Error {
+        Error::Timeout { after: self.bound }
+    }
+
+    fn check<T>(&self, result: Result<T>) -> Result<T> {
+        result.map_err(|error| match error {
+            Error::Timeout { .. } => self.passed(),
+            other => other,
+        })
+    }
+}
+
+fn begin(connection: &mut Connection, bound: Duration) -> Deadline {
     connection.reader.set_max_frame(HANDSHAKE_MAX_FRAME);
-    Ok(())
+    Deadline {
+        at: Instant::now() + bound,
+        bound,
+    }
 }
 
 fn end(connection: &mut Connection, max_frame: u32) -> Result<()> {
@@ -192,21 +258,72 @@ fn end(connection: &mut Connection, max_frame: u32) -> Result<()> {
     Ok(())
 }
 
+/// What a client makes of a first answer that is no challenge (or no
+/// answer): the peer is not a uactor actor, so the error says so and asks
+/// about the address, instead of suggesting a larger frame limit or a late
+/// call.
+fn not_an_actor(error: Error, bound: Duration) -> Error {
+    let not_uactor = |what: String| {
+        Error::protocol(format!(
+            "the peer does not speak the uactor protocol: {what}; is an actor listening there?"
+        ))
+    };
+    match error {
+        Error::Timeout { .. } => Error::Transport {
+            message: format!(
+                "no uactor handshake from the peer within {bound:?}: is an actor listening there?"
+            ),
+            source: None,
+        },
+        Error::Closed => Error::Transport {
+            message: "the peer closed the connection without a uactor handshake: \
+                      is an actor listening there?"
+                .to_owned(),
+            source: None,
+        },
+        // Read before any frame limit could matter: these are the first
+        // four bytes the peer sent, read as a length.
+        Error::FrameTooLarge { size, .. } => {
+            let first = u32::try_from(size).unwrap_or(u32::MAX).to_le_bytes();
+            let looks_like = match first {
+                [b'H', b'T', b'T', b'P'] => " (an HTTP answer)",
+                [0x15 | 0x16, 0x03, ..] => " (a TLS record: is it a tls:// address?)",
+                _ => "",
+            };
+            not_uactor(format!(
+                "it answered with bytes that begin `{}`{looks_like}",
+                first.escape_ascii()
+            ))
+        }
+        Error::Protocol { message } => not_uactor(message),
+        other => other,
+    }
+}
+
 fn refused() -> Error {
     Error::auth(
         "the actor refused the connection (wrong authkey, or another protocol version or codec)",
     )
 }
 
-fn send(connection: &mut Connection, kind: Kind, payload: &[u8]) -> Result<()> {
-    connection
-        .writer
-        .write_frame(&frame::encode(Header::new(kind, 0), payload))
+fn send(
+    connection: &mut Connection,
+    deadline: &Deadline,
+    kind: Kind,
+    payload: &[u8],
+) -> Result<()> {
+    deadline.arm(connection)?;
+    deadline.check(
+        connection
+            .writer
+            .write_frame(&frame::encode(Header::new(kind, 0), payload)),
+    )
 }
 
 /// Reads one frame of `kind`; anything else is a protocol error.
-fn read(connection: &mut Connection, kind: Kind) -> Result<Vec<u8>> {
-    let bytes = connection.reader.read_frame()?;
+fn read(connection: &mut Connection, deadline: &Deadline, kind: Kind) -> Result<Vec<u8>> {
+    deadline.arm(connection)?;
+    let bytes = deadline.check(connection.reader.read_frame())?;
     let (header, payload) = Header::parse(bytes)?;
     if header.kind != kind {
         return Err(Error::protocol(format!(
@@ -218,14 +335,14 @@ fn read(connection: &mut Connection, kind: Kind) -> Result<Vec<u8>> {
 }
 
 /// Reads a frame of `kind` and `len` bytes, or `None` for `Refused`.
-fn expect(connection: &mut Connection, kind: Kind, len: usize) -> Result<Option<Vec<u8>>> {
-    let bytes = match connection.reader.read_frame() {
-        Ok(bytes) => bytes,
-        // A server that refuses closes right after; a closed connection here
-        // most likely means it refused too.
-        Err(Error::Closed) => return Ok(None),
-        Err(error) => return Err(error),
-    };
+fn expect(
+    connection: &mut Connection,
+    deadline: &Deadline,
+    kind: Kind,
+    len: usize,
+) -> Result<Option<Vec<u8>>> {
+    deadline.arm(connection)?;
+    let bytes = deadline.check(connection.reader.read_frame())?;
     let (header, payload) = Header::parse(bytes)?;
     match header.kind {
         Kind::Refused => Ok(None),

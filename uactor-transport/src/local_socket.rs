@@ -155,12 +155,19 @@ impl Listener for LocalListener {
                 Error::io(format!("accepting at local:{}", self.path.display()), error)
             })?;
             // Defence in depth behind the directory's mode: only our own user.
-            match stream.peer_creds().map(|creds| creds.euid()) {
-                Ok(Some(uid)) if uid != rustix::process::geteuid().as_raw() => continue,
-                _ => return Ok(framing::connection(LocalStream(stream))),
+            let peer = stream.peer_creds().map(|creds| creds.euid());
+            if admits(peer, rustix::process::geteuid().as_raw()) {
+                return Ok(framing::connection(LocalStream(stream)));
             }
         }
     }
+}
+
+/// Whether a peer whose effective user id is `peer` may speak: only one
+/// known to be `ours`. Credentials the system could not tell (an error, or
+/// none) shut the door, as another user does.
+fn admits(peer: io::Result<Option<u32>>, ours: u32) -> bool {
+    matches!(peer, Ok(Some(uid)) if uid == ours)
 }
 
 struct LocalStream(Stream);
@@ -301,6 +308,29 @@ mod tests {
         assert_eq!(client.reader.read_frame().unwrap(), &frame[..]);
         server.join().unwrap();
         assert!(!dir.exists(), "the listener's directory goes with it");
+    }
+
+    #[test]
+    fn only_a_peer_known_to_be_our_user_is_admitted() {
+        let ours = rustix::process::geteuid().as_raw();
+        let unknown = || io::Error::new(io::ErrorKind::Unsupported, "no credentials");
+        let cases = [
+            ("our user", Ok(Some(ours)), true),
+            ("another user", Ok(Some(ours.wrapping_add(1))), false),
+            ("no euid", Ok(None), false),
+            ("credentials unknown", Err(unknown()), false),
+        ];
+        for (who, peer, admitted) in cases {
+            println!("{who}: admitted {admitted}");
+            assert_eq!(admits(peer, ours), admitted, "{who}");
+        }
+
+        // And at a real socket: our own process is admitted.
+        let mut listener = LocalSocket.listen().unwrap();
+        let address = listener.address();
+        let server = thread::spawn(move || listener.accept().map(drop));
+        let _client = LocalSocket.connect(&address).unwrap();
+        assert!(server.join().unwrap().is_ok());
     }
 
     #[test]

@@ -29,6 +29,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection};
 use serde::{Deserialize, Serialize};
 use uactor_core::{Address, Backend, Connection, Error, Listener, Prepared, Result};
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::Settings;
 use crate::framing::{self, Socket};
@@ -141,7 +142,8 @@ impl Backend for TlsBackend {
 /// TLS settings: this side's certificate chain and key (to serve), the
 /// roots it trusts (to connect), and the name it expects servers to prove.
 ///
-/// Clone is cheap; `Debug` never shows the key.
+/// Clones share one copy of the material, and the key's bytes are wiped
+/// when the last clone is dropped; `Debug` never shows the key.
 ///
 /// ```no_run
 /// # // This crate's doc test, with the paths users write:
@@ -154,7 +156,7 @@ impl Backend for TlsBackend {
 /// ```
 #[derive(Clone, Default)]
 pub struct Tls {
-    material: Material,
+    material: Arc<Material>,
     built: Arc<Built>,
 }
 
@@ -163,9 +165,49 @@ pub struct Tls {
 #[derive(Clone, Default, Serialize, Deserialize)]
 struct Material {
     chain: Vec<Vec<u8>>,
-    key: Option<Vec<u8>>,
+    key: Option<PrivateKey>,
     roots: Vec<Vec<u8>>,
     server_name: Option<String>,
+}
+
+/// A private key's DER bytes, wiped when dropped.
+#[derive(Clone, PartialEq, Eq)]
+struct PrivateKey(Zeroizing<Vec<u8>>);
+
+impl Serialize for PrivateKey {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PrivateKey {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = PrivateKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a private key's DER bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(
+                self,
+                bytes: &[u8],
+            ) -> std::result::Result<PrivateKey, E> {
+                Ok(PrivateKey(Zeroizing::new(bytes.to_vec())))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(
+                self,
+                bytes: Vec<u8>,
+            ) -> std::result::Result<PrivateKey, E> {
+                Ok(PrivateKey(Zeroizing::new(bytes)))
+            }
+        }
+        deserializer.deserialize_byte_buf(Bytes)
+    }
 }
 
 #[derive(Default)]
@@ -194,11 +236,13 @@ impl Tls {
                 "the certificate chain holds no PEM `CERTIFICATE`",
             ));
         }
-        let key = PrivateKeyDer::from_pem_slice(key.as_ref())
+        let mut key = PrivateKeyDer::from_pem_slice(key.as_ref())
             .map_err(|error| tls_error(format!("no PEM private key found: {error}")))?;
-        let mut material = self.material;
+        let der = PrivateKey(Zeroizing::new(key.secret_der().to_vec()));
+        key.zeroize();
+        let mut material = self.into_material();
         material.chain = certificates;
-        material.key = Some(key.secret_der().to_vec());
+        material.key = Some(der);
         Ok(Tls::from_material(material))
     }
 
@@ -216,7 +260,7 @@ impl Tls {
     /// Trusts these PEM certificates (a CA, or a self-signed server
     /// certificate) as roots when connecting.
     pub fn trust_pem(self, certificates: impl AsRef<[u8]>) -> Result<Self> {
-        let mut material = self.material;
+        let mut material = self.into_material();
         let before = material.roots.len();
         for certificate in CertificateDer::pem_slice_iter(certificates.as_ref()) {
             let certificate = certificate.map_err(|error| {
@@ -242,7 +286,7 @@ impl Tls {
         ServerName::try_from(name.to_owned()).map_err(|error| {
             tls_error(format!("`{name}` is not a DNS name or IP address: {error}"))
         })?;
-        let mut material = self.material;
+        let mut material = self.into_material();
         material.server_name = Some(name.to_owned());
         Ok(Tls::from_material(material))
     }
@@ -254,9 +298,15 @@ impl Tls {
 
     fn from_material(material: Material) -> Self {
         Tls {
-            material,
+            material: Arc::new(material),
             built: Arc::default(),
         }
+    }
+
+    /// The material to build on: this one if no clone shares it, else a
+    /// copy (the key too, wiped with the last of them).
+    fn into_material(self) -> Material {
+        Arc::unwrap_or_clone(self.material)
     }
 
     /// The rustls server configuration (TLS 1.3, ring).
@@ -283,7 +333,10 @@ impl Tls {
                 "serving over TLS needs a certificate and key: Tls::identity_pem or identity_pem_files",
             ));
         };
-        let key = PrivateKeyDer::try_from(key.clone())
+        // rustls wants a key it owns: this copy is rustls' to drop (it is
+        // not wiped), and the parsed key lives as long as the configuration,
+        // which is built once per process.
+        let key = PrivateKeyDer::try_from(key.0.to_vec())
             .map_err(|error| tls_error(format!("the private key is not usable: {error}")))?;
         let chain = self
             .material
@@ -410,15 +463,18 @@ pub fn listen(at: SocketAddr, tls: &Tls) -> Result<TlsListener> {
 /// Opens a TLS connection to `at`, verifying the server with `tls`. The TLS
 /// handshake runs on the first read or write, bounded by their timeouts.
 pub fn connect(at: SocketAddr, tls: &Tls, timeout: Duration) -> Result<Connection> {
+    Ok(framing::connection(connect_socket(at, tls, timeout)?))
+}
+
+/// [`connect`], as the byte stream under the frames: for a caller that
+/// frames it itself, or speaks bytes (a test playing a hostile peer).
+pub fn connect_socket(at: SocketAddr, tls: &Tls, timeout: Duration) -> Result<TlsSocket> {
     let config = tls.client_config()?;
     let name = tls.server_name_for(at.ip())?;
     let session =
         ClientConnection::new(config, name).map_err(|error| tls_error(error.to_string()))?;
     let stream = tcp::connect_stream(at, timeout)?;
-    Ok(framing::connection(TlsSocket::new(
-        stream,
-        rustls::Connection::Client(session),
-    )))
+    Ok(TlsSocket::new(stream, rustls::Connection::Client(session)))
 }
 
 /// A TCP listener whose connections speak TLS.
@@ -455,7 +511,17 @@ pub struct TlsSocket {
     /// Held while records are encrypted and sent, so they reach the wire in
     /// the order of their sequence numbers. Always taken before `state`.
     sending: Mutex<Vec<u8>>,
+    /// What the reader reads the stream into before rustls takes it; only
+    /// the reader takes this lock, across its read.
+    receiving: Mutex<Vec<u8>>,
 }
+
+/// Bytes read from the stream at a time while the TLS handshake runs: a
+/// ClientHello fits, and a peer that has proven nothing holds no more.
+const HANDSHAKE_READ: usize = 2 * 1024;
+
+/// Bytes read at a time once the session is up: a whole TLS record.
+const RECORD_READ: usize = 16 * 1024 + 256;
 
 struct State {
     session: rustls::Connection,
@@ -474,6 +540,7 @@ impl TlsSocket {
                 pending: Vec::new(),
             }),
             sending: Mutex::new(Vec::new()),
+            receiving: Mutex::new(Vec::new()),
         }
     }
 
@@ -531,48 +598,80 @@ impl TlsSocket {
     }
 }
 
-impl Socket for TlsSocket {
-    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut chunk = [0u8; 16 * 1024];
+impl TlsSocket {
+    /// Decrypts what has been read: the plaintext rustls has ready, or
+    /// `None` when the records read so far hold none (a record not yet
+    /// whole, handshake messages, tickets).
+    fn plaintext(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        let mut state = self.state();
         loop {
-            let wants_write = {
-                let mut state = self.state();
-                loop {
-                    match state.session.reader().read(buf) {
-                        Ok(read) => return Ok(read),
-                        Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
-                        Err(error) => return Err(error),
-                    }
-                    if state.pending.is_empty() {
-                        break;
-                    }
-                    let State { session, pending } = &mut *state;
-                    let mut unread = &pending[..];
-                    let taken = session.read_tls(&mut unread)?;
-                    pending.drain(..taken);
-                    session
-                        .process_new_packets()
-                        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
-                    if taken == 0 {
-                        break;
-                    }
-                }
-                state.session.wants_write()
-            };
-            if wants_write {
-                // Handshake messages are awaited by the peer before it sends
-                // more: send them whole. Later records (tickets, alerts) go
-                // without waiting, so a reader never stalls on a full socket.
-                let handshaking = self.state().session.is_handshaking();
-                self.flush(handshaking)?;
+            match state.session.reader().read(buf) {
+                Ok(read) => return Ok(Some(read)),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error),
             }
-            let read = (&self.stream).read(&mut chunk)?;
-            if read == 0 {
-                // The peer closed the stream: end of file for the frames
-                // above, which tell a clean close from a cut frame.
-                return Ok(0);
+            if state.pending.is_empty() {
+                return Ok(None);
             }
-            self.state().pending.extend_from_slice(&chunk[..read]);
+            let State { session, pending } = &mut *state;
+            let mut unread = &pending[..];
+            let taken = session.read_tls(&mut unread)?;
+            pending.drain(..taken);
+            session
+                .process_new_packets()
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?;
+            if taken == 0 {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+impl Socket for TlsSocket {
+    /// Plaintext if there is some; else sends what rustls has to say (its
+    /// handshake messages), reads the socket once and returns what that
+    /// decrypts to, or `Interrupted` when it decrypts to nothing. Reading
+    /// once per call keeps every socket read under the frame reader's
+    /// deadline: a peer that sends a record a byte at a time (a slow
+    /// ClientHello) is dropped when the handshake's time is up, not after
+    /// its last byte.
+    fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(read) = self.plaintext(buf)? {
+            return Ok(read);
+        }
+        let (wants_write, handshaking) = {
+            let state = self.state();
+            (state.session.wants_write(), state.session.is_handshaking())
+        };
+        if wants_write {
+            // Handshake messages are awaited by the peer before it sends
+            // more: send them whole. Later records (tickets, alerts) go
+            // without waiting, so a reader never stalls on a full socket.
+            self.flush(handshaking)?;
+        }
+        let mut receiving = self
+            .receiving
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let size = if handshaking {
+            HANDSHAKE_READ
+        } else {
+            RECORD_READ
+        };
+        if receiving.len() < size {
+            receiving.resize(size, 0);
+        }
+        let read = (&self.stream).read(&mut receiving[..size])?;
+        if read == 0 {
+            // The peer closed the stream: end of file for the frames
+            // above, which tell a clean close from a cut frame.
+            return Ok(0);
+        }
+        self.state().pending.extend_from_slice(&receiving[..read]);
+        drop(receiving);
+        match self.plaintext(buf)? {
+            Some(read) => Ok(read),
+            None => Err(io::ErrorKind::Interrupted.into()),
         }
     }
 
@@ -698,6 +797,59 @@ mod tests {
             "{attempt:?}"
         );
         server.join().unwrap();
+    }
+
+    /// The first bytes a rustls client sends to `at`: its ClientHello.
+    fn client_hello(cert: &str) -> Vec<u8> {
+        let tls = Tls::new().trust_pem(cert).unwrap();
+        let name = tls.server_name_for("127.0.0.1".parse().unwrap()).unwrap();
+        let mut session = ClientConnection::new(tls.client_config().unwrap(), name).unwrap();
+        let mut hello = Vec::new();
+        while session.wants_write() {
+            session.write_tls(&mut hello).unwrap();
+        }
+        hello
+    }
+
+    #[test]
+    fn a_client_hello_dripping_a_byte_at_a_time_is_dropped_at_the_deadline() {
+        let (cert, key) = self_signed();
+        let tls = Tls::new().identity_pem(&cert, &key).unwrap();
+        let mut listener = listen("127.0.0.1:0".parse().unwrap(), &tls).unwrap();
+        let Address::Tls(at) = listener.address() else {
+            panic!()
+        };
+        let hello = client_hello(&cert);
+        // A byte every 50 ms, well within any read timeout; the drip stops
+        // after 2 s whatever happens, so a reader that waits for the whole
+        // record fails instead of hanging.
+        let dripping = thread::spawn(move || {
+            let mut stream = TcpStream::connect(at).unwrap();
+            let started = std::time::Instant::now();
+            for byte in hello {
+                if stream.write_all(&[byte]).is_err() || started.elapsed() > Duration::from_secs(2)
+                {
+                    return;
+                }
+                thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let mut connection = listener.accept().unwrap();
+        let timeout = Duration::from_millis(600);
+        connection.reader.set_timeout(Some(timeout)).unwrap();
+        let started = std::time::Instant::now();
+        let result = connection.reader.read_frame().map(<[u8]>::to_vec);
+        let took = started.elapsed();
+        drop(connection);
+        dripping.join().unwrap();
+        println!(
+            "a ClientHello sent a byte every 50 ms was dropped after {took:?} (timeout {timeout:?})"
+        );
+        assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+        assert!(
+            took >= timeout && took < timeout + timeout / 5,
+            "a {timeout:?} frame timeout took {took:?}"
+        );
     }
 
     #[test]
