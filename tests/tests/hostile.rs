@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use uactor::{Actor, Address, Error, Options, Tls};
+use uactor::net::Tls;
+use uactor::{Actor, Address, Error, Options};
 use uactor_core::frame::{self, DEFAULT_MAX_FRAME, Header, Kind};
 use uactor_core::protocol::{Hello, MAC_LEN, NONCE_LEN};
 use uactor_core::{CodecId, Connection};
@@ -942,7 +943,7 @@ fn impostor(answer: Option<&'static [u8]>) -> (Address, std::thread::JoinHandle<
 fn a_client_pointed_at_an_http_server_is_told_it_does_not_speak_uactor() {
     let (address, serving) = impostor(Some(b"HTTP/1.1 400 Bad Request\r\n\r\n"));
     let started = Instant::now();
-    let result = uactor::connect_with::<Vault>(&address, &Options::new().authkey(KEY));
+    let result = uactor::net::connect_with::<Vault>(&address, &Options::new().authkey(KEY));
     let took = started.elapsed();
     serving.join().expect("the HTTP server");
     let error = result.expect_err("an HTTP server is no actor");
@@ -962,7 +963,7 @@ fn a_client_pointed_at_a_silent_listener_is_told_no_handshake_came() {
     let (address, serving) = impostor(None);
     let bound = Duration::from_secs(1);
     let started = Instant::now();
-    let result = uactor::connect_with::<Vault>(
+    let result = uactor::net::connect_with::<Vault>(
         &address,
         &Options::new().authkey(KEY).handshake_timeout(bound),
     );
