@@ -24,15 +24,30 @@ pub fn serve_if_spawned() {
     };
     let channel = std::env::var(CHANNEL_VARIABLE)
         .ok()
-        .and_then(|fd| fd.parse().ok());
+        .and_then(|fd| fd.parse::<i32>().ok());
     super::sys::forget_marker(&[ACTOR_VARIABLE, CHANNEL_VARIABLE]);
-    let Some(stream) = channel.and_then(super::sys::adopt) else {
+    if super::sys::privileged() {
         eprintln!(
-            "uactor: this process was started as actor {actor:?} without its bootstrap channel; \
-             exiting (do not set {ACTOR_VARIABLE} yourself)"
+            "uactor: refusing to act as actor {actor:?}: this program runs set-uid or set-gid, \
+             and its environment cannot be trusted; exiting"
         );
         std::process::exit(BOOTSTRAP_FAILED);
+    }
+    let adopted = match channel {
+        Some(fd) => super::sys::adopt(fd),
+        None => Err("no descriptor is named".to_owned()),
     };
+    let stream = match adopted {
+        Ok(stream) => stream,
+        Err(why) => {
+            eprintln!(
+                "uactor: this process was started as actor {actor:?} without its bootstrap \
+                 channel ({why}); exiting (do not set {ACTOR_VARIABLE} yourself)"
+            );
+            std::process::exit(BOOTSTRAP_FAILED);
+        }
+    };
+    super::sys::ignore_sigpipe();
     let Ok(writer_end) = stream.try_clone() else {
         std::process::exit(BOOTSTRAP_FAILED);
     };

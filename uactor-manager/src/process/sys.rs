@@ -32,25 +32,105 @@ pub(crate) fn inherit(command: &mut Command, socket: &UnixStream) {
 
 /// Takes ownership of the bootstrap socket a parent left at `raw`.
 ///
-/// Returns `None` unless `raw` is an open descriptor. Called once, before
-/// `main`, by the one function that reads the descriptor number from the
-/// environment.
-pub(crate) fn adopt(raw: i32) -> Option<UnixStream> {
+/// Returns why not unless `raw` is an open descriptor of a stream Unix
+/// socket whose peer is this process's parent: the environment that names
+/// it is not to be trusted (anyone can start a program with it set). Called
+/// once, before `main`, by the one function that reads the descriptor
+/// number from the environment.
+pub(crate) fn adopt(raw: i32) -> Result<UnixStream, String> {
     if raw < 3 {
-        return None;
+        return Err(format!("descriptor {raw} is a standard stream"));
     }
-    // SAFETY: only checks whether the descriptor is open.
+    // SAFETY: fcntl(F_GETFD) only asks whether `raw` names an open
+    // descriptor; it takes no pointer and changes nothing.
+    if unsafe { libc::fcntl(raw, libc::F_GETFD) } == -1 {
+        return Err(format!("descriptor {raw} is not open"));
+    }
+    // SAFETY: `raw` is open (checked above) and stays open while borrowed:
+    // nothing else in this process closes it before main.
     let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };
-    if rustix::io::fcntl_getfd(borrowed).is_err() {
-        return None;
-    }
+    verify_bootstrap(borrowed)?;
     // SAFETY: the parent made `raw` for this process alone and named it in
-    // the private environment marker; nothing else in this process owns it
-    // (it is read before main, once).
+    // the private environment marker, and it is its socket (verified);
+    // nothing else in this process owns it (it is read before main, once).
     let owned = unsafe { OwnedFd::from_raw_fd(raw) };
     // Our own children must not inherit it.
     let _ = fcntl_setfd(&owned, FdFlags::CLOEXEC);
-    Some(UnixStream::from(owned))
+    Ok(UnixStream::from(owned))
+}
+
+/// Checks that `fd` is a stream Unix socket connected to this process's
+/// parent (the peer's pid, where the system tells it).
+fn verify_bootstrap(fd: BorrowedFd<'_>) -> Result<(), String> {
+    let status = rustix::fs::fstat(fd).map_err(|error| format!("fstat: {error}"))?;
+    if rustix::fs::FileType::from_raw_mode(status.st_mode) != rustix::fs::FileType::Socket {
+        return Err("it is not a socket".into());
+    }
+    let kind =
+        rustix::net::sockopt::socket_type(fd).map_err(|error| format!("SO_TYPE: {error}"))?;
+    if kind != rustix::net::SocketType::STREAM {
+        return Err("it is not a stream socket".into());
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let peer = rustix::net::sockopt::socket_peercred(fd)
+            .map_err(|error| format!("SO_PEERCRED: {error}"))?;
+        let parent = rustix::process::getppid();
+        if Some(peer.pid) != parent {
+            return Err(format!(
+                "its peer is process {}, not this process's parent",
+                peer.pid.as_raw_nonzero()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Ignores SIGPIPE in this process, as std's start-up does before `main`
+/// (which an actor process never reaches: it serves from the before-main
+/// hook): a peer that disconnects mid-reply, or a closed stdout, is then a
+/// write error, not the death of the actor.
+pub(crate) fn ignore_sigpipe() {
+    // SAFETY: installs the SIG_IGN disposition, which runs no code of ours
+    // and is async-signal-safe; called before the actor starts any thread.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+/// Whether this process runs with privileges its user did not have
+/// (set-uid or set-gid): such a process must not take the orders of its
+/// environment.
+pub(crate) fn privileged() -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: getauxval reads the process's auxiliary vector; it takes
+        // no pointer and has no side effect.
+        unsafe { libc::getauxval(libc::AT_SECURE) != 0 }
+    }
+    #[cfg(any(
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    {
+        // SAFETY: issetugid takes nothing and has no side effect.
+        unsafe { libc::issetugid() != 0 }
+    }
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_vendor = "apple",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    )))]
+    {
+        false
+    }
 }
 
 /// Waits until process `pid` (our child) has ended, without reaping it, so
