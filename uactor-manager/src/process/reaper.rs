@@ -21,6 +21,24 @@ pub(crate) struct Process {
     child: Mutex<Option<Child>>,
     exit: Mutex<Option<Exit>>,
     exited: Condvar,
+    /// What to remove once it has ended (its listener's socket folder),
+    /// even if it was killed before it could remove it itself.
+    leftovers: Mutex<Leftovers>,
+}
+
+/// The clean-up of an ended process: to run once it ends, or already run.
+enum Leftovers {
+    Pending(Option<Box<dyn FnOnce() + Send>>),
+    Done,
+}
+
+impl std::fmt::Debug for Leftovers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Leftovers::Pending(clean) => write!(f, "Pending({})", clean.is_some()),
+            Leftovers::Done => f.write_str("Done"),
+        }
+    }
 }
 
 impl Process {
@@ -32,6 +50,7 @@ impl Process {
             child: Mutex::new(Some(child)),
             exit: Mutex::new(None),
             exited: Condvar::new(),
+            leftovers: Mutex::new(Leftovers::Pending(None)),
         });
         let reaper = Arc::clone(&process);
         let started = thread::Builder::new()
@@ -72,7 +91,33 @@ impl Process {
         };
         *self.exit.lock().unwrap_or_else(PoisonError::into_inner) = Some(exit);
         self.exited.notify_all();
+        let leftovers = std::mem::replace(
+            &mut *self
+                .leftovers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+            Leftovers::Done,
+        );
+        if let Leftovers::Pending(Some(clean)) = leftovers {
+            clean();
+        }
         exit
+    }
+
+    /// Runs `clean` once the process has ended and been reaped (at once if
+    /// it has): what its listener left behind goes even if it was killed.
+    pub(crate) fn clean_up_after(&self, clean: impl FnOnce() + Send + 'static) {
+        let mut leftovers = self
+            .leftovers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match &mut *leftovers {
+            Leftovers::Pending(slot) => *slot = Some(Box::new(clean)),
+            Leftovers::Done => {
+                drop(leftovers);
+                clean();
+            }
+        }
     }
 
     /// Sends SIGKILL unless the process has already been reaped.

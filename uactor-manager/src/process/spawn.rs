@@ -126,6 +126,11 @@ impl Recipe {
                 return Err(error);
             }
         };
+        {
+            let address = address.clone();
+            let settings = options.settings();
+            process.clean_up_after(move || crate::endpoint::forget(&address, &settings));
+        }
         let incarnation = match pending {
             // The child made the owner's link itself (ipc-channel).
             Some(link) => link.complete(Instant::now() + options.spawn_timeout, &|| {
