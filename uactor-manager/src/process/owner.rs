@@ -45,6 +45,10 @@ struct Supervisor {
     restarts: Mutex<VecDeque<Instant>>,
     /// How many processes this actor had before the current one.
     generation: AtomicU64,
+    /// Held across the handling of a crash, and by a shutdown: a crash is
+    /// handled by one reaper at a time, and a shutdown waits for a restart
+    /// under way (which gives up once it sees the shutdown).
+    crash: Mutex<()>,
     phase: Mutex<Phase>,
     changed: Condvar,
     /// The actor it supervises (weak: the actor owns the supervisor).
@@ -71,6 +75,7 @@ impl Owned {
                     period: options.restart_period,
                     restarts: Mutex::new(VecDeque::new()),
                     generation: AtomicU64::new(0),
+                    crash: Mutex::new(()),
                     phase: Mutex::new(Phase::Running),
                     changed: Condvar::new(),
                     owned: OnceLock::new(),
@@ -78,7 +83,7 @@ impl Owned {
                 (
                     supervisor
                         .recipe
-                        .launch(Some(Supervisor::hook(&supervisor)))?,
+                        .launch(Some(Supervisor::hook(&supervisor, 0)))?,
                     Some(supervisor),
                 )
             }
@@ -180,6 +185,14 @@ impl Owner for Owned {
 
     fn shutdown(&self) -> Result<()> {
         self.shutting_down.store(true, Ordering::Release);
+        // A restart under way finishes (or gives up, seeing the shutdown)
+        // before the process to end is chosen.
+        let _crash = self.supervisor.as_ref().map(|supervisor| {
+            supervisor
+                .crash
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        });
         let link = self.current().link;
         match shutdown_link(&link, self.shutdown_timeout) {
             Err(Error::Timeout { .. }) => {
@@ -209,15 +222,21 @@ impl Owner for Owned {
 }
 
 impl Supervisor {
-    /// What the reaper of each process of this actor runs when it ends.
-    fn hook(this: &Arc<Supervisor>) -> ExitHook {
+    /// What the reaper of the process of generation `generation` runs when
+    /// it ends.
+    fn hook(this: &Arc<Supervisor>, generation: u64) -> ExitHook {
         let supervisor = Arc::clone(this);
-        Box::new(move |exit| supervisor.crashed(exit))
+        Box::new(move |exit| supervisor.crashed(exit, generation))
     }
 
     /// Re-creates the actor after its process ended, unless it was shut
     /// down, exited cleanly, or crashed too often.
-    fn crashed(self: &Arc<Self>, exit: Exit) {
+    fn crashed(self: &Arc<Self>, exit: Exit, generation: u64) {
+        let _crash = self.crash.lock().unwrap_or_else(PoisonError::into_inner);
+        // An older process's end, reported late: the actor has moved on.
+        if generation != self.generation.load(Ordering::Acquire) {
+            return;
+        }
         // The actor is set right after the first launch; a crash before
         // that waits for it briefly.
         let started = Instant::now();
@@ -270,7 +289,16 @@ impl Supervisor {
             restarts.push_back(now);
         }
         *self.phase.lock().unwrap_or_else(PoisonError::into_inner) = Phase::Restarting;
-        match self.recipe.launch(Some(Supervisor::hook(self))) {
+        match self
+            .recipe
+            .launch(Some(Supervisor::hook(self, generation + 1)))
+        {
+            Ok(Launched { ends, .. }) if owned.shutting_down.load(Ordering::Acquire) => {
+                // Shut down while it restarted: it must not come back.
+                ends.process.kill();
+                let _ = ends.process.wait_exit(EXIT_GRACE);
+                self.settle(Phase::GaveUp(Error::Closed));
+            }
             Ok(Launched { incarnation, ends }) => {
                 *owned.ends.lock().unwrap_or_else(PoisonError::into_inner) = ends;
                 *owned
