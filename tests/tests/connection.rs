@@ -361,8 +361,11 @@ fn a_client_that_stops_reading_delays_no_one_and_is_disconnected() {
     println!(
         "while a client read nothing for 6 s: {calls} async calls of another client, the slowest {worst:?}"
     );
+    // Held up by the silent client, a call would wait for its 2 s write
+    // deadline; unloaded, the slowest is a few milliseconds, and a machine
+    // busy with builds has shown 150.
     assert!(
-        worst < Duration::from_millis(100),
+        worst < Duration::from_millis(500),
         "another client's async call took {worst:?}"
     );
     // The silent client was disconnected at its write deadline: reading

@@ -68,6 +68,13 @@ pub trait FrameRead: Send {
     fn buffered(&self) -> bool {
         false
     }
+
+    /// The descriptor that turns readable when the peer sends, for a host
+    /// that waits on many quiet connections at once instead of giving each
+    /// a thread. `None` (the default) when the backend has none.
+    fn readable_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
 }
 
 /// The sending half of a connection.
@@ -169,6 +176,14 @@ pub trait Listener: Send {
 
     /// Waits for the next connection. The handshake has not run yet.
     fn accept(&mut self) -> Result<Connection>;
+
+    /// Stops listening, from any thread: a pending [`accept`](Self::accept)
+    /// and every later one fail, and no peer can connect any more. `None`
+    /// when the backend cannot stop an `accept` under way; the listener
+    /// then closes only when dropped.
+    fn closer(&self) -> Option<Closer> {
+        None
+    }
 }
 
 /// A transport: a way to listen at and connect to addresses, and to take

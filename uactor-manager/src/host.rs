@@ -1,7 +1,9 @@
 //! The actor's side: what an actor process runs once its actor is built.
 //!
-//! - `Host` (here) accepts connections, authenticates each on a thread of
-//!   its own and serves it (`connection`): one call at a time per
+//! - `Host` (here) accepts connections; `door` holds each until its peer
+//!   speaks, without a thread; `admission` bounds how many authenticate
+//!   at once and how many are served; each is authenticated on a thread
+//!   of its own and served there (`connection`): one call at a time per
 //!   connection, on the thread that read it, the reply written by that
 //!   thread, with no hop to another thread on the call path;
 //! - `manager`: the `Manager` that routes a request to the actor or to
@@ -16,18 +18,24 @@
 //! It knows nothing of how the process was started (see `process`) and
 //! nothing of callers beyond the frames they send.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
 use uactor_core::frame::{Header, Kind};
 use uactor_core::{CodecId, Error, Listener, Manager};
 use uactor_transport::Authkey;
 
 use crate::wire::Outbox;
+use admission::Admission;
+use door::Door;
 
+mod admission;
 pub(crate) mod connection;
 pub(crate) mod dispatch;
+mod door;
 pub(crate) mod manager;
 pub(crate) mod panic;
 pub(crate) mod runtime;
@@ -39,7 +47,7 @@ pub use dispatch::{Dispatch, InterfaceActor, dispatch_interface, interfaces_of};
 pub use manager::ActorManager;
 pub use runtime::{sleep, spawn_blocking, spawn_task};
 pub use serve::{Server, serve};
-pub use table::{Served, expose, hosted_address, hosted_objects};
+pub use table::{Served, expose, hosted_address, hosted_objects, hosted_token};
 
 /// How long a shutting-down actor gives its goodbyes, and its answer to
 /// the caller, to reach their readers before the process exits.
@@ -50,20 +58,33 @@ const GOODBYE_GRACE: Duration = Duration::from_millis(500);
 pub struct HostSettings {
     /// The key clients must prove they know.
     pub authkey: Authkey,
+    /// The name of the served type, which clients check (`Actor::NAME`).
+    pub served: &'static str,
+    /// How connections are served.
+    pub serving: Serving,
+}
+
+/// How a host serves its connections: what [`Options`](crate::Options) says
+/// of the serving side, carried to a spawned actor in its bootstrap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Serving {
     /// The codec clients must speak.
     pub codec: CodecId,
     /// The largest frame accepted after the handshake.
     pub max_frame_size: u32,
     /// How long a connection may take to authenticate.
     pub handshake_timeout: Duration,
-    /// The name of the served type, which clients check (`Actor::NAME`).
-    pub served: &'static str,
     /// How long a client may read nothing of its replies before it is
     /// disconnected.
     pub write_timeout: Duration,
     /// The most bytes of replies queued for one client: past it, no more of
     /// its requests are read until it reads.
     pub max_queued_bytes: usize,
+    /// The most connections authenticating at once (see
+    /// `Options::max_handshakes`).
+    pub max_handshakes: usize,
+    /// The most connections open at once (see `Options::max_connections`).
+    pub max_connections: usize,
     /// Whether a connection's thread polls for the next request before it
     /// sleeps (see `Options::spin`).
     pub spin: bool,
@@ -112,49 +133,83 @@ impl Host {
     }
 
     /// Accepts and serves connections until a client asks for shutdown and
-    /// the manager's shutdown hooks have run.
+    /// the manager's shutdown hooks have run; then stops listening and
+    /// closes every connection left, so nothing is served once it returns.
     pub fn run(self, mut listener: Box<dyn Listener>) {
-        let state = Arc::clone(&self.state);
-        let accepting = thread::Builder::new()
-            .name("uactor-accept".into())
-            .spawn(move || {
-                loop {
-                    match listener.accept() {
-                        Ok(connection) => {
-                            let state = Arc::clone(&state);
-                            let spawned = thread::Builder::new()
-                                .name("uactor-connection".into())
-                                .spawn(move || connection::serve(&state, connection));
-                            if spawned.is_err() {
-                                // Out of threads: the connection is dropped, the
-                                // client sees it closed; keep serving the others.
-                                thread::sleep(Duration::from_millis(10));
-                            }
-                        }
-                        Err(Error::Closed) => return,
-                        // A failed accept (descriptors exhausted, a peer that
-                        // vanished) must not end the actor, nor spin.
-                        Err(_) => thread::sleep(Duration::from_millis(10)),
-                    }
-                }
-            });
-        if accepting.is_err() {
+        let Ok(door) = Door::new(self.state.settings.serving.max_connections) else {
             return;
-        }
+        };
+        let stop_listening = listener.closer();
+        let stopped = Arc::new(AtomicBool::new(false));
+        let accepting = {
+            let (door, stopped) = (Arc::clone(&door), Arc::clone(&stopped));
+            thread::Builder::new()
+                .name("uactor-accept".into())
+                .stack_size(SMALL_STACK)
+                .spawn(move || {
+                    while !stopped.load(Ordering::Acquire) {
+                        match listener.accept() {
+                            Ok(connection) => door.arrive(connection),
+                            Err(Error::Closed) => return,
+                            // A failed accept (descriptors exhausted, a peer
+                            // that vanished) must not end the actor, nor spin.
+                            Err(_) => thread::sleep(Duration::from_millis(10)),
+                        }
+                    }
+                })
+        };
+        let Ok(accepting) = accepting else {
+            return;
+        };
+        let admission = {
+            let door = Arc::clone(&door);
+            Admission::new(
+                self.state.settings.serving.max_handshakes,
+                self.state.settings.serving.max_connections,
+                move || door.wake(),
+            )
+        };
+        let opening = {
+            let (door, state, stopped) = (
+                Arc::clone(&door),
+                Arc::clone(&self.state),
+                Arc::clone(&stopped),
+            );
+            thread::Builder::new()
+                .name("uactor-door".into())
+                .stack_size(SMALL_STACK)
+                .spawn(move || door.run(&state, &admission, &stopped))
+        };
         let mut finished = self
             .state
             .finished
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        while !*finished {
+        while !*finished && opening.is_ok() {
             finished = self
                 .state
                 .finished_signal
                 .wait(finished)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        drop(finished);
+        stopped.store(true, Ordering::Release);
+        door.wake();
+        if let Ok(opening) = opening {
+            let _ = opening.join();
+        }
+        if let Some(stop_listening) = stop_listening {
+            stop_listening();
+            // The accept loop sees the stop at once; a backend without a
+            // closer keeps its socket until the process exits.
+            let _ = accepting.join();
+        }
+        self.state.close_all();
     }
 }
+
+/// The stacks of the accept loop and the door: they only hand over.
+const SMALL_STACK: usize = 128 * 1024;
 
 impl State {
     /// Lists a connection's outbox, to say goodbye to it on shutdown.
@@ -163,6 +218,16 @@ impl State {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(Arc::downgrade(outbox));
+    }
+
+    /// Closes every connection still open: a host that stopped serves
+    /// nobody.
+    fn close_all(&self) {
+        let outboxes =
+            std::mem::take(&mut *self.outboxes.lock().unwrap_or_else(PoisonError::into_inner));
+        for outbox in outboxes.iter().filter_map(Weak::upgrade) {
+            outbox.close(Error::Closed);
+        }
     }
 
     /// Unlists a connection's outbox.

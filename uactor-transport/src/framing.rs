@@ -65,6 +65,12 @@ pub trait Socket: Send + Sync + 'static {
     fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
     /// Shuts both directions down, waking a blocked reader with end-of-file.
     fn shutdown(&self) {}
+
+    /// The socket's descriptor, which turns readable when the peer sends
+    /// (see [`FrameRead::readable_fd`]).
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
+    }
 }
 
 /// Splits `socket` into the two halves of a [`Connection`].
@@ -320,6 +326,15 @@ impl<S: Socket> FrameRead for StreamReader<S> {
         let length = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
         available >= LENGTH_LEN + length as usize
     }
+
+    fn readable_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        // Bytes already read into the buffer would not wake a poll.
+        if self.start == self.end {
+            self.socket.fd()
+        } else {
+            None
+        }
+    }
 }
 
 /// Sends `bufs` on the socket `fd` with one `sendmsg`: without waiting, or
@@ -454,6 +469,10 @@ impl Socket for std::os::unix::net::UnixStream {
     #[inline]
     fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         io::Read::read(&mut &*self, buf)
+    }
+
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(std::os::fd::AsFd::as_fd(self))
     }
 
     #[inline]

@@ -77,7 +77,9 @@ pub fn client(
             Ok(Some(nonce)) => nonce
                 .try_into()
                 .map_err(|_| Error::protocol("bad challenge"))?,
-            Ok(None) => return Err(refused()),
+            // Before any key was shown: not the key, but the actor's
+            // bounds or the protocol version.
+            Ok(None) => return Err(turned_away()),
             Err(error) => return Err(not_an_actor(error, deadline.bound)),
         };
     let client_nonce = nonce()?;
@@ -297,6 +299,16 @@ fn not_an_actor(error: Error, bound: Duration) -> Error {
         }
         Error::Protocol { message } => not_uactor(message),
         other => other,
+    }
+}
+
+fn turned_away() -> Error {
+    Error::Transport {
+        message: "the actor refused the connection before any key was shown: it serves as many \
+                  connections as it allows (Options::max_connections), or speaks another \
+                  uactor protocol version"
+            .to_owned(),
+        source: None,
     }
 }
 

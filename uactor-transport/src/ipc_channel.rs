@@ -172,6 +172,10 @@ impl Listener for IpcListener {
             None => self.others.accept(),
         }
     }
+
+    fn closer(&self) -> Option<uactor_core::Closer> {
+        self.others.closer()
+    }
 }
 
 /// The first message through a one-shot server: where the parent sends.

@@ -30,6 +30,8 @@ pub mod handshake;
 #[cfg(feature = "ipc-channel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ipc-channel")))]
 pub mod ipc_channel;
+#[cfg(any(feature = "local-socket", feature = "tcp"))]
+mod listening;
 #[cfg(feature = "local-socket")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-socket")))]
 pub mod local_socket;

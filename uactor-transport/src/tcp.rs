@@ -192,6 +192,10 @@ impl Listener for TcpActorListener {
     fn accept(&mut self) -> Result<Connection> {
         Ok(framing::connection(TcpSocket(self.accept_stream()?)))
     }
+
+    fn closer(&self) -> Option<uactor_core::Closer> {
+        crate::listening::closer(self.listener.as_fd())
+    }
 }
 
 /// A TCP stream as a [`Socket`].
@@ -233,6 +237,10 @@ impl Socket for TcpSocket {
 
     fn shutdown(&self) {
         let _ = self.0.shutdown(Shutdown::Both);
+    }
+
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(self.0.as_fd())
     }
 }
 

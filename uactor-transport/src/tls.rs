@@ -501,6 +501,10 @@ impl Listener for TlsListener {
             }
         }
     }
+
+    fn closer(&self) -> Option<uactor_core::Closer> {
+        self.inner.closer()
+    }
 }
 
 /// A TLS session over a blocking TCP stream, readable and writable from two
@@ -712,6 +716,13 @@ impl Socket for TlsSocket {
 
     fn shutdown(&self) {
         let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    /// The TCP stream's descriptor: it tells of records arriving, which is
+    /// what a host waits for before the TLS handshake has begun (after it,
+    /// rustls may hold plaintext that no poll would report).
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        Some(std::os::fd::AsFd::as_fd(&self.stream))
     }
 }
 

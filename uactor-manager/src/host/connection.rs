@@ -20,6 +20,7 @@ use uactor_core::frame::{self, ACTOR_OBJECT, Header, Kind};
 use uactor_core::{Call, CodecId, Connection, Deferred, Error};
 use uactor_transport::handshake;
 
+use super::admission::Admitted;
 use super::{State, panic, runtime, table, waiting};
 use crate::call::chain;
 use crate::wire::{Limits, Outbox, Spin};
@@ -74,29 +75,45 @@ impl Deferreds {
 /// Authenticates `connection` and serves it until it closes, breaks or
 /// asks for shutdown. A connection that fails drops only itself: the actor
 /// serves the others.
-pub(crate) fn serve(state: &State, mut connection: Connection) {
+pub(crate) fn serve(
+    state: &State,
+    mut connection: Connection,
+    mut admitted: Admitted,
+    accepted: Instant,
+) {
     let settings = &state.settings;
+    // The handshake's deadline counts from the accept: time spent at the
+    // door is the peer's.
+    let Some(left) = settings
+        .serving
+        .handshake_timeout
+        .checked_sub(accepted.elapsed())
+        .filter(|left| !left.is_zero())
+    else {
+        return;
+    };
     let codec = match handshake::server(
         &mut connection,
         &settings.authkey,
-        settings.codec,
+        settings.serving.codec,
         handshake::Welcome {
             pid: state.pid,
             kind: uactor_core::protocol::tag(settings.served),
         },
-        settings.handshake_timeout,
-        settings.max_frame_size,
+        left,
+        settings.serving.max_frame_size,
     ) {
         Ok(codec) => codec,
         Err(_) => return,
     };
+    admitted.authenticated();
     let Connection { mut reader, writer } = connection;
     let outbox = Arc::new(Outbox::new(
         writer,
         Limits {
-            max_bytes: settings.max_queued_bytes,
-            write_timeout: Some(settings.write_timeout),
-            spin: settings.spin,
+            max_bytes: settings.serving.max_queued_bytes,
+            write_timeout: Some(settings.serving.write_timeout),
+            spin: settings.serving.spin,
         },
     ));
     state.opened(&outbox);
@@ -107,7 +124,7 @@ pub(crate) fn serve(state: &State, mut connection: Connection) {
     let open = waiting::Open::new();
     // How long this client's requests take to come: how long to poll for
     // the next one before sleeping.
-    let spin = Spin::new(settings.spin);
+    let spin = Spin::new(settings.serving.spin);
     let mut waiting_since = None;
     loop {
         // A client that does not read its replies gets no more requests
@@ -206,7 +223,7 @@ fn call(
         frame::finish(
             &mut reply,
             Header::new(Kind::Reply, header.request),
-            state.settings.max_frame_size,
+            state.settings.serving.max_frame_size,
         )
     });
     match (result, deferred) {
@@ -239,7 +256,7 @@ fn defer(
     outbox: &Arc<Outbox>,
     deferreds: &Arc<Deferreds>,
 ) {
-    let max = state.settings.max_frame_size;
+    let max = state.settings.serving.max_frame_size;
     let stats = Arc::clone(&state.stats);
     let (abort, registration) = AbortHandle::new_pair();
     deferreds.add(request, abort);

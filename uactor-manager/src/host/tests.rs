@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use uactor_core::transport::memory::Memory;
-use uactor_core::{Actor, Address, Backend, Call, Cell, CodecId, Error, Proxy, Result};
+use uactor_core::{Actor, Address, Backend, Call, Cell, Error, Proxy, Result};
 use uactor_transport::Authkey;
 
 use super::*;
@@ -110,13 +110,11 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
     let address = listener.address();
     let settings = HostSettings {
         authkey: authkey.clone(),
-        codec: CodecId::Postcard,
-        max_frame_size: 1 << 20,
-        handshake_timeout: Duration::from_secs(2),
         served: Echo::NAME,
-        write_timeout: Duration::from_secs(10),
-        max_queued_bytes: 1 << 24,
-        spin: true,
+        serving: crate::Options::new()
+            .max_frame_size(1 << 20)
+            .handshake_timeout(Duration::from_secs(2))
+            .serving(),
     };
     thread::spawn(move || {
         Host::new(
