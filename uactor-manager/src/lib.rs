@@ -23,7 +23,8 @@
 //!   manager that routes a request to the actor or to an object it handed
 //!   out, the object table, the actor's runtime, the one start-up of a host;
 //! - `process`: starting an actor's process, its life before `main`, the
-//!   bootstrap channel, ownership and supervision, reaping, the only
+//!   bootstrap channel, ownership and supervision, reaping, and (with the
+//!   host's door, which registers descriptors with a poller) the only
 //!   `unsafe` code;
 //! - `objects`: the built-in objects an actor hands out by proxy (list,
 //!   dict, Value, Queue, Lock, …) and `#[uactor::remote]` types;
@@ -67,9 +68,9 @@ pub use call::{
 };
 pub use generated::{ActorSend, SendChecked, Wire, constructor_error, defer, unknown_method};
 pub use host::{
-    ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, dispatch_interface,
-    expose, hosted_address, hosted_objects, interfaces_of, serve, sleep, spawn_blocking,
-    spawn_task,
+    ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, Serving,
+    dispatch_interface, expose, hosted_address, hosted_objects, hosted_token, interfaces_of, serve,
+    sleep, spawn_blocking, spawn_task,
 };
 pub use linkme;
 pub use objects::{
@@ -79,8 +80,8 @@ pub use objects::{
     deserialize_remote, proxy, proxy_as, proxy_iter, typeid, typeid_of,
 };
 pub use options::{
-    DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT,
-    Options, Restart,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Restart,
 };
 pub use pool::Pool;
 pub use process::{

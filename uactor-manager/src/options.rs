@@ -21,7 +21,7 @@ use uactor_transport::{Authkey, Setting, Settings, Transport};
 #[derive(Debug, Clone)]
 pub struct Options {
     pub(crate) transport: Transport,
-    pub(crate) authkey: Option<Vec<u8>>,
+    pub(crate) authkey: Option<GivenKey>,
     pub(crate) call_timeout: Option<Duration>,
     pub(crate) spawn_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
@@ -34,8 +34,19 @@ pub struct Options {
     pub(crate) max_queued_bytes: usize,
     pub(crate) write_timeout: Duration,
     pub(crate) spin: bool,
+    pub(crate) max_handshakes: usize,
+    pub(crate) max_connections: usize,
     /// The transports' own settings (TLS certificates).
     pub(crate) settings: Settings,
+}
+
+/// A key given to [`Options::authkey`]: held as an [`Authkey`] (one copy
+/// shared by clones, wiped when the last goes, never printed), or, when
+/// empty, kept to be refused where it is used.
+#[derive(Debug, Clone)]
+pub(crate) enum GivenKey {
+    Key(Authkey),
+    Empty,
 }
 
 /// What the owner does when its actor crashes (exits other than through
@@ -69,6 +80,12 @@ pub const DEFAULT_MAX_QUEUED_BYTES: usize = 16 * 1024 * 1024;
 /// it disconnects it.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The default bound on connections an actor authenticates at once.
+pub const DEFAULT_MAX_HANDSHAKES: usize = 64;
+
+/// The default bound on connections an actor serves at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -86,6 +103,8 @@ impl Default for Options {
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             spin: true,
+            max_handshakes: DEFAULT_MAX_HANDSHAKES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             settings: Settings::default(),
         }
     }
@@ -120,7 +139,10 @@ impl Options {
     /// The key connections must prove they know. Without one, local actors
     /// use the random key of the process tree.
     pub fn authkey(mut self, authkey: impl AsRef<[u8]>) -> Self {
-        self.authkey = Some(authkey.as_ref().to_vec());
+        self.authkey = Some(match Authkey::new(authkey) {
+            Ok(key) => GivenKey::Key(key),
+            Err(_) => GivenKey::Empty,
+        });
         self
     }
 
@@ -174,6 +196,28 @@ impl Options {
     /// replies fill this.
     pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
         self.max_queued_bytes = bytes.max(1);
+        self
+    }
+
+    /// The most connections an actor authenticates at once
+    /// ([`DEFAULT_MAX_HANDSHAKES`], 64), each on a thread of its own until
+    /// it has proved the key. A newcomer when all are taken ends the
+    /// oldest handshake still under way, so peers that connect and say
+    /// nothing cannot lock real clients out, nor cost the actor more than
+    /// this many threads.
+    pub fn max_handshakes(mut self, handshakes: usize) -> Self {
+        self.max_handshakes = handshakes.max(1);
+        self
+    }
+
+    /// The most connections an actor serves at once, authenticated or not
+    /// ([`DEFAULT_MAX_CONNECTIONS`], 1024): past it, a newcomer is refused
+    /// at once, and its client's connect fails with
+    /// [`Error::Transport`](uactor_core::Error::Transport) saying so.
+    /// Callers in one process share one connection per actor, so this
+    /// bounds client processes (and `connect`ed proxies), not proxies.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
         self
     }
 
@@ -238,9 +282,26 @@ impl Options {
             .with_connect_timeout(self.handshake_timeout)
     }
 
+    /// How an actor spawned or served with these options serves its
+    /// connections.
+    pub(crate) fn serving(&self) -> crate::host::Serving {
+        crate::host::Serving {
+            codec: self.codec,
+            max_frame_size: self.max_frame_size,
+            handshake_timeout: self.handshake_timeout,
+            write_timeout: self.write_timeout,
+            max_queued_bytes: self.max_queued_bytes,
+            max_handshakes: self.max_handshakes,
+            max_connections: self.max_connections,
+            spin: self.spin,
+        }
+    }
+
     pub(crate) fn authkey_or(&self, fallback: impl FnOnce() -> Result<Authkey>) -> Result<Authkey> {
         match &self.authkey {
-            Some(bytes) => Authkey::new(bytes),
+            Some(GivenKey::Key(key)) => Ok(key.clone()),
+            // Refused as `Authkey::new` refuses it.
+            Some(GivenKey::Empty) => Authkey::new([]),
             None => fallback(),
         }
     }

@@ -50,14 +50,11 @@ impl Server {
     /// `options`, which must carry the authkey. TLS settings
     /// (a `Tls` given to [`Options::with`]) turn a `tcp://` address into `tls://`.
     pub fn bind(address: &Address, options: &Options) -> Result<Self> {
-        let authkey = match &options.authkey {
-            Some(bytes) => Authkey::new(bytes)?,
-            None => {
-                return Err(uactor_core::Error::auth(format!(
-                    "serving at {address} needs an explicit key: Options::new().authkey(b\"…\")"
-                )));
-            }
-        };
+        let authkey = options.authkey_or(|| {
+            Err(uactor_core::Error::auth(format!(
+                "serving at {address} needs an explicit key: Options::new().authkey(b\"…\")"
+            )))
+        })?;
         let listener = endpoint::listen_at(address, &options.settings())?;
         Ok(Server {
             listener: ListenerBox(listener),
@@ -77,13 +74,8 @@ impl Server {
         prepare(&self.authkey);
         let settings = HostSettings {
             authkey: self.authkey,
-            codec: self.options.codec,
-            max_frame_size: self.options.max_frame_size,
-            handshake_timeout: self.options.handshake_timeout,
             served: A::NAME,
-            write_timeout: self.options.write_timeout,
-            max_queued_bytes: self.options.max_queued_bytes,
-            spin: self.options.spin,
+            serving: self.options.serving(),
         };
         start(
             Box::new(ActorManager::new(actor)),
@@ -123,7 +115,11 @@ pub(crate) fn start(
 ) {
     let address = listener.address();
     // Objects the actor hands out are reached at its address.
-    table::host_at(address.clone());
+    table::host_at(
+        address.clone(),
+        settings.serving.codec,
+        settings.serving.max_frame_size,
+    );
     Host::new(manager, settings).run(listener);
     endpoint::forget(&address, transport);
 }

@@ -31,21 +31,32 @@ pub(crate) const BOOTSTRAP_FAILED: i32 = 70;
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Bootstrap {
     pub(crate) actor: String,
-    pub(crate) authkey: Vec<u8>,
+    pub(crate) authkey: KeyBytes,
     pub(crate) args: Vec<u8>,
-    pub(crate) codec: CodecId,
-    pub(crate) max_frame_size: u32,
-    pub(crate) handshake_timeout: Duration,
-    /// How long a client may read nothing before it is disconnected.
-    pub(crate) write_timeout: Duration,
-    /// The most bytes of replies queued for one client.
-    pub(crate) max_queued_bytes: usize,
-    /// Whether connection threads poll before they sleep.
-    pub(crate) spin: bool,
+    /// How the actor serves its connections.
+    pub(crate) serving: crate::host::Serving,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).
     pub(crate) settings: uactor_transport::Settings,
+}
+
+/// An authkey's bytes on their way to a child: wiped when dropped, never
+/// printed.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct KeyBytes(pub(crate) Vec<u8>);
+
+impl Drop for KeyBytes {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for KeyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeyBytes({} bytes)", self.0.len())
+    }
 }
 
 /// What the spawned process answers.
@@ -57,11 +68,11 @@ pub(crate) enum Report {
 
 /// Sends one message over a bootstrap channel.
 pub(crate) fn send<T: Serialize>(connection: &mut Connection, message: &T) -> Result<()> {
-    let mut payload = Vec::new();
+    // Wiped once sent: a bootstrap carries the authkey.
+    let mut payload = zeroize::Zeroizing::new(Vec::new());
     CodecId::Postcard.encode(message, &mut payload)?;
-    connection
-        .writer
-        .write_frame(&frame::encode(Header::new(Kind::Request, 0), &payload))
+    let frame = zeroize::Zeroizing::new(frame::encode(Header::new(Kind::Request, 0), &payload));
+    connection.writer.write_frame(&frame)
 }
 
 /// Receives one message over a bootstrap channel, waiting at most `deadline`.
