@@ -361,7 +361,7 @@ pub fn handshake_client(data: &[u8]) {
     let sent = frames(data, |mode, body| {
         Some(match mode {
             4 => frame::encode(Header::new(Kind::Challenge, 0), &sized(body, NONCE_LEN)),
-            // The welcome of protocol version 1: proof, pid, type tag, codec.
+            // The welcome: proof, pid, type tag, codec.
             5 => frame::encode(
                 Header::new(Kind::Welcome, 0),
                 &sized(body, MAC_LEN + 4 + 8 + 1),

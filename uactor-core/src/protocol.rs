@@ -49,7 +49,7 @@ pub const fn tag(name: &str) -> u64 {
 pub const MAGIC: [u8; 4] = *b"uACT";
 
 /// The wire protocol version. Peers with another version are refused.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 /// Random bytes in each side's challenge.
 pub const NONCE_LEN: usize = 32;

@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Address;
+use crate::{Address, CodecId};
 
 /// A `Vec<T>` kept in a `Shared`.
 pub const LIST: &str = "list";
@@ -108,8 +108,9 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
-/// What a proxy is made of when it travels: where its object lives and
-/// which object it is.
+/// What a proxy is made of when it travels: where its object lives, which
+/// object it is, how its actor is spoken to, and whether the sender vouches
+/// that the address belongs to the process tree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     /// Where the actor that keeps the object listens.
@@ -119,15 +120,33 @@ pub struct Token {
     pub object: u64,
     /// What kind of object it is: its proxy type's typeid.
     pub typeid: String,
+    /// The codec the actor speaks.
+    pub codec: CodecId,
+    /// The largest frame the actor accepts.
+    pub max_frame: u32,
+    /// A tag of the address under the process tree's key, from a sender
+    /// that reaches it with that key: what lets a receiver use the key
+    /// there. A receiver never dials an address a peer named, with the
+    /// tree's key, without it.
+    pub vouch: Option<Vouch>,
 }
 
+/// A tag of an address under the process tree's key (see
+/// [`Token::vouch`]).
+pub type Vouch = [u8; 16];
+
 impl Token {
-    /// The token of the actor listening at `address` (typeid [`ACTOR`]).
+    /// The token of the actor listening at `address` (typeid [`ACTOR`]),
+    /// spoken to with the default codec and frame limit, vouched by
+    /// nobody.
     pub fn actor(address: Address) -> Self {
         Token {
             address,
             object: crate::frame::ACTOR_OBJECT,
             typeid: ACTOR.to_owned(),
+            codec: CodecId::default(),
+            max_frame: crate::frame::DEFAULT_MAX_FRAME,
+            vouch: None,
         }
     }
 
@@ -223,9 +242,9 @@ mod tests {
         let address: Address = "memory:x".parse().unwrap();
         assert!(Token::actor(address.clone()).is_actor());
         let object = Token {
-            address,
             object: 3,
             typeid: LIST.to_owned(),
+            ..Token::actor(address)
         };
         assert!(!object.is_actor());
     }

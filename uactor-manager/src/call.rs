@@ -5,8 +5,11 @@
 //!   decides where calls go;
 //! - `link`: one authenticated connection, shared by every proxy of this
 //!   process that reaches its actor;
-//! - `connections`: the table of those connections, and the one path by
-//!   which a connection is opened and authenticated;
+//! - `connections`: the table of those connections, which key may open
+//!   one to an address a peer named, and the one path by which a
+//!   connection is opened and authenticated;
+//! - `reach`: how a proxy that travelled here takes its connection, on
+//!   first use;
 //! - `object`: a reference to an object an actor handed out;
 //! - `interface`: calls through an interface;
 //! - `method`: method handles that travel, and the `Target` every
@@ -24,6 +27,7 @@ mod invoke;
 pub(crate) mod link;
 pub(crate) mod method;
 pub(crate) mod object;
+mod reach;
 mod reader;
 
 pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};

@@ -53,7 +53,7 @@
 //! # }
 //! ```
 
-use uactor_core::{Actor, Error, Proxy, Result, Token};
+use uactor_core::{Actor, Error, Proxy, Result};
 
 pub use uactor_manager::{
     AnyProxy, DictProxy, Expose, IteratorProxy, ListProxy, Remote, Shared, Typed, Value,
@@ -82,7 +82,7 @@ pub use uactor_manager::{
 /// # }
 /// ```
 pub fn this<A: Actor>() -> Result<A::Proxy> {
-    let address = uactor_manager::hosted_address()
+    let token = uactor_manager::hosted_token()
         .ok_or_else(|| Error::proxy("uactor::this works only inside an actor process"))?;
-    A::Proxy::from_token(Token::actor(address))
+    A::Proxy::from_token(token)
 }

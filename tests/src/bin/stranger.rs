@@ -25,11 +25,11 @@ fn main() {
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     // A hello frame as the protocol lays it out: length 28, kind 1 (Hello),
-    // flags, method, request and object zero, then magic, version 1, codec
+    // flags, method, request and object zero, then magic, version 2, codec
     // 1 (postcard), a reserved byte.
     let mut hello = vec![28, 0, 0, 0, 1, 0, 0, 0];
     hello.extend_from_slice(&[0; 16]);
-    hello.extend_from_slice(b"uACT\x01\x00\x01\x00");
+    hello.extend_from_slice(b"uACT\x02\x00\x01\x00");
     let _ = stream.write_all(&hello);
     let mut answer = [0; 256];
     match stream.read(&mut answer) {

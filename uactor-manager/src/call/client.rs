@@ -14,6 +14,7 @@ use super::async_result::{AsyncResult, CallFuture};
 use super::connections;
 use super::invoke::{self, Route};
 use super::link::{Deadline, Link};
+use super::reach::Reach;
 use crate::{Options, Stats};
 
 /// How long a shutdown asked for by a proxy that does not own the actor
@@ -38,9 +39,9 @@ struct Inner {
 /// Whether this process owns the actor, and so which process serves the
 /// calls.
 enum Ownership {
-    /// A reference (a proxy that travelled here, or `connect`): one
-    /// connection for good.
-    Reference(Incarnation),
+    /// A reference (a proxy that travelled here, or `connect`): the
+    /// connection is taken on first use, and replaced once if it breaks.
+    Reference(Reach),
     /// The owner's proxy: the process that spawned the actor decides which
     /// connection calls go over (a new one after a supervised restart) and
     /// what shutting down means.
@@ -119,7 +120,7 @@ impl Client {
         Ok(Client::new(
             actor,
             options.call_timeout,
-            Ownership::Reference(incarnation),
+            Ownership::Reference(Reach::connected(incarnation.link, actor)),
         ))
     }
 
@@ -155,13 +156,21 @@ impl Client {
     }
 
     /// The actor's process id (of its current process, after restarts).
+    /// A proxy that travelled here connects to learn it; 0 when the actor
+    /// cannot be reached.
     pub fn pid(&self) -> u32 {
-        self.inner.current().pid
+        match &self.inner.ownership {
+            Ownership::Reference(reach) => reach.link().map_or(0, |link| link.pid()),
+            Ownership::Owned(owner) => owner.current().pid,
+        }
     }
 
     /// Where the actor listens.
     pub fn address(&self) -> Address {
-        self.inner.current().address
+        match &self.inner.ownership {
+            Ownership::Reference(reach) => reach.address().clone(),
+            Ownership::Owned(owner) => owner.current().address,
+        }
     }
 
     /// How many times a supervisor has re-created the actor: 0 until its
@@ -201,7 +210,7 @@ impl Client {
     /// not an error; later calls fail with [`Error::Closed`].
     pub fn shutdown(&self) -> Result<()> {
         match &self.inner.ownership {
-            Ownership::Reference(incarnation) => shutdown_link(&incarnation.link, SHUTDOWN_ANSWER),
+            Ownership::Reference(reach) => shutdown_link(&reach.link()?, SHUTDOWN_ANSWER),
             Ownership::Owned(owner) => owner.shutdown(),
         }
     }
@@ -217,7 +226,10 @@ impl Client {
     /// The codec of this client's connection, for a caller that encodes
     /// part of a payload itself (an interface call nests its arguments).
     pub fn codec(&self) -> uactor_core::CodecId {
-        self.inner.current().link.codec()
+        match &self.inner.ownership {
+            Ownership::Reference(reach) => reach.codec(),
+            Ownership::Owned(owner) => owner.current().link.codec(),
+        }
     }
 }
 
@@ -269,25 +281,38 @@ impl Client {
 
     /// A reference to the actor at `token`, checked to serve `served` when
     /// given.
-    fn adopt(token: Token, actor: &'static str, served: Option<&str>) -> Result<Client> {
+    fn adopt(token: Token, actor: &'static str, served: Option<&'static str>) -> Result<Client> {
         if !token.is_actor() {
             return Err(Error::proxy(format!(
                 "a `{}` proxy cannot be decoded as a proxy to {actor}",
                 token.typeid
             )));
         }
-        let link = connections::link_to(&token.address, served)?;
-        let incarnation = Incarnation {
-            pid: link.pid(),
-            link,
-            address: token.address,
-        };
-        Ok(Client::new(actor, None, Ownership::Reference(incarnation)))
+        let reach = Reach::to(token, served, None)?;
+        Ok(Client::new(actor, None, Ownership::Reference(reach)))
     }
 
-    /// The token this proxy travels as.
+    /// The token this proxy travels as: where the actor listens, how it is
+    /// spoken to, and this process's vouch for the address when it reaches
+    /// it with the tree's key.
     pub fn to_token(&self) -> Token {
-        Token::actor(self.address())
+        match &self.inner.ownership {
+            Ownership::Reference(reach) => Token {
+                codec: reach.codec(),
+                max_frame: reach.max_frame(),
+                vouch: reach.vouch(),
+                ..Token::actor(reach.address().clone())
+            },
+            Ownership::Owned(owner) => {
+                let Incarnation { link, address, .. } = owner.current();
+                Token {
+                    codec: link.codec(),
+                    max_frame: link.max_frame_size(),
+                    vouch: connections::vouch(&address, link.key()),
+                    ..Token::actor(address)
+                }
+            }
+        }
     }
 
     /// Decodes an actor proxy to `actor` from serde data.
@@ -310,17 +335,10 @@ impl Serialize for Client {
 }
 
 impl Inner {
-    fn current(&self) -> Incarnation {
-        match &self.ownership {
-            Ownership::Reference(incarnation) => incarnation.clone(),
-            Ownership::Owned(owner) => owner.current(),
-        }
-    }
-
     /// The connection a call goes over.
     fn link(&self) -> Result<Link> {
         match &self.ownership {
-            Ownership::Reference(incarnation) => Ok(incarnation.link.clone()),
+            Ownership::Reference(reach) => reach.link(),
             Ownership::Owned(owner) => owner.link(),
         }
     }

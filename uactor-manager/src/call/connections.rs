@@ -1,12 +1,21 @@
 //! The connections this process holds, one per actor address, shared by
-//! the proxies that reach that actor: a result proxy or a proxy that
-//! travelled here uses the connection already open, or opens one; and
-//! [`open`], the one path by which any connection becomes usable.
+//! the proxies that reach that actor; which key, if any, may open a
+//! connection to an address a token named; and [`open`], the one path by
+//! which any connection becomes usable.
+//!
+//! A token that came from another process names an address. Dialling it
+//! with the process tree's key would let whoever sent the token make this
+//! process connect anywhere and answer challenges with that key there. So
+//! the tree's key is used only where the sender vouched, with a tag of
+//! the address under the same key, that it reaches the address with it
+//! ([`Access::of`]); an address the user gave a key for is opened with that
+//! key; any other address is refused without a connection being made.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use uactor_core::{Address, Connection, Error, Result};
+use uactor_core::typeid::Vouch;
+use uactor_core::{Address, Connection, Error, Result, Token};
 use uactor_transport::{Authkey, handshake};
 
 use super::client::Incarnation;
@@ -16,7 +25,8 @@ use crate::Options;
 #[derive(Default)]
 struct Table {
     links: HashMap<Address, WeakLink>,
-    /// Keys given for addresses outside the process tree (`connect`, TCP).
+    /// Keys the user gave for addresses (`connect`, `connect_with`, a
+    /// spawn with its own key), when they are not the tree's.
     keys: HashMap<Address, Authkey>,
 }
 
@@ -25,42 +35,77 @@ fn table() -> &'static Mutex<Table> {
     TABLE.get_or_init(Mutex::default)
 }
 
-/// Makes `link` the connection later proxies to its address share, unless
-/// one is already open there.
-pub(crate) fn register(link: &Link) {
-    let mut table = table().lock().unwrap_or_else(PoisonError::into_inner);
-    let address = link.address().clone();
-    if table
-        .links
-        .get(&address)
-        .and_then(WeakLink::upgrade)
-        .is_none()
-    {
-        table.links.insert(address, link.downgrade());
+fn locked() -> std::sync::MutexGuard<'static, Table> {
+    table().lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How this process may open a connection to the address a token names.
+#[derive(Clone, Debug)]
+pub(crate) enum Access {
+    /// With the process tree's key: the address is one of the tree's.
+    Tree,
+    /// With a key the user gave for the address.
+    Key(Authkey),
+    /// Not at all: a peer named an address nobody vouched for. A
+    /// connection already open there may still be used.
+    Refused,
+}
+
+impl Access {
+    /// How a token `token` that came from another process may be followed.
+    pub(crate) fn of(token: &Token) -> Access {
+        let given = locked().keys.get(&token.address).cloned();
+        if let Some(key) = given {
+            return Access::Key(key);
+        }
+        match (&token.vouch, crate::context::authkey()) {
+            (Some(vouch), Ok(tree)) if tree.vouches(&token.address, vouch) => Access::Tree,
+            _ => Access::Refused,
+        }
+    }
+
+    /// How a token made in this process (by `this()`, say) is followed:
+    /// the code that made it chose the address.
+    pub(crate) fn trusted(address: &Address) -> Access {
+        match locked().keys.get(address).cloned() {
+            Some(key) => Access::Key(key),
+            None => Access::Tree,
+        }
+    }
+
+    fn key(&self, address: &Address) -> Result<Authkey> {
+        match self {
+            Access::Tree => crate::context::authkey(),
+            Access::Key(key) => Ok(key.clone()),
+            Access::Refused => Err(Error::auth(format!(
+                "a proxy to {address} came from another process, which did not show that \
+                 {address} belongs to this process tree; no connection was made there \
+                 (to reach an actor outside the tree, connect to it first with \
+                 uactor::net::connect_with and its key)"
+            ))),
+        }
     }
 }
 
-/// Remembers the key that opens `address`, for proxies to it that travel
-/// here later.
-pub(crate) fn remember_key(address: &Address, authkey: &Authkey) {
-    table()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .keys
-        .insert(address.clone(), authkey.clone());
+/// This process's vouch that it reaches `address` with `key`: what a token
+/// it sends carries. A receiver whose tree shares that key may use it
+/// there; any other cannot even check it.
+pub(crate) fn vouch(address: &Address, key: &Authkey) -> Option<Vouch> {
+    Some(key.vouch(address))
 }
 
-/// The key for `address`: one given for it, or the process tree's.
-pub(crate) fn key_for(address: &Address) -> Result<Authkey> {
-    let known = table()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .keys
-        .get(address)
-        .cloned();
-    match known {
-        Some(key) => Ok(key),
-        None => crate::context::authkey(),
+/// Makes `link` the connection later proxies to its address share, unless
+/// a working one is already open there.
+pub(crate) fn register(link: &Link) {
+    let mut table = locked();
+    let address = link.address().clone();
+    let working = table
+        .links
+        .get(&address)
+        .and_then(WeakLink::upgrade)
+        .is_some_and(|open| open.broken().is_none());
+    if !working {
+        table.links.insert(address, link.downgrade());
     }
 }
 
@@ -82,7 +127,8 @@ pub(crate) fn open(
         options.codec,
         options.handshake_timeout,
         options.max_frame_size,
-    )?;
+    )
+    .map_err(|error| at(&address, error))?;
     if let Some(actor) = actor
         && welcome.kind != uactor_core::protocol::tag(actor)
     {
@@ -90,14 +136,18 @@ pub(crate) fn open(
             "the actor at {address} is not a {actor}"
         )));
     }
+    let tree = crate::context::authkey().is_ok_and(|tree| tree == *authkey);
     let peer = Peer {
         pid: welcome.pid,
         kind: welcome.kind,
         address: address.clone(),
+        key: authkey.clone(),
     };
     let link = Link::new(connection, peer, LinkSettings::of(options), exited);
     register(&link);
-    remember_key(&address, authkey);
+    if !tree {
+        locked().keys.insert(address.clone(), authkey.clone());
+    }
     Ok(Incarnation {
         link,
         pid: welcome.pid,
@@ -105,21 +155,38 @@ pub(crate) fn open(
     })
 }
 
-/// The connection to `address`: the open one, or a new one authenticated
-/// with the key for it. `served` is the name of the type the peer must
-/// serve, when the caller cares.
-pub(crate) fn link_to(address: &Address, served: Option<&str>) -> Result<Link> {
-    let existing = table()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+/// Names the address in a handshake's error, which cannot know it.
+fn at(address: &Address, error: Error) -> Error {
+    match error {
+        Error::Transport { message, source } => Error::Transport {
+            message: format!("connecting to {address}: {message}"),
+            source,
+        },
+        Error::Protocol { message } => {
+            Error::protocol(format!("connecting to {address}: {message}"))
+        }
+        Error::Auth { message } => Error::auth(format!("connecting to {address}: {message}")),
+        other => other,
+    }
+}
+
+/// The connection to the actor `token` names, as `access` allows: the one
+/// open there if it works, or a new one. `served` is the name of the type
+/// the peer must serve, when the caller cares.
+pub(crate) fn link_to(token: &Token, access: &Access, served: Option<&str>) -> Result<Link> {
+    let address = &token.address;
+    let open_now = locked()
         .links
         .get(address)
-        .and_then(WeakLink::upgrade);
-    let link = match existing {
+        .and_then(WeakLink::upgrade)
+        .filter(|link| link.broken().is_none());
+    let link = match open_now {
         Some(link) => link,
         None => {
-            let options = Options::new();
-            let authkey = key_for(address)?;
+            let authkey = access.key(address)?;
+            let options = Options::new()
+                .codec(token.codec)
+                .max_frame_size(token.max_frame);
             let connection = crate::endpoint::open(address, &options.settings())?;
             open(None, address.clone(), connection, &authkey, &options, None)?.link
         }
@@ -132,4 +199,14 @@ pub(crate) fn link_to(address: &Address, served: Option<&str>) -> Result<Link> {
         )));
     }
     Ok(link)
+}
+
+/// The working connection open to `address`, if any: taken without a
+/// handshake.
+pub(crate) fn open_at(address: &Address) -> Option<Link> {
+    locked()
+        .links
+        .get(address)
+        .and_then(WeakLink::upgrade)
+        .filter(|link| link.broken().is_none())
 }

@@ -129,6 +129,8 @@ pub(crate) struct Peer {
     /// The tag of the type it serves.
     pub(crate) kind: u64,
     pub(crate) address: Address,
+    /// The key it proved.
+    pub(crate) key: uactor_transport::Authkey,
 }
 
 /// A handle on a connection; clones share it. When the last handle is
@@ -346,6 +348,16 @@ impl Link {
 
     pub(crate) fn codec(&self) -> CodecId {
         self.inner.settings.codec
+    }
+
+    /// The largest frame the connection carries.
+    pub(crate) fn max_frame_size(&self) -> u32 {
+        self.inner.settings.max_frame_size
+    }
+
+    /// The key the peer proved.
+    pub(crate) fn key(&self) -> &uactor_transport::Authkey {
+        &self.inner.peer.key
     }
 
     /// The serving process's id.

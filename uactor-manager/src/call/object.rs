@@ -14,6 +14,7 @@ use uactor_core::{Address, CodecId, Error, Result, Token};
 use super::async_result::{AsyncResult, CallFuture};
 use super::invoke::{self, Route};
 use super::link::{Deadline, Late, Link};
+use super::reach::Reach;
 
 /// A reference to an object in an actor: what every typed object proxy
 /// wraps. Clones share one reference; dropping the last gives it back.
@@ -23,9 +24,10 @@ pub struct ObjectRef {
 }
 
 enum Reference {
-    /// Held by a process that reaches the object over a connection.
+    /// Held by a process that reaches the object over a connection (taken
+    /// on first use).
     Remote {
-        link: Link,
+        reach: Reach,
         object: u64,
         typeid: String,
     },
@@ -43,7 +45,14 @@ enum Reference {
 impl Drop for Reference {
     fn drop(&mut self) {
         match self {
-            Reference::Remote { link, object, .. } => link.control(Kind::DecRef, *object, 0),
+            // A reference never adopted stays counted in the actor until it
+            // ends: giving it back would take a connection this process
+            // chose not to open.
+            Reference::Remote { reach, object, .. } => {
+                if let Some(link) = reach.current() {
+                    link.control(Kind::DecRef, *object, 0);
+                }
+            }
             Reference::Local {
                 token,
                 handed,
@@ -70,13 +79,13 @@ impl ObjectRef {
         if token.object == 0 {
             return Err(Error::proxy("object 0 is the actor itself, not an object"));
         }
-        let link = super::connections::link_to(&token.address, None)?;
-        link.control(Kind::Adopt, token.object, 0);
+        let object = token.object;
+        let typeid = token.typeid.clone();
         Ok(ObjectRef {
             inner: Arc::new(Reference::Remote {
-                link,
-                object: token.object,
-                typeid: token.typeid,
+                reach: Reach::to(token, None, Some(object))?,
+                object,
+                typeid,
             }),
         })
     }
@@ -99,10 +108,23 @@ impl ObjectRef {
     pub fn to_token(&self) -> Token {
         match &*self.inner {
             Reference::Remote {
-                link,
+                reach,
                 object,
                 typeid,
             } => {
+                let token = Token {
+                    address: reach.address().clone(),
+                    object: *object,
+                    typeid: typeid.clone(),
+                    codec: reach.codec(),
+                    max_frame: reach.max_frame(),
+                    vouch: reach.vouch(),
+                };
+                // A reference that cannot be counted again travels as it
+                // is: the receiver will be refused as this process was.
+                let Ok(link) = reach.link() else {
+                    return token;
+                };
                 link.control(Kind::IncRef, *object, 0);
                 // The process this token reaches may adopt it and drop it
                 // over its own connection before the actor has read this
@@ -115,11 +137,7 @@ impl ObjectRef {
                 // frame and the actor counts it before it reads the token:
                 // no wait is needed, and waiting would wait for itself.
                 if link.encoding_here() {
-                    return Token {
-                        address: link.address().clone(),
-                        object: *object,
-                        typeid: typeid.clone(),
-                    };
+                    return token;
                 }
                 let _ = link.call(
                     Kind::Request,
@@ -130,11 +148,7 @@ impl ObjectRef {
                     Some(Deadline::after(std::time::Duration::from_secs(10))),
                     || None,
                 );
-                Token {
-                    address: link.address().clone(),
-                    object: *object,
-                    typeid: typeid.clone(),
-                }
+                token
             }
             Reference::Local {
                 token,
@@ -160,7 +174,7 @@ impl ObjectRef {
     /// Where the object's actor listens.
     pub fn address(&self) -> Address {
         match &*self.inner {
-            Reference::Remote { link, .. } => link.address().clone(),
+            Reference::Remote { reach, .. } => reach.address().clone(),
             Reference::Local { token, .. } => token.address.clone(),
         }
     }
@@ -229,7 +243,7 @@ impl ObjectRef {
 impl Route for ObjectRef {
     fn link(&self) -> Result<Link> {
         match &*self.inner {
-            Reference::Remote { link, .. } => Ok(link.clone()),
+            Reference::Remote { reach, .. } => reach.link(),
             Reference::Local { .. } => Err(Error::proxy(
                 "this proxy was made in the actor to be sent out; inside the actor, use the kept value",
             )),
@@ -245,7 +259,9 @@ impl Route for ObjectRef {
 
     fn call_timeout(&self) -> Option<std::time::Duration> {
         match &*self.inner {
-            Reference::Remote { link, .. } => link.call_timeout(),
+            Reference::Remote { reach, .. } => {
+                reach.link().ok().and_then(|link| link.call_timeout())
+            }
             Reference::Local { .. } => None,
         }
     }

@@ -23,7 +23,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use uactor_core::frame::Kind;
-use uactor_core::{Address, Call, Error, Result, Token};
+use uactor_core::typeid::ACTOR;
+use uactor_core::{Address, Call, CodecId, Error, Result, Token};
 
 use crate::call::ObjectRef;
 
@@ -50,6 +51,9 @@ struct Entry {
 /// The object table of this actor process.
 pub(crate) struct Table {
     address: Address,
+    /// How the actor is spoken to, for the tokens it hands out.
+    codec: CodecId,
+    max_frame: u32,
     next: AtomicU64,
     entries: Mutex<HashMap<u64, Entry>>,
     by_identity: Mutex<HashMap<usize, u64>>,
@@ -57,11 +61,14 @@ pub(crate) struct Table {
 
 static TABLE: OnceLock<Table> = OnceLock::new();
 
-/// Makes this process an object host at `address` (once, when it starts
-/// serving an actor).
-pub(crate) fn host_at(address: Address) {
+/// Makes this process an object host at `address`, speaking `codec` in
+/// frames of at most `max_frame` bytes (once, when it starts serving an
+/// actor).
+pub(crate) fn host_at(address: Address, codec: CodecId, max_frame: u32) {
     let _ = TABLE.set(Table {
         address,
+        codec,
+        max_frame,
         next: AtomicU64::new(1),
         entries: Mutex::new(HashMap::new()),
         by_identity: Mutex::new(HashMap::new()),
@@ -81,6 +88,14 @@ pub fn hosted_objects() -> usize {
 /// Where this process serves its actor, when it does.
 pub fn hosted_address() -> Option<Address> {
     TABLE.get().map(|table| table.address.clone())
+}
+
+/// The token of the actor this process serves, when it does: what
+/// `uactor::this()` makes a proxy of.
+pub fn hosted_token() -> Option<Token> {
+    TABLE
+        .get()
+        .map(|table| table.token(uactor_core::frame::ACTOR_OBJECT, ACTOR))
 }
 
 /// Puts `object` (whose allocation is `identity`) in the table, counts one
@@ -119,12 +134,24 @@ pub fn expose(object: Arc<dyn Served>, identity: usize) -> Result<ObjectRef> {
     if let Some(entry) = entries.get_mut(&id) {
         entry.references += 1;
     }
-    let token = Token {
-        address: table.address.clone(),
-        object: id,
-        typeid: typeid.to_owned(),
-    };
-    Ok(ObjectRef::local(token, recount))
+    Ok(ObjectRef::local(table.token(id, typeid), recount))
+}
+
+impl Table {
+    /// The token of object `object` (of `typeid`) of this actor, vouched
+    /// with the key the actor serves with.
+    fn token(&self, object: u64, typeid: &str) -> Token {
+        Token {
+            address: self.address.clone(),
+            object,
+            typeid: typeid.to_owned(),
+            codec: self.codec,
+            max_frame: self.max_frame,
+            vouch: crate::context::authkey()
+                .ok()
+                .and_then(|key| crate::call::connections::vouch(&self.address, &key)),
+        }
+    }
 }
 
 /// The reference a token made in this process and never sent stands for

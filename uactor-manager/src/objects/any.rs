@@ -24,7 +24,7 @@ where
     type Proxy = A::Proxy;
 
     fn expose(&self) -> Result<A::Proxy> {
-        let address = hosted_address().ok_or_else(|| {
+        let token = crate::host::hosted_token().ok_or_else(|| {
             Error::proxy("an `actor` proxy can only be made inside an actor process")
         })?;
         if !is_hosted(self) {
@@ -33,7 +33,7 @@ where
                 A::NAME
             )));
         }
-        Client::from_token(Token::actor(address), A::NAME).map(A::Proxy::from_client)
+        Client::from_token(token, A::NAME).map(A::Proxy::from_client)
     }
 }
 
