@@ -119,21 +119,60 @@ fn forget(path: &Path) {
     }
 }
 
+/// Removes what processes that are gone left in `base`: directories named
+/// as [`PrivateDir`]s are, owned by this user, whose process no longer
+/// exists (a process killed before its owner could clean up, whose owner
+/// was killed too). A directory whose pid is alive is left alone, whoever
+/// has that pid now; no symbolic link is followed.
+fn sweep(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    let me = rustix::process::geteuid().as_raw();
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let Some(pid) = dir_pid(&dir) else {
+            continue;
+        };
+        let ours = std::fs::symlink_metadata(&dir).is_ok_and(|metadata| {
+            std::os::unix::fs::MetadataExt::uid(&metadata) == me && metadata.is_dir()
+        });
+        if ours && !alive(pid) {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
+
+/// Whether a process `pid` exists (of any user).
+fn alive(pid: i32) -> bool {
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return true;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// The pid in the name of a private directory, when `dir` is named as
+/// [`PrivateDir`]s are.
+fn dir_pid(dir: &Path) -> Option<i32> {
+    let (pid, suffix) = dir
+        .file_name()?
+        .to_str()?
+        .strip_prefix(DIR_PREFIX)?
+        .split_once('-')?;
+    let named = !pid.is_empty()
+        && pid.bytes().all(|byte| byte.is_ascii_digit())
+        && suffix.len() == 16
+        && suffix.bytes().all(|byte| byte.is_ascii_hexdigit());
+    named.then(|| pid.parse().ok()).flatten()
+}
+
 /// Whether `dir` is named as [`PrivateDir`]s are and is a real directory
 /// (not a symbolic link to one).
 fn is_private_dir(dir: &Path) -> bool {
-    let named = dir
-        .file_name()
-        .and_then(|name| name.to_str())
-        .and_then(|name| name.strip_prefix(DIR_PREFIX))
-        .and_then(|rest| rest.split_once('-'))
-        .is_some_and(|(pid, suffix)| {
-            !pid.is_empty()
-                && pid.bytes().all(|byte| byte.is_ascii_digit())
-                && suffix.len() == 16
-                && suffix.bytes().all(|byte| byte.is_ascii_hexdigit())
-        });
-    named && std::fs::symlink_metadata(dir).is_ok_and(|metadata| metadata.is_dir())
+    dir_pid(dir).is_some() && std::fs::symlink_metadata(dir).is_ok_and(|metadata| metadata.is_dir())
 }
 
 #[derive(Debug)]
@@ -158,6 +197,14 @@ impl Listener for LocalListener {
             let peer = stream.peer_creds().map(|creds| creds.euid());
             if admits(peer, rustix::process::geteuid().as_raw()) {
                 return Ok(framing::connection(LocalStream(stream)));
+            }
+        }
+    }
+
+    fn closer(&self) -> Option<uactor_core::Closer> {
+        match &self.listener {
+            interprocess::local_socket::Listener::UdSocket(listener) => {
+                crate::listening::closer(listener.as_fd())
             }
         }
     }
@@ -213,6 +260,10 @@ impl Socket for LocalStream {
         self.0.set_send_timeout(timeout)
     }
 
+    fn fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(LocalStream::fd(self))
+    }
+
     fn shutdown(&self) {
         match &self.0 {
             Stream::UdSocket(stream) => {
@@ -236,6 +287,8 @@ impl PrivateDir {
             .map(PathBuf::from)
             .filter(|dir| dir.is_dir())
             .unwrap_or_else(std::env::temp_dir);
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(|| sweep(&base));
         let mut random = [0u8; 8];
         getrandom::fill(&mut random)
             .map_err(|error| Error::spawn(format!("the OS gave no random bytes: {error}")))?;
@@ -285,6 +338,38 @@ mod tests {
     use uactor_core::frame::{self, Header, Kind};
 
     use super::*;
+
+    #[test]
+    fn a_sweep_removes_only_our_dead_processes_directories() {
+        let base = PrivateDir::create().unwrap();
+        let dead = {
+            let mut child = std::process::Command::new("true").spawn().unwrap();
+            let pid = child.id();
+            child.wait().unwrap();
+            pid
+        };
+        let make = |name: String| {
+            let dir = base.path().join(name);
+            std::fs::create_dir(&dir).unwrap();
+            std::fs::write(dir.join("actor.sock"), b"").unwrap();
+            dir
+        };
+        let left_by_dead = make(format!("uactor-{dead}-0123456789abcdef"));
+        let alive = make(format!("uactor-{}-0123456789abcdef", std::process::id()));
+        let not_ours_by_name = make(format!("uactor-{dead}-notsixteenhex"));
+        // A link named like a dead process's directory, to a directory
+        // that must survive.
+        let target = make("kept".to_owned());
+        let link = base.path().join(format!("uactor-{dead}-fedcba9876543210"));
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+
+        sweep(base.path());
+
+        assert!(!left_by_dead.exists(), "a dead process's directory goes");
+        assert!(alive.join("actor.sock").exists(), "a live process's stays");
+        assert!(not_ours_by_name.exists(), "another name is not ours");
+        assert!(target.join("actor.sock").exists(), "no link is followed");
+    }
 
     #[test]
     fn frames_cross_a_socket_in_a_private_dir() {
