@@ -48,6 +48,7 @@ pub fn serve_if_spawned() {
         }
     };
     super::sys::ignore_sigpipe();
+    super::sys::standard_streams();
     let Ok(writer_end) = stream.try_clone() else {
         std::process::exit(BOOTSTRAP_FAILED);
     };
@@ -84,7 +85,7 @@ fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
         let _ = bootstrap::send(&mut report, &Report::Failed { error });
         std::process::exit(BOOTSTRAP_FAILED);
     };
-    let authkey = match Authkey::new(&bootstrap.authkey) {
+    let authkey = match Authkey::new(&bootstrap.authkey.0) {
         Ok(key) => key,
         Err(error) => fail(&mut report, error),
     };
@@ -95,7 +96,7 @@ fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
 
     let name = registration.name();
     let constructed =
-        host::panic::catch(|| (registration.construct)(bootstrap.codec, &bootstrap.args));
+        host::panic::catch(|| (registration.construct)(bootstrap.serving.codec, &bootstrap.args));
     let manager = match constructed {
         Ok(manager) => manager,
         Err(Error::Spawn { message }) => fail(&mut report, Error::spawn(message)),
@@ -135,13 +136,8 @@ fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
 
     let settings = HostSettings {
         authkey,
-        codec: bootstrap.codec,
-        max_frame_size: bootstrap.max_frame_size,
-        handshake_timeout: bootstrap.handshake_timeout,
         served: name,
-        write_timeout: bootstrap.write_timeout,
-        max_queued_bytes: bootstrap.max_queued_bytes,
-        spin: bootstrap.spin,
+        serving: bootstrap.serving,
     };
     host::serve::start(manager, listener, settings, &bootstrap.settings);
     exit(0)

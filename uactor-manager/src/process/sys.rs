@@ -98,6 +98,26 @@ pub(crate) fn ignore_sigpipe() {
     }
 }
 
+/// Opens `/dev/null` on any of the standard descriptors that is closed, as
+/// std's start-up does: otherwise the actor's first socket could take
+/// descriptor 1, and a stray `println!` would write into a connection.
+pub(crate) fn standard_streams() {
+    for fd in 0..=2 {
+        // SAFETY: fcntl(F_GETFD) only asks whether `fd` is open; open(2)
+        // gets a NUL-terminated path and returns the lowest free descriptor,
+        // which is `fd` since the ones below it are open. Called before the
+        // actor starts any thread.
+        unsafe {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                let opened = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if opened != fd && opened >= 0 {
+                    libc::close(opened);
+                }
+            }
+        }
+    }
+}
+
 /// Whether this process runs with privileges its user did not have
 /// (set-uid or set-gid): such a process must not take the orders of its
 /// environment.
@@ -167,10 +187,16 @@ pub(crate) fn forget_marker(names: &[&str]) {
 
 /// The hook that turns a spawned process into its actor before `main`.
 ///
-/// On ELF platforms `.init_array` entries run after the C runtime and std's
-/// own start-up and before `main`: this is how spawning works from test
-/// binaries (whose `main` is the harness) and doc tests without a call to
-/// `uactor::init()`.
+/// On ELF platforms `.init_array` entries run after the C runtime has
+/// started and before `main`: this is how spawning works from test binaries
+/// (whose `main` is the harness) and doc tests without a call to
+/// `uactor::init()`. std's runtime start-up, which runs in `main`'s
+/// wrapper, has not run then: the actor path does what of it an actor needs
+/// ([`ignore_sigpipe`], [`standard_streams`]). std's stack-overflow handler
+/// is private to std and cannot be installed from here: a method that
+/// overflows its stack ends the actor with SIGSEGV (a guard page still
+/// stops it), which its owner and callers are told as
+/// `ActorDied { status: Signal(11) }`, without std's one-line message.
 #[used]
 #[cfg_attr(
     any(
