@@ -516,6 +516,17 @@ fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
         std::thread::sleep(Duration::from_millis(10));
     }
     serving.join().unwrap().unwrap();
+    // Once run has returned, nobody is served: the port is closed, and a
+    // client that had connected before is told the actor is gone.
+    let Address::Tcp(at) = address else {
+        panic!("a tcp address")
+    };
+    assert_eq!(
+        std::net::TcpStream::connect(at).map_err(|error| error.kind()).err(),
+        Some(std::io::ErrorKind::ConnectionRefused),
+        "the port still accepts after serve returned"
+    );
+    assert!(Shelf::connect(&address, KEY).is_err());
     assert!(matches!(
         uactor::net::serve::<Counter>(&address, b"", Counter::new(0)),
         Err(Error::Auth { .. })
