@@ -387,3 +387,119 @@ fn a_refused_connection_leaves_the_actor_serving() {
     }
     assert_eq!(counter.add(1).expect("still serving"), 1);
 }
+
+/// An actor that calls a counter whose proxy it is given.
+#[derive(Debug, Default)]
+pub struct Relay;
+
+#[uactor::actor]
+impl Relay {
+    /// Adds `by` to `counter`, from this process.
+    pub fn add_to(&self, counter: CounterProxy, by: i64) -> uactor::Result<i64> {
+        counter.add(by)
+    }
+}
+
+#[test]
+fn a_travelling_proxy_speaks_its_actors_codec_and_frame_limit() {
+    let counter = Counter::spawn_with(
+        &Options::new()
+            .codec(uactor::net::CodecId::Bincode)
+            .max_frame_size(1 << 20),
+        0,
+    )
+    .expect("spawn a counter with bincode");
+    let relay = Relay::spawn().expect("spawn a relay");
+    assert_eq!(
+        relay
+            .add_to(counter.clone(), 5)
+            .expect("the call reaches the relay")
+            .expect("the relay calls it"),
+        5
+    );
+    assert_eq!(counter.get().expect("a call"), 5);
+}
+
+/// Forwards TCP connections from a port of its own to `to`; `cut()`
+/// closes those open now, as a network that drops them would.
+struct Forwarder {
+    address: SocketAddr,
+    open: Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Forwarder {
+    fn to(to: SocketAddr) -> Forwarder {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("its address");
+        let open = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = Arc::clone(&open);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = std::net::TcpStream::connect(to) else {
+                    continue;
+                };
+                let pipe = |mut from: std::net::TcpStream, mut into: std::net::TcpStream| {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut into);
+                        let _ = into.shutdown(std::net::Shutdown::Both);
+                    });
+                };
+                let mut open = kept.lock().expect("the list");
+                open.push(client.try_clone().expect("clone"));
+                open.push(server.try_clone().expect("clone"));
+                pipe(
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
+                pipe(server, client);
+            }
+        });
+        Forwarder { address, open }
+    }
+
+    fn cut(&self) {
+        for stream in self.open.lock().expect("the list").drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn a_broken_connection_to_a_living_actor_is_reopened() {
+    let options = Options::new()
+        .authkey(KEY)
+        .transport(uactor::Transport::Tcp(
+            "127.0.0.1:0".parse().expect("an address"),
+        ));
+    let counter = Counter::spawn_with(&options, 0).expect("spawn");
+    let Address::Tcp(at) = counter.address() else {
+        panic!("a tcp actor")
+    };
+    let forwarder = Forwarder::to(at);
+    let reference = Counter::connect(&Address::Tcp(forwarder.address), KEY).expect("connect");
+    assert_eq!(reference.add(1).expect("a call"), 1);
+    forwarder.cut();
+    // The call that meets the cut may fail; the next ones take a new
+    // connection.
+    let started = Instant::now();
+    let mut failed = 0;
+    let value = loop {
+        match reference.add(1) {
+            Ok(value) => break value,
+            Err(error) => {
+                failed += 1;
+                assert!(
+                    failed < 3 && started.elapsed() < Duration::from_secs(5),
+                    "the connection was not reopened: {error}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    println!(
+        "reopened after {failed} failed call(s), in {:?}",
+        started.elapsed()
+    );
+    assert!(value >= 2);
+    assert_eq!(counter.get().expect("the owner's own connection"), value);
+}
