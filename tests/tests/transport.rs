@@ -522,7 +522,9 @@ fn serve_hosts_an_actor_in_this_process_until_it_is_shut_down() {
         panic!("a tcp address")
     };
     assert_eq!(
-        std::net::TcpStream::connect(at).map_err(|error| error.kind()).err(),
+        std::net::TcpStream::connect(at)
+            .map_err(|error| error.kind())
+            .err(),
         Some(std::io::ErrorKind::ConnectionRefused),
         "the port still accepts after serve returned"
     );

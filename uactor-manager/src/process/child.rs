@@ -68,7 +68,7 @@ pub fn serve_if_spawned() {
 }
 
 /// Builds and serves the actor the bootstrap names, then exits.
-fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
+fn run(mut bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
     let fail = |report: &mut Connection, error: Error| -> ! {
         let _ = bootstrap::send(report, &Report::Failed { error });
         std::process::exit(1);
@@ -85,7 +85,11 @@ fn run(bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) -> ! {
         let _ = bootstrap::send(&mut report, &Report::Failed { error });
         std::process::exit(BOOTSTRAP_FAILED);
     };
-    let authkey = match Authkey::new(&bootstrap.authkey.0) {
+    let authkey = Authkey::new(&bootstrap.authkey.0);
+    // The bootstrap's copy is wiped now (KeyBytes wipes on drop); the key
+    // lives on in the Authkey alone.
+    bootstrap.authkey = bootstrap::KeyBytes(Vec::new());
+    let authkey = match authkey {
         Ok(key) => key,
         Err(error) => fail(&mut report, error),
     };
