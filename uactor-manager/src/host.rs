@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use uactor_core::frame::{Header, Kind};
-use uactor_core::{CodecId, Error, Listener, Manager};
+use uactor_core::{CodecId, Connection, Error, Listener, Manager};
 use uactor_transport::Authkey;
 
 use crate::wire::Outbox;
@@ -135,10 +135,34 @@ impl Host {
     /// Accepts and serves connections until a client asks for shutdown and
     /// the manager's shutdown hooks have run; then stops listening and
     /// closes every connection left, so nothing is served once it returns.
-    pub fn run(self, mut listener: Box<dyn Listener>) {
+    pub fn run(self, listener: Box<dyn Listener>) {
+        self.serve(listener, None);
+    }
+
+    /// [`run`](Self::run), serving also `owner`, the channel of the process
+    /// that spawned this actor.
+    pub(crate) fn serve(self, mut listener: Box<dyn Listener>, owner: Option<OwnerChannel>) {
+        // The door first: once the owner's first call is answered, the
+        // host is whole.
         let Ok(door) = Door::new(self.state.settings.serving.max_connections) else {
             return;
         };
+        if let Some(owner) = owner {
+            let state = Arc::clone(&self.state);
+            let serving = thread::Builder::new()
+                .name("uactor-owner".into())
+                .spawn(move || {
+                    let codec = state.settings.serving.codec;
+                    if connection::serve_authenticated(&state, owner.connection, codec)
+                        != connection::Ended::Shutdown
+                    {
+                        (owner.gone)();
+                    }
+                });
+            if serving.is_err() {
+                return;
+            }
+        }
         let stop_listening = listener.closer();
         let stopped = Arc::new(AtomicBool::new(false));
         let accepting = {
@@ -206,6 +230,15 @@ impl Host {
         }
         self.state.close_all();
     }
+}
+
+/// The channel of the process that spawned this actor, served without a
+/// handshake (only the two processes hold it).
+pub(crate) struct OwnerChannel {
+    pub(crate) connection: Connection,
+    /// Runs when the channel ends other than by a shutdown: the owner is
+    /// gone, and an actor does not outlive it.
+    pub(crate) gone: Box<dyn FnOnce() + Send>,
 }
 
 /// The stacks of the accept loop and the door: they only hand over.

@@ -155,6 +155,35 @@ pub(crate) fn open(
     })
 }
 
+/// Makes `connection`, the private channel a spawned actor's process was
+/// started with, the owner's link to it: only the two processes hold it,
+/// so it needs no handshake. `pid` and `address` are what the actor
+/// reported.
+pub(crate) fn adopt(
+    actor: &str,
+    address: Address,
+    pid: u32,
+    mut connection: Connection,
+    authkey: &Authkey,
+    options: &Options,
+    exited: Arc<dyn Exited>,
+) -> Result<Incarnation> {
+    connection.set_timeout(None)?;
+    connection.reader.set_max_frame(options.max_frame_size);
+    let peer = Peer {
+        pid,
+        kind: uactor_core::protocol::tag(actor),
+        address: address.clone(),
+        key: authkey.clone(),
+    };
+    let link = Link::new(connection, peer, LinkSettings::of(options), Some(exited));
+    register(&link);
+    if crate::context::authkey().is_ok_and(|tree| tree != *authkey) {
+        locked().keys.insert(address.clone(), authkey.clone());
+    }
+    Ok(Incarnation { link, pid, address })
+}
+
 /// Names the address in a handshake's error, which cannot know it.
 fn at(address: &Address, error: Error) -> Error {
     match error {

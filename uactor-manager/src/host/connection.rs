@@ -107,6 +107,24 @@ pub(crate) fn serve(
         Err(_) => return,
     };
     admitted.authenticated();
+    serve_authenticated(state, connection, codec);
+}
+
+/// How serving a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// The client asked the actor to shut down.
+    Shutdown,
+    /// The client closed it, broke it, or the host closed it.
+    Closed,
+}
+
+/// Serves `connection`, whose client has proved the key (or, for the
+/// owner's channel, could not have had it without the key), until it
+/// closes, breaks or asks for shutdown.
+pub(crate) fn serve_authenticated(state: &State, connection: Connection, codec: CodecId) -> Ended {
+    let settings = &state.settings;
+    let mut ended = Ended::Closed;
     let Connection { mut reader, writer } = connection;
     let outbox = Arc::new(Outbox::new(
         writer,
@@ -180,6 +198,7 @@ pub(crate) fn serve(
             Kind::Stats => outbox.enqueue(header.request, state.stats(codec, header.request)),
             Kind::Shutdown => {
                 state.shutdown(header.request, &outbox);
+                ended = Ended::Shutdown;
                 break;
             }
             _ => break,
@@ -192,6 +211,7 @@ pub(crate) fn serve(
     deferreds.cancel_all();
     outbox.close(Error::Closed);
     state.closed(&outbox);
+    ended
 }
 
 /// Runs one request and returns its reply frame, or the future of it.

@@ -82,6 +82,7 @@ impl Server {
             self.listener.0,
             settings,
             &self.options.settings(),
+            None,
         );
         Ok(())
     }
@@ -112,6 +113,7 @@ pub(crate) fn start(
     listener: Box<dyn Listener>,
     settings: HostSettings,
     transport: &Settings,
+    owner: Option<super::OwnerChannel>,
 ) {
     let address = listener.address();
     // Objects the actor hands out are reached at its address.
@@ -120,6 +122,6 @@ pub(crate) fn start(
         settings.serving.codec,
         settings.serving.max_frame_size,
     );
-    Host::new(manager, settings).run(listener);
+    Host::new(manager, settings).serve(listener, owner);
     endpoint::forget(&address, transport);
 }

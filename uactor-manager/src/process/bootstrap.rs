@@ -39,6 +39,9 @@ pub(crate) struct Bootstrap {
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).
     pub(crate) settings: uactor_transport::Settings,
+    /// Whether the owner's calls come over this channel once the actor is
+    /// ready (else over a link the transport makes: ipc-channel).
+    pub(crate) owner_over_channel: bool,
 }
 
 /// An authkey's bytes on their way to a child: wiped when dropped, never

@@ -133,23 +133,48 @@ fn run(mut bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) ->
         forget();
         std::process::exit(BOOTSTRAP_FAILED);
     }
-    watch_parent(channel, {
+    let parent_gone = {
         let forget = Arc::clone(&forget);
-        move || forget()
-    });
+        move || {
+            forget();
+            exit(0)
+        }
+    };
+    let owner = if bootstrap.owner_over_channel {
+        // The channel now carries the owner's calls; its end (other than
+        // by a shutdown) is the owner's end.
+        drop(channel);
+        let mut connection = report;
+        let ready = connection.set_timeout(None).inspect(|()| {
+            connection
+                .reader
+                .set_max_frame(bootstrap.serving.max_frame_size)
+        });
+        if ready.is_err() {
+            parent_gone();
+        }
+        Some(host::OwnerChannel {
+            connection,
+            gone: Box::new(parent_gone),
+        })
+    } else {
+        watch_parent(channel, parent_gone);
+        None
+    };
 
     let settings = HostSettings {
         authkey,
         served: name,
         serving: bootstrap.serving,
     };
-    host::serve::start(manager, listener, settings, &bootstrap.settings);
+    host::serve::start(manager, listener, settings, &bootstrap.settings, owner);
     exit(0)
 }
 
 /// Ends this process when the bootstrap channel reports end-of-file: the
 /// parent is gone (or dropped its owner), and an actor outlives neither.
-fn watch_parent(channel: UnixStream, forget: impl FnOnce() + Send + 'static) {
+/// (Over ipc-channel, where the channel carries no calls.)
+fn watch_parent(channel: UnixStream, gone: impl FnOnce() + Send + 'static) {
     let watching = thread::Builder::new()
         .name("uactor-parent".into())
         .stack_size(64 * 1024)
@@ -163,8 +188,7 @@ fn watch_parent(channel: UnixStream, forget: impl FnOnce() + Send + 'static) {
                     Err(_) => break,
                 }
             }
-            forget();
-            exit(0);
+            gone();
         });
     if watching.is_err() {
         std::process::exit(BOOTSTRAP_FAILED);

@@ -1,17 +1,17 @@
 //! Starting actor processes.
 //!
 //! `spawn` re-executes the current binary with a private environment
-//! marker naming the actor type and an inherited bootstrap socket (see
-//! [`bootstrap`](super::bootstrap)), waits until the child listens, and
-//! opens the owner's connection to it.
+//! marker naming the actor type and a bootstrap socket as its standard
+//! input (see [`bootstrap`](super::bootstrap)), waits until the child
+//! listens, and then calls it over that same socket.
 
-use std::os::fd::AsRawFd;
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use uactor_core::{Actor, Error, Exit, Result};
+use uactor_core::{Actor, Connection, Error, Exit, Result};
 use uactor_transport::{Authkey, framing};
 
 use super::bootstrap::{self, ACTOR_VARIABLE, Bootstrap, CHANNEL_VARIABLE, Report};
@@ -73,8 +73,9 @@ pub(crate) struct Launched {
 /// The owner's ends of an actor's process.
 pub(crate) struct Ends {
     pub(crate) process: Arc<Process>,
-    /// Closing it tells the actor its parent is gone.
-    pub(crate) _bootstrap: UnixStream,
+    /// Closing it tells the actor its parent is gone, when the owner's
+    /// link is not the channel itself (ipc-channel).
+    pub(crate) _bootstrap: Option<UnixStream>,
 }
 
 impl Recipe {
@@ -88,17 +89,21 @@ impl Recipe {
             UnixStream::pair().map_err(|error| Error::io("making the bootstrap channel", error))?;
         let program = std::env::current_exe()
             .map_err(|error| Error::io("finding the current executable to re-execute", error))?;
-        let mut command = Command::new(&program);
-        command
+        // The channel is the child's standard input: std then starts it
+        // with posix_spawn (no fork of this process's memory), which no
+        // code of ours run between fork and exec would allow.
+        let child = Command::new(&program)
             .env(ACTOR_VARIABLE, self.actor)
-            .env(CHANNEL_VARIABLE, child_end.as_raw_fd().to_string())
-            .stdin(Stdio::null());
-        super::sys::inherit(&mut command, &child_end);
-        let child = command
+            .env(CHANNEL_VARIABLE, "0")
+            .stdin(Stdio::from(OwnedFd::from(child_end)))
             .spawn()
             .map_err(|error| Error::io(format!("starting {}", program.display()), error))?;
-        drop(child_end);
         let process = Process::watch(child, on_exit)?;
+        // Except over ipc-channel, whose link the child makes itself, the
+        // owner is served over this very channel once the actor is ready:
+        // no connect, no accept, no handshake (only the two processes hold
+        // it).
+        let over_channel = pending.is_none();
 
         let result = handshake_child(
             &process,
@@ -111,10 +116,11 @@ impl Recipe {
                 serving: options.serving(),
                 transport: boot,
                 settings: options.settings(),
+                owner_over_channel: over_channel,
             },
         );
-        let address = match result {
-            Ok(address) => address,
+        let (address, pid, channel) = match result {
+            Ok(ready) => ready,
             Err(error) => {
                 process.kill();
                 let _ = process.wait_exit(Duration::from_secs(1));
@@ -126,42 +132,54 @@ impl Recipe {
             let settings = options.settings();
             process.clean_up_after(move || crate::endpoint::forget(&address, &settings));
         }
+        let exited: Arc<dyn crate::call::Exited> = process.clone();
         let incarnation = match pending {
-            // The child made the owner's link itself (ipc-channel).
-            Some(link) => link.complete(Instant::now() + options.spawn_timeout, &|| {
-                process.wait_exit(Duration::ZERO).is_none()
-            }),
-            None => crate::endpoint::open(&address, &options.settings()),
-        }
-        .and_then(|connection| {
-            let exited: Arc<dyn crate::call::Exited> = process.clone();
-            connections::open(
-                Some(self.actor),
+            // The child made the owner's link itself (ipc-channel); the
+            // channel stays open only to tell the child its parent lives.
+            Some(link) => link
+                .complete(Instant::now() + options.spawn_timeout, &|| {
+                    process.wait_exit(Duration::ZERO).is_none()
+                })
+                .and_then(|connection| {
+                    connections::open(
+                        Some(self.actor),
+                        address,
+                        connection,
+                        &self.authkey,
+                        options,
+                        Some(exited),
+                    )
+                }),
+            None => connections::adopt(
+                self.actor,
                 address,
-                connection,
+                pid,
+                channel,
                 &self.authkey,
                 options,
-                Some(exited),
-            )
-        })
+                exited,
+            ),
+        }
         .inspect_err(|_| process.kill())?;
         Ok(Launched {
             incarnation,
             ends: Ends {
                 process,
-                _bootstrap: parent_end,
+                _bootstrap: (!over_channel).then_some(parent_end),
             },
         })
     }
 }
 
-/// Sends the bootstrap and waits for the child's report.
+/// Sends the bootstrap and waits for the child's report: where it listens,
+/// its pid, and the channel, which then carries the owner's calls (when the
+/// child was told so).
 fn handshake_child(
     process: &Process,
     parent_end: &UnixStream,
     options: &Options,
     message: Bootstrap,
-) -> Result<uactor_core::Address> {
+) -> Result<(uactor_core::Address, u32, Connection)> {
     let name = message.actor.clone();
     let channel_end = parent_end
         .try_clone()
@@ -179,7 +197,7 @@ fn handshake_child(
         return Err(died_early(process));
     }
     match bootstrap::receive::<Report>(&mut channel, options.spawn_timeout) {
-        Ok(Report::Ready { address, .. }) => Ok(address),
+        Ok(Report::Ready { address, pid }) => Ok((address, pid, channel)),
         Ok(Report::Failed { error }) => Err(error),
         Err(Error::Timeout { .. }) => Err(Error::spawn(format!(
             "{name} did not report ready within {:?} (a slow constructor? raise Options::spawn_timeout)",

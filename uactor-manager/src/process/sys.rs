@@ -3,32 +3,11 @@
 //! All of uactor's `unsafe` lives here, each block with its reason.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::Command;
 
 use rustix::io::{FdFlags, fcntl_setfd};
 use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
-
-/// Lets the child started by `command` inherit `socket` under its current
-/// descriptor number (which the caller passes to the child in its
-/// environment). Other children never see it: it stays close-on-exec in
-/// this process.
-pub(crate) fn inherit(command: &mut Command, socket: &UnixStream) {
-    let raw = socket.as_raw_fd();
-    // SAFETY: the closure runs in the forked child before exec, where only
-    // async-signal-safe calls are allowed: it makes one fcntl system call
-    // and allocates nothing. `raw` stays open until then because the caller
-    // keeps `socket` alive across `spawn`.
-    unsafe {
-        command.pre_exec(move || {
-            // SAFETY: `raw` is open in the child: fork copied the table.
-            let fd = BorrowedFd::borrow_raw(raw);
-            fcntl_setfd(fd, FdFlags::empty()).map_err(io::Error::from)
-        });
-    }
-}
 
 /// Takes ownership of the bootstrap socket a parent left at `raw`.
 ///
@@ -38,8 +17,8 @@ pub(crate) fn inherit(command: &mut Command, socket: &UnixStream) {
 /// once, before `main`, by the one function that reads the descriptor
 /// number from the environment.
 pub(crate) fn adopt(raw: i32) -> Result<UnixStream, String> {
-    if raw < 3 {
-        return Err(format!("descriptor {raw} is a standard stream"));
+    if raw == 1 || raw == 2 || raw < 0 {
+        return Err(format!("descriptor {raw} is an output stream"));
     }
     // SAFETY: fcntl(F_GETFD) only asks whether `raw` names an open
     // descriptor; it takes no pointer and changes nothing.
@@ -50,6 +29,23 @@ pub(crate) fn adopt(raw: i32) -> Result<UnixStream, String> {
     // nothing else in this process closes it before main.
     let borrowed = unsafe { BorrowedFd::borrow_raw(raw) };
     verify_bootstrap(borrowed)?;
+    if raw == 0 {
+        // Passed as standard input (so the parent could start this process
+        // with posix_spawn): it moves to a descriptor of its own, and
+        // standard input becomes /dev/null, so nothing the program reads
+        // from it can take a byte of the channel.
+        let moved = rustix::io::fcntl_dupfd_cloexec(borrowed, 3)
+            .map_err(|error| format!("moving it off standard input: {error}"))?;
+        let null = rustix::fs::open(
+            "/dev/null",
+            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .map_err(|error| format!("opening /dev/null: {error}"))?;
+        rustix::stdio::dup2_stdin(&null)
+            .map_err(|error| format!("putting /dev/null on standard input: {error}"))?;
+        return Ok(UnixStream::from(moved));
+    }
     // SAFETY: the parent made `raw` for this process alone and named it in
     // the private environment marker, and it is its socket (verified);
     // nothing else in this process owns it (it is read before main, once).
