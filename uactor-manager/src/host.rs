@@ -142,11 +142,12 @@ impl Host {
     /// [`run`](Self::run), serving also `owner`, the channel of the process
     /// that spawned this actor.
     pub(crate) fn serve(self, mut listener: Box<dyn Listener>, owner: Option<OwnerChannel>) {
-        // The door first: once the owner's first call is answered, the
-        // host is whole.
+        // The door and the listener's closer first: once the owner's first
+        // call is answered, the host holds every descriptor it will hold.
         let Ok(door) = Door::new(self.state.settings.serving.max_connections) else {
             return;
         };
+        let stop_listening = listener.closer();
         if let Some(owner) = owner {
             let state = Arc::clone(&self.state);
             let serving = thread::Builder::new()
@@ -163,7 +164,6 @@ impl Host {
                 return;
             }
         }
-        let stop_listening = listener.closer();
         let stopped = Arc::new(AtomicBool::new(false));
         let accepting = {
             let (door, stopped) = (Arc::clone(&door), Arc::clone(&stopped));
