@@ -188,6 +188,19 @@ pub(crate) fn run(plan: &Plan, cpus: &Affinity) -> Result<Report> {
             "echo_1mib_vec_ms_median",
             interleaved(plan.vec_echoes, &mut [vec_echo])?[0],
         );
+        let shared = uactor::Bytes::from(vec![7u8; MIB]);
+        let bytes_echo: Probe<'_> = Box::new(|| {
+            // A clone shares the buffer: nothing is copied before the call.
+            let data = shared.clone();
+            let started = Instant::now();
+            let reply = bench.echo_bytes(data)?;
+            let elapsed = started.elapsed();
+            drop(reply);
+            Ok(elapsed)
+        });
+        let medians = interleaved(plan.echoes, &mut [bytes_echo, peer.echo(MIB)])?;
+        report.millis("echo_1mib_bytes_ms_median", medians[0]);
+        report.millis("floor_uds_echo_1mib_bytes_run_ms_median", medians[1]);
         // What the actor keeps after large calls.
         report.int("actor_rss_after_echo_kib", rss_kib(bench.pid())?);
         bench.shutdown()?;

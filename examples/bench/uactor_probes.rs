@@ -46,6 +46,12 @@ impl Bench {
     pub fn echo_vec(&self, data: Vec<u8>) -> Vec<u8> {
         data
     }
+
+    /// Bytes there and back as `uactor::Bytes`: beside the payload, never
+    /// copied into or out of it.
+    pub fn echo_bytes(&self, data: uactor::Bytes) -> uactor::Bytes {
+        data
+    }
 }
 /// How many calls the pipelined measurement keeps in flight.
 pub(crate) const WINDOW: usize = 256;
@@ -73,6 +79,12 @@ pub(crate) fn repeat(what: &str, count: usize) -> Result<()> {
             let payload = ByteBuf::from(vec![7u8; MIB]);
             for _ in 0..count {
                 bench.echo(payload.clone())?;
+            }
+        }
+        "echo-bytes" => {
+            let payload = uactor::Bytes::from(vec![7u8; MIB]);
+            for _ in 0..count {
+                bench.echo_bytes(payload.clone())?;
             }
         }
         "spawn" => {

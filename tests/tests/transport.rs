@@ -204,6 +204,104 @@ fn result_proxies_and_proxies_passed_to_actors(options: Options) {
     assert_eq!(counter.get().unwrap(), 6);
 }
 
+/// An actor that sends bytes back, and keeps some.
+#[derive(Debug, Default)]
+pub struct Store {
+    kept: Vec<uactor::Bytes>,
+}
+
+#[uactor::actor]
+impl Store {
+    /// The bytes, back.
+    pub fn echo(&self, data: uactor::Bytes) -> uactor::Bytes {
+        data
+    }
+
+    /// Several buffers and a value around them, back with their total.
+    pub fn echo_many(
+        &self,
+        tag: String,
+        data: Vec<uactor::Bytes>,
+    ) -> (String, Vec<uactor::Bytes>, usize) {
+        let total = data.iter().map(|bytes| bytes.len()).sum();
+        (tag, data, total)
+    }
+
+    /// The bytes, back from an `async fn`.
+    pub async fn later(&self, data: uactor::Bytes) -> uactor::Bytes {
+        data
+    }
+
+    /// Keeps the bytes in the actor.
+    pub fn keep(&mut self, data: uactor::Bytes) -> usize {
+        self.kept.push(data);
+        self.kept.len()
+    }
+
+    /// What it kept.
+    pub fn kept(&self) -> Vec<uactor::Bytes> {
+        self.kept.clone()
+    }
+}
+
+/// A pattern no two neighbouring mebibytes share, so a misplaced block
+/// shows.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|index| (index % 251) as u8 ^ seed ^ (index >> 20) as u8)
+        .collect()
+}
+
+fn bytes_travel_whole_beside_the_payload(options: Options) {
+    use uactor::Bytes;
+    let store = Store::spawn_with(&options).unwrap();
+    for len in [0, 1, 100, 70_000, (3 << 20) + 7] {
+        let data = pattern(len, 1);
+        let back = store.echo(Bytes::from(data.clone())).unwrap();
+        assert_eq!(back.len(), len);
+        assert!(*back == *data, "{len} bytes came back changed");
+    }
+    let parts = vec![
+        Bytes::from(pattern(1 << 20, 2)),
+        Bytes::new(),
+        Bytes::from(pattern(10, 3)),
+        Bytes::from(pattern(200_000, 4)),
+    ];
+    let (tag, back, total) = store
+        .echo_many("around them".to_owned(), parts.clone())
+        .unwrap();
+    assert_eq!(tag, "around them");
+    assert_eq!(back, parts);
+    assert_eq!(total, (1 << 20) + 10 + 200_000);
+
+    let big = Bytes::from(pattern(2 << 20, 5));
+    assert_eq!(
+        store.later(big.clone()).unwrap().get().unwrap(),
+        big,
+        "an async fn's reply"
+    );
+    let twin = store.to_async();
+    let back = futures::executor::block_on(twin.echo(big.clone())).unwrap();
+    assert_eq!(back, big, "through the async twin");
+    let eager: Vec<_> = (0..32u8)
+        .map(|seed| twin.echo(Bytes::from(pattern(100_000, seed))))
+        .collect();
+    for (seed, reply) in futures::executor::block_on(futures::future::join_all(eager))
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(reply.unwrap(), Bytes::from(pattern(100_000, seed as u8)));
+    }
+
+    assert_eq!(store.keep(big.clone()).unwrap(), 1);
+    assert_eq!(store.keep(Bytes::from(pattern(5, 6))).unwrap(), 2);
+    assert_eq!(
+        store.kept().unwrap(),
+        vec![big, Bytes::from(pattern(5, 6))],
+        "kept in the actor, sent back later"
+    );
+}
+
 macro_rules! over_each_transport {
     ($($body:ident),* $(,)?) => {
         mod local_socket { $( #[test] fn $body() { super::$body(super::local()) } )* }
@@ -221,6 +319,7 @@ over_each_transport!(
     death_is_reported_with_the_signal,
     a_connected_proxy_is_a_reference,
     result_proxies_and_proxies_passed_to_actors,
+    bytes_travel_whole_beside_the_payload,
 );
 
 // ---- addresses -------------------------------------------------------------

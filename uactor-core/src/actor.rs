@@ -157,6 +157,12 @@ pub struct Call<'a> {
     reply: &'a mut Vec<u8>,
     deferred: Option<Deferred>,
     connection: u64,
+    /// The attachments of the arguments' frame, for the `Bytes` in them.
+    attached: std::cell::RefCell<Vec<Vec<u8>>>,
+    /// Whether the reply's `Bytes` are set aside as attachments.
+    attaching: bool,
+    /// Those set aside.
+    reply_attached: Vec<crate::Bytes>,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -178,7 +184,26 @@ impl<'a> Call<'a> {
             reply,
             deferred: None,
             connection: 0,
+            attached: std::cell::RefCell::new(Vec::new()),
+            attaching: false,
+            reply_attached: Vec::new(),
         }
+    }
+
+    /// The same call, its arguments' frame carrying `attached` (see
+    /// [`Bytes`](crate::Bytes)); when `attaching`, the reply's own `Bytes`
+    /// are set aside too ([`take_attached`](Self::take_attached)).
+    pub fn attachments(self, attached: Vec<Vec<u8>>, attaching: bool) -> Self {
+        Call {
+            attached: std::cell::RefCell::new(attached),
+            attaching,
+            ..self
+        }
+    }
+
+    /// The attachments the reply's `Bytes` were set aside as.
+    pub fn take_attached(&mut self) -> Vec<crate::Bytes> {
+        std::mem::take(&mut self.reply_attached)
     }
 
     /// The same call, made over connection `connection` (the host numbers
@@ -210,13 +235,18 @@ impl<'a> Call<'a> {
     /// Decodes the arguments.
     #[inline]
     pub fn args<T: Deserialize<'a>>(&self) -> Result<T> {
-        self.codec.decode(self.args)
+        let attached = std::mem::take(&mut *self.attached.borrow_mut());
+        crate::bytes::decoding(attached, || self.codec.decode(self.args))
     }
 
     /// Encodes the result.
     #[inline]
     pub fn reply<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
-        self.codec.encode(value, self.reply)
+        let (codec, reply) = (self.codec, &mut *self.reply);
+        let (encoded, attached) =
+            crate::bytes::encoding(self.attaching, || codec.encode(value, reply));
+        self.reply_attached.extend(attached);
+        encoded
     }
 
     /// The codec of this call's connection.

@@ -65,6 +65,21 @@ pub const FLAG_CALL_CHAIN: u8 = 2;
 /// recent ones.
 pub const MAX_CALL_CHAIN: usize = 32;
 
+/// Flag of a [`Kind::Request`] or [`Kind::Reply`]: the frame carries
+/// attachments, the bytes of [`Bytes`](crate::Bytes) values that travel
+/// beside the payload instead of in it (see [`attach`]). After the header
+/// come a u32 LE payload length, the payload, a u32 LE count of
+/// attachments, their u32 LE lengths, and then their bytes, in order; the
+/// length field counts them all. A reader that reads the attachments into
+/// buffers of their own ([`FrameRead::take_attachments`]) hands over the
+/// frame without them, its length field saying so.
+///
+/// [`FrameRead::take_attachments`]: crate::FrameRead::take_attachments
+pub const FLAG_ATTACHED: u8 = 4;
+
+/// The most attachments one frame carries.
+pub const MAX_ATTACHMENTS: usize = 4096;
+
 /// What a frame is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -333,6 +348,139 @@ pub fn finish(buffer: &mut [u8], header: Header, max: u32) -> Result<()> {
         })?;
     header.write(&mut buffer[..HEADER_LEN], length);
     Ok(())
+}
+
+/// Makes the frame in `buffer` (begun with [`start`], its payload encoded)
+/// carry `attachments`: moves the payload 4 bytes on to put its length
+/// first, and appends their count and lengths. The attachments' bytes are
+/// written after the buffer, from their own buffers; [`finish_attached`]
+/// counts them. Returns how many bytes they are.
+pub fn attach(buffer: &mut Vec<u8>, attachments: &[crate::Bytes]) -> usize {
+    let payload = buffer.len() - HEADER_LEN;
+    let prefix = u32::try_from(payload).unwrap_or(u32::MAX).to_le_bytes();
+    buffer.splice(HEADER_LEN..HEADER_LEN, prefix);
+    let count = u32::try_from(attachments.len()).unwrap_or(u32::MAX);
+    buffer.extend_from_slice(&count.to_le_bytes());
+    let mut total = 0;
+    for attachment in attachments {
+        let length = u32::try_from(attachment.len()).unwrap_or(u32::MAX);
+        buffer.extend_from_slice(&length.to_le_bytes());
+        total += attachment.len();
+    }
+    total
+}
+
+/// [`finish`] for a frame made with [`attach`], whose attachments are
+/// `attached` bytes more: sets [`FLAG_ATTACHED`] and counts them.
+pub fn finish_attached(
+    buffer: &mut [u8],
+    mut header: Header,
+    attached: usize,
+    max: u32,
+) -> Result<()> {
+    let size = (buffer.len() - LENGTH_LEN) as u64 + attached as u64;
+    let length = u32::try_from(size)
+        .ok()
+        .filter(|length| *length <= max)
+        .ok_or(Error::FrameTooLarge {
+            size,
+            max: u64::from(max),
+        })?;
+    header.flags |= FLAG_ATTACHED;
+    header.write(&mut buffer[..HEADER_LEN], length);
+    Ok(())
+}
+
+/// The parts of the payload of a frame with [`FLAG_ATTACHED`] (what
+/// follows its header).
+#[derive(Debug)]
+pub struct Attached<'a> {
+    /// The payload proper.
+    pub payload: &'a [u8],
+    /// The attachments' lengths.
+    pub lengths: Vec<usize>,
+    /// Their bytes, when the reader left them in the frame (empty when it
+    /// read them into buffers of their own).
+    pub inline: &'a [u8],
+}
+
+impl<'a> Attached<'a> {
+    /// Splits `after_header`, the rest of a frame with [`FLAG_ATTACHED`].
+    pub fn parse(after_header: &'a [u8]) -> Result<Self> {
+        let malformed = || Error::protocol("a frame with attachments is malformed");
+        let payload_len = read_u32_at(after_header, 0).ok_or_else(malformed)? as usize;
+        let payload = after_header.get(4..4 + payload_len).ok_or_else(malformed)?;
+        let table = 4 + payload_len;
+        let count = read_u32_at(after_header, table).ok_or_else(malformed)? as usize;
+        if count > MAX_ATTACHMENTS {
+            return Err(malformed());
+        }
+        let lengths = (0..count)
+            .map(|index| read_u32_at(after_header, table + 4 + 4 * index).map(|len| len as usize))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(malformed)?;
+        let inline = &after_header[table + 4 + 4 * count..];
+        let total: usize = lengths.iter().sum();
+        if !inline.is_empty() && inline.len() != total {
+            return Err(malformed());
+        }
+        Ok(Attached {
+            payload,
+            lengths,
+            inline,
+        })
+    }
+
+    /// How many bytes of the frame come before the attachments' bytes,
+    /// length field included, for a frame whose first bytes are `frame`;
+    /// `None` while `frame` is too short to tell.
+    pub fn head_len(frame: &[u8]) -> Option<usize> {
+        let payload_len = read_u32_at(frame, HEADER_LEN)? as usize;
+        let table = HEADER_LEN + 4 + payload_len;
+        let count = read_u32_at(frame, table)? as usize;
+        Some(table + 4 + 4 * count.min(MAX_ATTACHMENTS + 1))
+    }
+
+    /// The attachments as buffers: `separated` when the reader read them
+    /// apart, else copied out of the frame.
+    pub fn buffers(&self, separated: Option<Vec<Vec<u8>>>) -> Result<Vec<Vec<u8>>> {
+        match separated {
+            Some(buffers) => {
+                let fits = buffers.len() == self.lengths.len()
+                    && buffers
+                        .iter()
+                        .zip(&self.lengths)
+                        .all(|(buffer, length)| buffer.len() == *length);
+                if fits {
+                    Ok(buffers)
+                } else {
+                    Err(Error::protocol(
+                        "a frame's attachments do not match its table",
+                    ))
+                }
+            }
+            None => {
+                if self.inline.is_empty() && self.lengths.iter().any(|length| *length > 0) {
+                    return Err(Error::protocol("a frame's attachments are missing"));
+                }
+                let mut at = 0;
+                Ok(self
+                    .lengths
+                    .iter()
+                    .map(|length| {
+                        let buffer = self.inline[at..at + length].to_vec();
+                        at += length;
+                        buffer
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+fn read_u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let word = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([word[0], word[1], word[2], word[3]]))
 }
 
 /// Builds a frame in a fresh buffer; for rare frames off the hot path.

@@ -36,6 +36,7 @@
 
 mod actor;
 mod address;
+pub mod bytes;
 mod codec;
 mod error;
 pub mod frame;
@@ -46,6 +47,7 @@ pub mod typeid;
 
 pub use actor::{Actor, Call, Cell, Deferred, Manager, Proxy};
 pub use address::Address;
+pub use bytes::Bytes;
 #[cfg(feature = "bincode")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bincode")))]
 pub use codec::Bincode;

@@ -69,6 +69,16 @@ pub trait FrameRead: Send {
         false
     }
 
+    /// [`read_frame`](Self::read_frame), and the frame's attachments when
+    /// the reader read them into buffers of their own (see
+    /// [`FLAG_ATTACHED`](crate::frame::FLAG_ATTACHED)); the frame then ends
+    /// before them. `None` (the default) when they are in the frame, or
+    /// there are none.
+    #[allow(clippy::type_complexity)]
+    fn read_frame_attached(&mut self) -> Result<(&[u8], Option<Vec<Vec<u8>>>)> {
+        self.read_frame().map(|frame| (frame, None))
+    }
+
     /// The descriptor that turns readable when the peer sends, for a host
     /// that waits on many quiet connections at once instead of giving each
     /// a thread. `None` (the default) when the backend has none.
@@ -111,6 +121,14 @@ pub trait FrameWrite: Send {
     fn try_write(&mut self, frames: &[IoSlice<'_>]) -> Option<Result<usize>> {
         let _ = frames;
         None
+    }
+
+    /// Whether this is a byte stream: [`write_frames`](Self::write_frames)
+    /// takes bytes, not whole frames, so a frame may be handed over in
+    /// several slices (its attachments from their own buffers). The
+    /// default says no: each slice is a frame.
+    fn streams(&self) -> bool {
+        false
     }
 
     /// Whether bytes taken by [`try_write`](Self::try_write) are still held

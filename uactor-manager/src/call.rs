@@ -39,4 +39,4 @@ pub use object::ObjectRef;
 pub(crate) use async_result::off_thread;
 pub(crate) use client::{Incarnation, Owner, shutdown_link};
 pub(crate) use interface::Bytes;
-pub(crate) use link::{Exited, Late, Link};
+pub(crate) use link::{Exited, Late, Link, Reply};

@@ -21,7 +21,23 @@
 
 mod outbox;
 
-pub(crate) use outbox::{Limits, Outbox};
+pub(crate) use outbox::{Frame, Limits, Outbox};
+
+/// The payload of a frame just read (`payload`, after its header) and its
+/// attachments: those the reader read apart (`separated`), or else those
+/// the frame carries itself (see `FLAG_ATTACHED`).
+pub(crate) fn unpack<'a>(
+    header: &uactor_core::frame::Header,
+    payload: &'a [u8],
+    separated: Option<Vec<Vec<u8>>>,
+) -> uactor_core::Result<(&'a [u8], Vec<Vec<u8>>)> {
+    if header.flags & uactor_core::frame::FLAG_ATTACHED == 0 {
+        return Ok((payload, Vec::new()));
+    }
+    let attached = uactor_core::frame::Attached::parse(payload)?;
+    let buffers = attached.buffers(separated)?;
+    Ok((attached.payload, buffers))
+}
 
 mod spin;
 mod waiters;

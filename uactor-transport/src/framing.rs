@@ -110,6 +110,10 @@ pub struct StreamReader<S> {
     socket_timeout: Option<Duration>,
     /// Frames in a row that fit the usual buffer, while it is grown.
     small_frames: u32,
+    /// The attachments of the last frame, read into buffers of their own.
+    attached: Option<Vec<Vec<u8>>>,
+    /// Where the last frame handed over is in `buffer`, and its length.
+    last: (usize, usize),
 }
 
 impl<S: Socket> StreamReader<S> {
@@ -128,6 +132,8 @@ impl<S: Socket> StreamReader<S> {
             timeout: None,
             socket_timeout: None,
             small_frames: 0,
+            attached: None,
+            last: (0, 0),
         }
     }
 
@@ -201,6 +207,90 @@ impl<S: Socket> StreamReader<S> {
         }
     }
 
+    /// What is left of `deadline` for the next read, or the timeout.
+    fn left(&self, deadline: Option<Instant>) -> Result<Option<Duration>> {
+        match deadline {
+            None => Ok(None),
+            Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => Ok(Some(left)),
+                _ => Err(self.timed_out()),
+            },
+        }
+    }
+
+    /// Reads the frame at `start` (of `total` bytes, with
+    /// [`FLAG_ATTACHED`](frame::FLAG_ATTACHED)) whose head, up to its
+    /// attachments' bytes, is buffered: each attachment goes into a buffer
+    /// of its own, what of it is buffered copied, the rest read from the
+    /// socket straight into it. Returns the head's length.
+    fn read_attachments(
+        &mut self,
+        total: usize,
+        head: usize,
+        deadline: Option<Instant>,
+    ) -> Result<usize> {
+        let at = self.start;
+        let lengths =
+            frame::Attached::parse(&self.buffer[at + frame::HEADER_LEN..at + head])?.lengths;
+        if lengths.iter().sum::<usize>() != total - head {
+            return Err(Error::protocol(
+                "a frame's attachments do not add up to its length",
+            ));
+        }
+        let mut buffered = at + head;
+        let mut attached = Vec::with_capacity(lengths.len());
+        for length in lengths {
+            let mut buffer = vec![0; length];
+            let from_buffer = length.min(self.end - buffered);
+            buffer[..from_buffer].copy_from_slice(&self.buffer[buffered..buffered + from_buffer]);
+            buffered += from_buffer;
+            let mut filled = from_buffer;
+            while filled < length {
+                let wait = self.left(deadline)?;
+                if wait != self.socket_timeout {
+                    self.socket
+                        .set_read_timeout(wait)
+                        .map_err(|error| Error::io("setting a read timeout", error))?;
+                    self.socket_timeout = wait;
+                }
+                match self.socket.read(&mut buffer[filled..]) {
+                    Ok(0) => {
+                        return Err(Error::io(
+                            "reading a frame",
+                            io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                "the peer closed the connection mid-frame",
+                            ),
+                        ));
+                    }
+                    Ok(read) => filled += read,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(error)
+                        if matches!(
+                            error.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        return Err(self.timed_out());
+                    }
+                    Err(error) => return Err(Error::io("reading a frame", error)),
+                }
+            }
+            attached.push(buffer);
+        }
+        // The frame handed over ends before its attachments, and says so.
+        let head_field = u32::try_from(head - LENGTH_LEN).unwrap_or(u32::MAX);
+        self.buffer[at..at + LENGTH_LEN].copy_from_slice(&head_field.to_le_bytes());
+        self.start = buffered;
+        self.attached = Some(attached);
+        Ok(head)
+    }
+
+    /// The frame [`read_frame`](FrameRead::read_frame) last handed over.
+    fn last_frame(&self) -> &[u8] {
+        &self.buffer[self.last.0..self.last.0 + self.last.1]
+    }
+
     fn timed_out(&self) -> Error {
         Error::Timeout {
             after: self.timeout.unwrap_or_default(),
@@ -231,6 +321,7 @@ impl<S: Socket> FrameRead for StreamReader<S> {
         // the reader (and a handshake) for as long as it likes. So each
         // socket read waits only for what is left of it.
         let deadline = self.timeout.map(|timeout| Instant::now() + timeout);
+        self.attached = None;
         loop {
             let available = self.end - self.start;
             if available >= LENGTH_LEN {
@@ -238,7 +329,29 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                 let length = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
                 frame::check_length(length, self.max)?;
                 let total = LENGTH_LEN + length as usize;
-                if available >= total {
+                // A large frame with attachments: once its head is here, its
+                // attachments are read into buffers of their own, each from
+                // the socket straight into the buffer its receiver keeps.
+                if total > frame::SMALL_FRAME
+                    && available > frame::HEADER_LEN
+                    && self.buffer[self.start + 5] & frame::FLAG_ATTACHED != 0
+                    && let Some(head) =
+                        frame::Attached::head_len(&self.buffer[self.start..self.end])
+                {
+                    if head > total {
+                        return Err(Error::protocol("a frame's head overruns the frame"));
+                    }
+                    if available >= head {
+                        let at = self.start;
+                        let head = self.read_attachments(total, head, deadline)?;
+                        self.small_frames = 0;
+                        self.last = (at, head);
+                        return Ok(&self.buffer[at..at + head]);
+                    }
+                    if self.buffer.len() - self.start < head {
+                        self.make_room(head.max(BUFFER));
+                    }
+                } else if available >= total {
                     let at = self.start;
                     self.start += total;
                     if total > frame::SMALL_FRAME {
@@ -246,9 +359,9 @@ impl<S: Socket> FrameRead for StreamReader<S> {
                     } else if self.buffer.len() > BUFFER {
                         self.small_frames += 1;
                     }
+                    self.last = (at, total);
                     return Ok(&self.buffer[at..at + total]);
-                }
-                if self.buffer.len() - self.start < total {
+                } else if self.buffer.len() - self.start < total {
                     let room = if total <= self.buffer.len() {
                         // Moving the frame's start to the front makes room.
                         total
@@ -327,6 +440,12 @@ impl<S: Socket> FrameRead for StreamReader<S> {
         available >= LENGTH_LEN + length as usize
     }
 
+    fn read_frame_attached(&mut self) -> Result<(&[u8], Option<Vec<Vec<u8>>>)> {
+        self.read_frame()?;
+        let attached = self.attached.take();
+        Ok((self.last_frame(), attached))
+    }
+
     fn readable_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         // Bytes already read into the buffer would not wake a poll.
         if self.start == self.end {
@@ -382,6 +501,10 @@ impl<S> StreamWriter<S> {
 }
 
 impl<S: Socket> FrameWrite for StreamWriter<S> {
+    fn streams(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn write_frame(&mut self, frame: &[u8]) -> Result<()> {
         self.socket

@@ -11,7 +11,7 @@ pub mod sync;
 pub mod transport;
 
 // What every program names: declaring, starting, calling, failing.
-pub use uactor_core::{Actor, Error, Exit, Proxy, Result};
+pub use uactor_core::{Actor, Bytes, Error, Exit, Proxy, Result};
 #[doc = include_str!("../doc/actor.md")]
 pub use uactor_macros::actor;
 #[doc = include_str!("../doc/interface.md")]

@@ -130,9 +130,11 @@ struct Enveloped<A> {
 impl<A: Serialize> Serialize for Enveloped<A> {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let mut encoded = Vec::new();
-        self.codec
-            .encode(&self.args, &mut encoded)
-            .map_err(serde::ser::Error::custom)?;
+        // Nested arguments are decoded apart from the frame's attachments:
+        // their `Bytes` travel inline.
+        let (encoded_args, _) =
+            uactor_core::bytes::encoding(false, || self.codec.encode(&self.args, &mut encoded));
+        encoded_args.map_err(serde::ser::Error::custom)?;
         (self.interface, self.method, Bytes(Cow::Owned(encoded))).serialize(serializer)
     }
 }

@@ -13,7 +13,7 @@ use uactor_core::frame::Kind;
 use uactor_core::{CodecId, Error, Result};
 
 use super::async_result::{AsyncResult, CallFuture};
-use super::link::{Deadline, Late, Link};
+use super::link::{Deadline, Late, Link, Reply};
 
 /// Where a proxy's calls go.
 pub(crate) trait Route {
@@ -48,9 +48,12 @@ pub(crate) fn release<R: DeserializeOwned>(codec: CodecId) -> Late {
     let drop_reply: fn(CodecId, &[u8]) = |codec, bytes| {
         let _ = codec.decode::<R>(bytes);
     };
-    Box::new(move |reply| {
-        if let Ok(bytes) = reply {
-            drop_reply(codec, &bytes);
+    Box::new(move |reply: Result<Reply>| {
+        if let Ok(reply) = reply {
+            let _ = reply.decode(|bytes| {
+                drop_reply(codec, bytes);
+                Ok(())
+            });
         }
     })
 }

@@ -33,7 +33,7 @@ use uactor_core::frame::{self, Header, Kind};
 use uactor_core::{Address, CodecId, Connection, Error, Exit, FrameRead, Result};
 
 use crate::Options;
-use crate::wire::{Limits, Outbox, Spin, Waiters};
+use crate::wire::{Frame, Limits, Outbox, Spin, Waiters};
 
 /// How long a caller that saw the connection drop waits for the owner's
 /// reaper to report the exit status.
@@ -48,7 +48,22 @@ pub(crate) trait Exited: Send + Sync {
 /// What a reply that came after its caller gave up is handed to: it
 /// releases what the reply carries (proxies, a lock taken, an item
 /// taken). It runs on a thread of its own, since it may make calls.
-pub(crate) type Late = Box<dyn FnOnce(Result<Vec<u8>>) + Send>;
+pub(crate) type Late = Box<dyn FnOnce(Result<Reply>) + Send>;
+
+/// A reply as it arrived: its payload, and the attachments the `Bytes` in
+/// it take when it is decoded.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) payload: Vec<u8>,
+    pub(crate) attached: Vec<Vec<u8>>,
+}
+
+impl Reply {
+    /// Decodes it with `decode`, its attachments at hand.
+    pub(crate) fn decode<R>(self, decode: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        uactor_core::bytes::decoding(self.attached, || decode(&self.payload))
+    }
+}
 
 /// When a call gives up, and the bound it was given (which its
 /// [`Error::Timeout`] reports).
@@ -229,7 +244,7 @@ pub(super) struct State {
 
 #[derive(Default)]
 pub(super) struct Slot {
-    reply: Option<Result<Vec<u8>>>,
+    reply: Option<Result<Reply>>,
     waker: Option<Waker>,
     /// No waiting thread reads its reply (a future's, a handle's, or one
     /// given up on).
@@ -269,7 +284,7 @@ impl State {
     }
 
     /// Takes the reply to `request` if it has arrived, freeing its slot.
-    pub(super) fn take(&mut self, request: u64) -> Option<Result<Vec<u8>>> {
+    pub(super) fn take(&mut self, request: u64) -> Option<Result<Reply>> {
         self.slots.get(&request)?.reply.as_ref()?;
         self.remove(request).and_then(|slot| slot.reply)
     }
@@ -514,7 +529,7 @@ impl Link {
         object: u64,
         method: u16,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<()>,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<Frame> {
         let mut buffer = self.inner.outbox.buffer();
         frame::start(&mut buffer);
         let mut flags = 0;
@@ -528,14 +543,24 @@ impl Link {
             }
             flags |= super::chain::write(&mut buffer);
         }
-        {
-            let _encoding = Encoding::enter(&self.inner);
-            encode(&mut buffer)?;
-        }
+        // On a byte stream, `Bytes` among the arguments go beside the
+        // payload, written from their own buffers.
+        let (encoded, attached) =
+            uactor_core::bytes::encoding(self.inner.outbox.attaches(), || {
+                let _encoding = Encoding::enter(&self.inner);
+                encode(&mut buffer)
+            });
+        encoded?;
         let mut header = Header::new(kind, request).object(object).method(method);
         header.flags = flags;
-        frame::finish(&mut buffer, header, self.inner.settings.max_frame_size)?;
-        Ok(buffer)
+        let stream = self.inner.outbox.attaches();
+        Frame::seal(
+            buffer,
+            header,
+            attached,
+            self.inner.settings.max_frame_size,
+            stream,
+        )
     }
 
     /// Takes a slot for a new request, waiting for one at most until
@@ -654,7 +679,7 @@ impl Link {
         loop {
             if let Some(reply) = state.take(request) {
                 inner.freed(state);
-                return reply.and_then(|bytes| decode(&bytes));
+                return reply.and_then(|reply| reply.decode(decode));
             }
             if let Some(error) = &state.broken {
                 let error = error.clone();
@@ -705,7 +730,7 @@ impl Link {
         let mut state = inner.state();
         if let Some(reply) = state.take(request) {
             inner.freed(state);
-            return Poll::Ready(reply.and_then(|bytes| decode(&bytes)));
+            return Poll::Ready(reply.and_then(|reply| reply.decode(decode)));
         }
         if let Some(error) = &state.broken {
             let error = error.clone();
@@ -826,7 +851,7 @@ impl Link {
 
 /// Runs a late handler on a thread of its own: it may make calls, and the
 /// thread that read the reply must go on reading.
-pub(super) fn run_late(late: Late, reply: Result<Vec<u8>>) {
+pub(super) fn run_late(late: Late, reply: Result<Reply>) {
     let _ = std::thread::Builder::new()
         .name("uactor-late".into())
         .stack_size(256 * 1024)
@@ -919,13 +944,21 @@ impl Inner {
     }
 
     /// Hands in a reply read from the connection.
-    pub(super) fn deliver(&self, header: Header, payload: &[u8]) -> Delivered {
+    pub(super) fn deliver(
+        &self,
+        header: Header,
+        payload: &[u8],
+        attached: Vec<Vec<u8>>,
+    ) -> Delivered {
         let mut state = self.state();
         let Some(slot) = state.slots.get_mut(&header.request) else {
             return Delivered::Dropped;
         };
         let reply = match header.kind {
-            Kind::Reply => Ok(payload.to_vec()),
+            Kind::Reply => Ok(Reply {
+                payload: payload.to_vec(),
+                attached,
+            }),
             _ => Err(self.decode_failure(payload)),
         };
         if slot.abandoned {

@@ -56,7 +56,7 @@ fn next_reply<'r>(
     reader: &'r mut Box<dyn FrameRead>,
     until: Option<Instant>,
     poll: bool,
-) -> Result<Option<(Header, &'r [u8])>> {
+) -> Result<Option<Received<'r>>> {
     if poll && !reader.buffered() {
         let since = Instant::now();
         let polled = inner.spin.poll(since, || match reader.poll_frame() {
@@ -74,12 +74,15 @@ fn next_reply<'r>(
     read(inner, reader, until)
 }
 
+/// A reply read: its header, its payload, and its attachments.
+type Received<'r> = (Header, &'r [u8], Vec<Vec<u8>>);
+
 /// Reads the next reply with a blocking read, at most until `until`.
 fn read<'r>(
     inner: &Inner,
     reader: &'r mut Box<dyn FrameRead>,
     until: Option<Instant>,
-) -> Result<Option<(Header, &'r [u8])>> {
+) -> Result<Option<Received<'r>>> {
     let timeout = match until {
         None => None,
         Some(until) => match until.checked_duration_since(Instant::now()) {
@@ -90,17 +93,20 @@ fn read<'r>(
     if let Err(error) = reader.set_timeout(timeout) {
         return Err(inner.break_with(error));
     }
-    let frame = match reader.read_frame() {
-        Ok(frame) => frame,
+    let (frame, separated) = match reader.read_frame_attached() {
+        Ok(read) => read,
         Err(Error::Timeout { .. }) => return Ok(None),
         Err(error) => return Err(inner.break_with(error)),
     };
-    let (header, payload) = match Header::parse(frame) {
+    let (header, payload, attached) = match Header::parse(frame).and_then(|(header, payload)| {
+        crate::wire::unpack(&header, payload, separated)
+            .map(|(payload, attached)| (header, payload, attached))
+    }) {
         Ok(parsed) => parsed,
         Err(error) => return Err(inner.break_with(error)),
     };
     match header.kind {
-        Kind::Reply | Kind::Failure => Ok(Some((header, payload))),
+        Kind::Reply | Kind::Failure => Ok(Some((header, payload, attached))),
         Kind::Goodbye => Err(inner.close(Error::Closed)),
         other => Err(inner.break_with(Error::protocol(format!(
             "the actor sent a {other:?} frame where replies were expected"
@@ -109,8 +115,8 @@ fn read<'r>(
 }
 
 /// Hands a reply that is not the reader's own to its waiter.
-fn deliver(inner: &Inner, header: Header, payload: &[u8]) {
-    if let Delivered::Stored(Some(waker)) = inner.deliver(header, payload) {
+fn deliver(inner: &Inner, header: Header, payload: &[u8], attached: Vec<Vec<u8>>) {
+    if let Delivered::Stored(Some(waker)) = inner.deliver(header, payload, attached) {
         wake(waker);
     }
 }
@@ -128,7 +134,7 @@ pub(super) fn lead<R>(
     let mut reader = inner.reader.lock().unwrap_or_else(PoisonError::into_inner);
     loop {
         let until = deadline.map(|deadline| deadline.at());
-        let (header, payload) = match next_reply(inner, &mut reader, until, true) {
+        let (header, payload, attached) = match next_reply(inner, &mut reader, until, true) {
             Ok(Some(reply)) => reply,
             Ok(None) => {
                 // Out of time; the call stays in flight (its caller decides
@@ -141,11 +147,11 @@ pub(super) fn lead<R>(
             }
         };
         if header.request != request {
-            deliver(inner, header, payload);
+            deliver(inner, header, payload, attached);
             continue;
         }
         let result = match header.kind {
-            Kind::Reply => decode(payload),
+            Kind::Reply => uactor_core::bytes::decoding(attached, || decode(payload)),
             _ => Err(inner.decode_failure(payload)),
         };
         drop(reader);
@@ -246,7 +252,9 @@ impl Inner {
                 // come in bursts: a wake-up per burst costs less than the
                 // CPU it would take from the threads making the calls.
                 match next_reply(&self, &mut reader, until, false) {
-                    Ok(Some((header, payload))) => deliver(&self, header, payload),
+                    Ok(Some((header, payload, attached))) => {
+                        deliver(&self, header, payload, attached)
+                    }
                     Ok(None) => {}
                     Err(_) => {
                         drop(reader);

@@ -23,12 +23,12 @@ use uactor_transport::handshake;
 use super::admission::Admitted;
 use super::{State, panic, runtime, table, waiting};
 use crate::call::chain;
-use crate::wire::{Limits, Outbox, Spin};
+use crate::wire::{Frame, Limits, Outbox, Spin};
 
 /// When a call's reply goes out.
 enum Reply {
     /// Now: this frame.
-    Now(Vec<u8>),
+    Now(Frame),
     /// When this future, run on the actor's runtime, resolves.
     Later(Deferred),
 }
@@ -162,13 +162,16 @@ pub(crate) fn serve_authenticated(state: &State, connection: Connection, codec: 
                 waiting_since = Some(since);
             }
         }
-        let Ok(frame) = reader.read_frame() else {
+        let Ok((frame, separated)) = reader.read_frame_attached() else {
             break;
         };
         if let Some(since) = waiting_since.take() {
             spin.learn(since.elapsed());
         }
-        let Ok((header, payload)) = Header::parse(frame) else {
+        let Ok((header, payload, attached)) = Header::parse(frame).and_then(|(header, payload)| {
+            crate::wire::unpack(&header, payload, separated)
+                .map(|(payload, attached)| (header, payload, attached))
+        }) else {
             break;
         };
         // A traced caller's context comes first, then the call chain; the
@@ -180,7 +183,15 @@ pub(crate) fn serve_authenticated(state: &State, connection: Connection, codec: 
         let _serving = (header.kind == Kind::Request)
             .then(|| crate::trace::serve(settings.served, header, _caller));
         let sent = match header.kind {
-            Kind::Request => match call(state, codec, open.id(), header, payload, chain, &outbox) {
+            Kind::Request => match call(
+                state,
+                codec,
+                open.id(),
+                header,
+                (payload, attached),
+                chain,
+                &outbox,
+            ) {
                 Reply::Now(frame) => outbox.enqueue(header.request, frame),
                 Reply::Later(deferred) => {
                     defer(state, codec, header.request, deferred, &outbox, &deferreds);
@@ -220,14 +231,19 @@ fn call(
     codec: CodecId,
     connection: u64,
     header: Header,
-    payload: &[u8],
+    (payload, attached): (&[u8], Vec<Vec<u8>>),
     chain: Vec<u64>,
     outbox: &Outbox,
 ) -> Reply {
     state.stats.received();
     let mut reply = outbox.buffer();
     frame::start(&mut reply);
-    let mut call = Call::new(codec, payload, &mut reply).on_connection(connection);
+    // On a byte stream, `Bytes` in the reply go beside it, from their own
+    // buffers.
+    let stream = outbox.attaches();
+    let mut call = Call::new(codec, payload, &mut reply)
+        .on_connection(connection)
+        .attachments(attached, true);
     let outcome = if header.object == ACTOR_OBJECT && chain.contains(&chain::this_actor()) {
         // A method of this actor waits, through the chain of callers, for
         // this very call: it could only run once that method returns.
@@ -239,28 +255,31 @@ fn call(
         panic::catch(|| state.manager.serve(header.object, header.method, &mut call))
     };
     let deferred = call.take_deferred();
+    let reply_attached = call.take_attached();
     let result = outcome.and_then(|()| {
-        frame::finish(
-            &mut reply,
+        Frame::seal(
+            reply,
             Header::new(Kind::Reply, header.request),
+            reply_attached,
             state.settings.serving.max_frame_size,
+            stream,
         )
     });
     match (result, deferred) {
         // Counted when it resolves.
         #[cfg(not(feature = "tracing"))]
-        (Ok(()), Some(deferred)) => Reply::Later(deferred),
+        (Ok(_), Some(deferred)) => Reply::Later(deferred),
         #[cfg(feature = "tracing")]
-        (Ok(()), Some(deferred)) => Reply::Later(crate::trace::follow(deferred)),
-        (Ok(()), None) => {
+        (Ok(_), Some(deferred)) => Reply::Later(crate::trace::follow(deferred)),
+        (Ok(frame), None) => {
             state.stats.answered();
-            Reply::Now(reply)
+            Reply::Now(frame)
         }
         (Err(error), _) => {
             state.stats.failed(&error);
             #[cfg(feature = "tracing")]
             crate::trace::failed(&error);
-            Reply::Now(failure(codec, header.request, &error, reply))
+            Reply::Now(failure(codec, header.request, &error, outbox.buffer()).into())
         }
     }
 }

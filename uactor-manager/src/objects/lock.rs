@@ -16,7 +16,7 @@ use event_listener::{IntoNotification, Listener};
 use uactor_core::{Call, CodecId, Error, Result};
 
 use super::{Expose, object_proxy, serve};
-use crate::call::{Late, ObjectRef};
+use crate::call::{Late, ObjectRef, Reply};
 use crate::host::waiting::{self, reply_later, unless_closed, within};
 use crate::host::{Served, expose};
 
@@ -430,8 +430,10 @@ impl LockGuard {
 fn release_late(object: &ObjectRef) -> impl FnOnce(CodecId) -> Late + use<> {
     let object = object.clone();
     move |codec| {
-        Box::new(move |reply: Result<Vec<u8>>| {
-            if let Ok(Some(ticket)) = reply.and_then(|bytes| codec.decode::<Option<u64>>(&bytes)) {
+        Box::new(move |reply: Result<Reply>| {
+            if let Ok(Some(ticket)) =
+                reply.and_then(|reply| reply.decode(|bytes| codec.decode::<Option<u64>>(bytes)))
+            {
                 let _ = object.call::<_, ()>(RELEASE, &(ticket,));
             }
         })

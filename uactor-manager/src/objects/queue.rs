@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use uactor_core::{Call, CodecId, Error, Result};
 
 use super::{Expose, object_proxy, serve};
-use crate::call::{Late, ObjectRef};
+use crate::call::{Late, ObjectRef, Reply};
 use crate::host::waiting::{reply_later, unless_closed, within};
 use crate::host::{Served, expose};
 
@@ -199,9 +199,12 @@ impl<T: Serialize + DeserializeOwned> QueueProxy<T> {
             }
         };
         move |codec| {
-            Box::new(move |reply: Result<Vec<u8>>| {
-                if let Ok(bytes) = reply {
-                    put_front(&object, codec, &bytes);
+            Box::new(move |reply: Result<Reply>| {
+                if let Ok(reply) = reply {
+                    let _ = reply.decode(|bytes| {
+                        put_front(&object, codec, bytes);
+                        Ok(())
+                    });
                 }
             })
         }

@@ -9,7 +9,7 @@ use event_listener::{IntoNotification, Listener};
 use uactor_core::{Call, CodecId, Error, Result};
 
 use super::{Expose, object_proxy, serve};
-use crate::call::{Late, ObjectRef};
+use crate::call::{Late, ObjectRef, Reply};
 use crate::host::waiting::{reply_later, unless_closed, within};
 use crate::host::{Served, expose};
 
@@ -179,8 +179,10 @@ impl SemaphoreProxy {
     fn give_back(&self) -> impl FnOnce(CodecId) -> Late + use<> {
         let object = self.object.clone();
         move |codec| {
-            Box::new(move |reply: Result<Vec<u8>>| {
-                if let Ok(true) = reply.and_then(|bytes| codec.decode::<bool>(&bytes)) {
+            Box::new(move |reply: Result<Reply>| {
+                if let Ok(true) =
+                    reply.and_then(|reply| reply.decode(|bytes| codec.decode::<bool>(bytes)))
+                {
                     let _ = object.call::<_, ()>(RELEASE, &());
                 }
             })

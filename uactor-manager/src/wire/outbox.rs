@@ -10,15 +10,15 @@ use std::time::{Duration, Instant};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use uactor_core::{Closer, Error, FrameWrite, Result};
+use uactor_core::{Bytes, Closer, Error, FrameWrite, Result};
 
 use super::{Spin, Waiters};
 
 /// How long an idle flusher thread waits for work before it ends.
 const FLUSHER_IDLE: Duration = Duration::from_millis(200);
 
-/// The most frames one vectored write carries (well under every system's
-/// `IOV_MAX`).
+/// The most frames, and slices, one vectored write carries (well under
+/// every system's `IOV_MAX`).
 const MAX_SLICES: usize = 256;
 
 /// Frame buffers kept for reuse, and the largest one kept.
@@ -58,6 +58,9 @@ struct Inner {
     /// Whether the transport writes without waiting; if not, only the
     /// flusher writes.
     direct: bool,
+    /// Whether frames may carry attachments: the transport is a byte
+    /// stream.
+    attaches: bool,
     /// Whether the writing role is the flusher's: what it polls for before
     /// it sleeps, so handing it a stream of work wakes it rarely.
     work: AtomicBool,
@@ -90,7 +93,73 @@ struct Queue {
 /// that a request given up before it was written can be withdrawn.
 struct Entry {
     request: u64,
-    bytes: Vec<u8>,
+    frame: Frame,
+}
+
+/// A frame to send: its bytes, and the attachments written after them
+/// from their own buffers (only on a byte stream, see
+/// [`Outbox::attaches`]).
+pub(crate) struct Frame {
+    pub(crate) head: Vec<u8>,
+    pub(crate) attached: Vec<Bytes>,
+}
+
+impl Frame {
+    fn len(&self) -> usize {
+        self.head.len() + self.attached.iter().map(|bytes| bytes.len()).sum::<usize>()
+    }
+
+    /// Its slices from byte `from` on, into `out`.
+    fn slices<'a>(&'a self, mut from: usize, out: &mut Vec<IoSlice<'a>>) {
+        for part in std::iter::once(&self.head[..]).chain(self.attached.iter().map(|b| &b[..])) {
+            if from >= part.len() {
+                from -= part.len();
+                continue;
+            }
+            out.push(IoSlice::new(&part[from..]));
+            from = 0;
+        }
+    }
+}
+
+impl Frame {
+    /// Finishes the frame begun with `frame::start` in `buffer`, whose
+    /// payload was encoded with `attached` set aside (see
+    /// `uactor_core::bytes::encoding`): under `header`, at most `max`
+    /// bytes. Over a connection that is no byte stream (`stream` false),
+    /// the attachments' bytes are copied into the frame.
+    pub(crate) fn seal(
+        mut buffer: Vec<u8>,
+        header: uactor_core::frame::Header,
+        mut attached: Vec<Bytes>,
+        max: u32,
+        stream: bool,
+    ) -> Result<Frame> {
+        if attached.is_empty() {
+            uactor_core::frame::finish(&mut buffer, header, max)?;
+        } else {
+            let extra = uactor_core::frame::attach(&mut buffer, &attached);
+            uactor_core::frame::finish_attached(&mut buffer, header, extra, max)?;
+            if !stream {
+                for bytes in attached.drain(..) {
+                    buffer.extend_from_slice(&bytes);
+                }
+            }
+        }
+        Ok(Frame {
+            head: buffer,
+            attached,
+        })
+    }
+}
+
+impl From<Vec<u8>> for Frame {
+    fn from(head: Vec<u8>) -> Self {
+        Frame {
+            head,
+            attached: Vec::new(),
+        }
+    }
 }
 
 /// Who writes the queue now.
@@ -108,6 +177,7 @@ impl Outbox {
     /// The outbox of a connection whose writing half is `writer`.
     pub(crate) fn new(mut writer: Box<dyn FrameWrite>, limits: Limits) -> Self {
         let direct = matches!(writer.try_write(&[]), Some(Ok(_)));
+        let attaches = writer.streams();
         let closer = writer.closer();
         Outbox {
             inner: Arc::new(Inner {
@@ -128,6 +198,7 @@ impl Outbox {
                 changed: Condvar::new(),
                 limits,
                 direct,
+                attaches,
                 work: AtomicBool::new(false),
                 spin: Spin::new(limits.spin),
             }),
@@ -146,9 +217,15 @@ impl Outbox {
         .unwrap_or_else(|| Vec::with_capacity(256))
     }
 
+    /// Whether frames on this connection may carry attachments (it is a
+    /// byte stream): encoders set [`Bytes`] aside only then.
+    pub(crate) fn attaches(&self) -> bool {
+        self.inner.attaches
+    }
+
     /// Queues `frame` (carrying `request`, or 0) and writes what the
     /// connection takes now if nobody else is writing. Never waits.
-    pub(crate) fn send(&self, request: u64, frame: Vec<u8>) -> Result<()> {
+    pub(crate) fn send(&self, request: u64, frame: impl Into<Frame>) -> Result<()> {
         let mut queue = self.inner.queue();
         queue.push(request, frame)?;
         self.inner.write(queue)
@@ -157,7 +234,7 @@ impl Outbox {
     /// Queues `frame` and leaves the writing to the connection's writer
     /// thread, which takes every frame queued meanwhile in one write: for a
     /// stream of calls in flight, where fewer system calls beat the hop.
-    pub(crate) fn send_soon(&self, request: u64, frame: Vec<u8>) -> Result<()> {
+    pub(crate) fn send_soon(&self, request: u64, frame: impl Into<Frame>) -> Result<()> {
         let mut queue = self.inner.queue();
         queue.push(request, frame)?;
         if queue.role == Role::Free {
@@ -170,7 +247,7 @@ impl Outbox {
     /// Queues `frame` without writing it yet: a host answering requests
     /// that are already here writes all their replies at once
     /// ([`flush`](Self::flush)).
-    pub(crate) fn enqueue(&self, request: u64, frame: Vec<u8>) -> Result<()> {
+    pub(crate) fn enqueue(&self, request: u64, frame: impl Into<Frame>) -> Result<()> {
         self.inner.queue().push(request, frame)
     }
 
@@ -243,8 +320,8 @@ impl Outbox {
             return false;
         };
         if let Some(entry) = queue.frames.remove(position + untouched) {
-            queue.bytes -= entry.bytes.len();
-            queue.recycle(entry.bytes);
+            queue.bytes -= entry.frame.len();
+            queue.recycle(entry.frame.head);
         }
         true
     }
@@ -277,15 +354,13 @@ impl Outbox {
 }
 
 impl Queue {
-    fn push(&mut self, request: u64, frame: Vec<u8>) -> Result<()> {
+    fn push(&mut self, request: u64, frame: impl Into<Frame>) -> Result<()> {
         if let Some(error) = &self.closed {
             return Err(error.clone());
         }
+        let frame = frame.into();
         self.bytes += frame.len();
-        self.frames.push_back(Entry {
-            request,
-            bytes: frame,
-        });
+        self.frames.push_back(Entry { request, frame });
         Ok(())
     }
 
@@ -323,7 +398,7 @@ impl Queue {
         self.bytes -= taken;
         let mut left = taken;
         while let Some(front) = batch.front() {
-            let rest = front.bytes.len() - written;
+            let rest = front.frame.len() - written;
             if left < rest {
                 written += left;
                 break;
@@ -331,7 +406,7 @@ impl Queue {
             left -= rest;
             written = 0;
             if let Some(entry) = batch.pop_front() {
-                self.recycle(entry.bytes);
+                self.recycle(entry.frame.head);
             }
         }
         let all = batch.is_empty();
@@ -354,29 +429,31 @@ impl Queue {
 }
 
 /// Writes the frames of `batch` (the first from `written` on) with
-/// `write`, as slices kept on the stack for the usual few frames.
+/// `write`, as slices kept on the stack for the usual few frames of one
+/// slice each.
 fn with_slices<T>(
     batch: &VecDeque<Entry>,
     written: usize,
     write: impl FnOnce(&[IoSlice<'_>]) -> T,
 ) -> T {
-    fn slice(written: usize, (position, entry): (usize, &Entry)) -> IoSlice<'_> {
-        let from = if position == 0 { written } else { 0 };
-        IoSlice::new(&entry.bytes[from..])
-    }
     const ON_STACK: usize = 8;
-    if batch.len() <= ON_STACK {
+    let simple =
+        batch.len() <= ON_STACK && batch.iter().all(|entry| entry.frame.attached.is_empty());
+    if simple {
         let mut slices = [IoSlice::new(&[]); ON_STACK];
-        for (place, entry) in slices.iter_mut().zip(batch.iter().enumerate()) {
-            *place = slice(written, entry);
+        for (position, (place, entry)) in slices.iter_mut().zip(batch.iter()).enumerate() {
+            let from = if position == 0 { written } else { 0 };
+            *place = IoSlice::new(&entry.frame.head[from..]);
         }
         write(&slices[..batch.len()])
     } else {
-        let slices: Vec<IoSlice<'_>> = batch
-            .iter()
-            .enumerate()
-            .map(|entry| slice(written, entry))
-            .collect();
+        let mut slices = Vec::with_capacity(batch.len() + 4);
+        for (position, entry) in batch.iter().enumerate() {
+            let from = if position == 0 { written } else { 0 };
+            entry.frame.slices(from, &mut slices);
+        }
+        // A write takes what it takes; the rest goes in the next one.
+        slices.truncate(MAX_SLICES);
         write(&slices)
     }
 }
@@ -409,7 +486,7 @@ impl Inner {
             }
             let (batch, written) = queue.take();
             let offered: usize =
-                batch.iter().map(|entry| entry.bytes.len()).sum::<usize>() - written;
+                batch.iter().map(|entry| entry.frame.len()).sum::<usize>() - written;
             drop(queue);
             let (result, pending) = {
                 let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);

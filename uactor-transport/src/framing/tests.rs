@@ -231,3 +231,67 @@ fn a_reader_never_welcomed_grows_when_a_frame_needs_it() {
     assert_eq!(reader.read_frame().unwrap(), &big[..]);
     assert_eq!(reader.buffer.len(), BUFFER, "grown once, to the usual size");
 }
+
+/// A frame with `attachments` (and `payload`) as a writer lays it out,
+/// followed by a small frame, all in one byte stream.
+fn attached_stream(payload: &[u8], attachments: &[Vec<u8>]) -> Vec<u8> {
+    let attached: Vec<uactor_core::Bytes> = attachments
+        .iter()
+        .map(|bytes| uactor_core::Bytes::from(bytes.clone()))
+        .collect();
+    let mut head = Vec::new();
+    frame::start(&mut head);
+    head.extend_from_slice(payload);
+    let extra = frame::attach(&mut head, &attached);
+    frame::finish_attached(&mut head, Header::new(Kind::Reply, 9), extra, u32::MAX).unwrap();
+    for bytes in attachments {
+        head.extend_from_slice(bytes);
+    }
+    head.extend_from_slice(&frame::encode(Header::new(Kind::Reply, 10), b"next"));
+    head
+}
+
+#[test]
+fn attachments_are_read_into_buffers_of_their_own_however_the_bytes_come() {
+    let attachments = vec![vec![1; 300_000], Vec::new(), vec![2; 5], vec![3; 70_000]];
+    let stream = attached_stream(b"the payload", &attachments);
+    for chunk in [7, 4096, 65_536, stream.len()] {
+        let mut reader = reader(stream.chunks(chunk).map(<[u8]>::to_vec).collect());
+        let (frame, separated) = reader.read_frame_attached().unwrap();
+        let (header, rest) = Header::parse(frame).unwrap();
+        assert_eq!(header.request, 9);
+        let parts = frame::Attached::parse(rest).unwrap();
+        assert_eq!(parts.payload, b"the payload");
+        assert!(parts.inline.is_empty(), "read apart, not left in the frame");
+        assert_eq!(parts.buffers(separated).unwrap(), attachments, "chunks of {chunk}");
+        let (next, none) = reader.read_frame_attached().unwrap();
+        assert_eq!(Header::parse(next).unwrap().1, b"next", "chunks of {chunk}");
+        assert!(none.is_none());
+    }
+}
+
+#[test]
+fn a_small_frame_keeps_its_attachments_inside() {
+    let attachments = vec![vec![4; 10], vec![5; 20]];
+    let stream = attached_stream(b"p", &attachments);
+    let mut reader = reader(vec![stream]);
+    let (frame, separated) = reader.read_frame_attached().unwrap();
+    assert!(separated.is_none());
+    let (_, rest) = Header::parse(frame).unwrap();
+    let parts = frame::Attached::parse(rest).unwrap();
+    assert_eq!(parts.buffers(None).unwrap(), attachments);
+}
+
+#[test]
+fn attachments_that_do_not_add_up_are_a_protocol_error() {
+    let mut stream = attached_stream(b"p", &[vec![1; 100_000]]);
+    // One byte more claimed than the frame carries: the next frame's first
+    // byte would be taken for it.
+    let table = frame::HEADER_LEN + 4 + 1 + 4;
+    stream[table..table + 4].copy_from_slice(&100_001u32.to_le_bytes());
+    let mut reader = reader(vec![stream]);
+    assert!(matches!(
+        reader.read_frame_attached(),
+        Err(Error::Protocol { .. })
+    ));
+}
