@@ -379,6 +379,7 @@ impl Shared {
                     args: request.args().to_vec(),
                     codec: options.codec_value(),
                     name: options.name_value().map(str::to_owned),
+                    again: request.generation() > 0,
                     lease: this.lease.clone(),
                     build: this.build.clone(),
                     spawn_timeout_ms: spawn_timeout.as_millis() as u64,
@@ -425,8 +426,9 @@ impl Shared {
                     serial,
                     address,
                     load,
+                    version,
                 } => {
-                    this.membership.placed(&worker.id, Some(load));
+                    this.membership.placed(&worker.id, Some((load, version)));
                     let hold = Arc::new(Hold {
                         shared: Arc::clone(this),
                         worker,

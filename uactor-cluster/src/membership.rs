@@ -43,7 +43,7 @@ pub(crate) struct Membership {
 struct Member {
     record: WorkerRecord,
     seen: Instant,
-    /// Placements this process sent it that its record does not show yet.
+    /// Placements this process sent it that are not answered yet.
     pending: u32,
 }
 
@@ -65,9 +65,18 @@ impl Membership {
         let mut members = self.members();
         match members.get_mut(&record.id) {
             Some(member) => {
-                // Its load now counts what was pending.
-                member.pending = 0;
-                member.record = record;
+                // A record may be older than a spawn reply already heard:
+                // the load of the higher version stands.
+                let (load, version) = if record.version >= member.record.version {
+                    (record.load, record.version)
+                } else {
+                    (member.record.load, member.record.version)
+                };
+                member.record = WorkerRecord {
+                    load,
+                    version,
+                    ..record
+                };
                 member.seen = Instant::now();
             }
             None => {
@@ -157,12 +166,16 @@ impl Membership {
         Some(chosen.lost())
     }
 
-    /// A placement on `id` was answered with its load now.
-    pub(crate) fn placed(&self, id: &str, load: Option<u32>) {
+    /// A placement on `id` was answered, with its load then and that
+    /// load's version when it was placed.
+    pub(crate) fn placed(&self, id: &str, load: Option<(u32, u64)>) {
         if let Some(member) = self.members().get_mut(id) {
             member.pending = member.pending.saturating_sub(1);
-            if let Some(load) = load {
+            if let Some((load, version)) = load
+                && version >= member.record.version
+            {
                 member.record.load = load;
+                member.record.version = version;
             }
         }
     }

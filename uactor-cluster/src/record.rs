@@ -19,6 +19,9 @@ pub(crate) struct WorkerRecord {
     pub(crate) actors: Vec<String>,
     /// How many actors it hosts now.
     pub(crate) load: u32,
+    /// Counts the changes of its load: of two loads, the higher version is
+    /// the newer.
+    pub(crate) version: u64,
 }
 
 pub(crate) const WORKER: &str = "worker record";
@@ -59,6 +62,9 @@ pub(crate) struct SpawnRequest {
     pub(crate) args: Vec<u8>,
     pub(crate) codec: CodecId,
     pub(crate) name: Option<String>,
+    /// A supervisor places its actor again: it may take the name over
+    /// from the actor it replaces (same lease).
+    pub(crate) again: bool,
     pub(crate) lease: String,
     pub(crate) build: String,
     pub(crate) spawn_timeout_ms: u64,
@@ -73,6 +79,7 @@ pub(crate) enum SpawnReply {
         serial: u64,
         address: Address,
         load: u32,
+        version: u64,
     },
     Refused {
         error: Error,

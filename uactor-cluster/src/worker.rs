@@ -99,6 +99,9 @@ struct Shared {
     leases: Mutex<HashMap<String, Instant>>,
     freshness: Mutex<Freshness>,
     serial: AtomicU64,
+    /// Counts the changes of `hosted`, so a reader of two loads knows the
+    /// newer.
+    version: AtomicU64,
     /// Wakes the heartbeat early when the load changed.
     changed: Notify,
     exits: mpsc::UnboundedSender<(u64, Exit)>,
@@ -148,6 +151,7 @@ impl Worker {
             leases: Mutex::new(HashMap::new()),
             freshness: Mutex::new(Freshness::default()),
             serial: AtomicU64::new(1),
+            version: AtomicU64::new(0),
             changed: Notify::new(),
             exits,
         });
@@ -282,6 +286,29 @@ impl Shared {
         self.hosted.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Stops listing actor `serial`.
+    fn take(&self, serial: u64) -> Option<Hosted> {
+        let mut hosted = self.hosted();
+        let taken = hosted.remove(&serial);
+        self.version.fetch_add(1, Ordering::AcqRel);
+        taken
+    }
+
+    fn put(&self, serial: u64, entry: Hosted) {
+        let mut hosted = self.hosted();
+        hosted.insert(serial, entry);
+        self.version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many actors it hosts, and the version of that count.
+    fn load(&self) -> (u32, u64) {
+        let hosted = self.hosted();
+        (
+            u32::try_from(hosted.len()).unwrap_or(u32::MAX),
+            self.version.load(Ordering::Acquire),
+        )
+    }
+
     fn finished(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Exit, Instant)>> {
         self.finished.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -292,7 +319,8 @@ impl Shared {
 
     /// Writes this worker's record and renews its actors' names.
     async fn heartbeat(&self) -> Result<()> {
-        let (load, names) = {
+        let (load, version) = self.load();
+        let names = {
             let hosted = self.hosted();
             let names: Vec<(u64, String, u64, NameRecord)> = hosted
                 .iter()
@@ -301,7 +329,7 @@ impl Shared {
                     Some((*serial, name, revision, self.name_record(*serial, hosted)))
                 })
                 .collect();
-            (u32::try_from(hosted.len()).unwrap_or(u32::MAX), names)
+            names
         };
         let record = WorkerRecord {
             id: self.id.clone(),
@@ -310,6 +338,7 @@ impl Shared {
             build: self.build.clone(),
             actors: self.actors.clone(),
             load,
+            version,
         };
         let sealed = self.broker.keys.seal(record::WORKER, &record)?;
         self.broker
@@ -421,10 +450,11 @@ impl Shared {
     /// Ends actor `serial`: its process is shut down (killed past its
     /// shutdown timeout) and reaped; its end is then reported.
     async fn end(&self, serial: u64) {
-        let Some(hosted) = self.hosted().remove(&serial) else {
+        let Some(hosted) = self.take(serial) else {
             return;
         };
         self.changed.notify_one();
+        self.withdraw(serial, &hosted).await;
         let _ = tokio::task::spawn_blocking(move || drop(hosted)).await;
     }
 
@@ -432,7 +462,7 @@ impl Shared {
     async fn report(self: Arc<Self>, mut ended: mpsc::UnboundedReceiver<(u64, Exit)>) {
         while let Some((serial, status)) = ended.recv().await {
             self.finished().insert(serial, (status, Instant::now()));
-            let Some(hosted) = self.hosted().remove(&serial) else {
+            let Some(hosted) = self.take(serial) else {
                 // Ended by `end` (already removed), or before it was
                 // listed: the owner learns it from the `exit` endpoint.
                 continue;
@@ -532,11 +562,15 @@ impl Shared {
         // The request shows its owner's lease is alive.
         self.leases().insert(request.lease.clone(), Instant::now());
         let reply = match self.host(request).await {
-            Ok((serial, address)) => SpawnReply::Ready {
-                serial,
-                address,
-                load: u32::try_from(self.hosted().len()).unwrap_or(u32::MAX),
-            },
+            Ok((serial, address)) => {
+                let (load, version) = self.load();
+                SpawnReply::Ready {
+                    serial,
+                    address,
+                    load,
+                    version,
+                }
+            }
             Err(error) => SpawnReply::Refused { error },
         };
         self.seal(record::SPAWNED, &reply)
@@ -581,7 +615,7 @@ impl Shared {
             since: Instant::now(),
         };
         if let Some(name) = request.name {
-            match self.register(serial, &hosted, &name).await {
+            match self.register(serial, &hosted, &name, request.again).await {
                 Ok(revision) => hosted.name = Some((name, revision)),
                 Err(error) => {
                     let _ = tokio::task::spawn_blocking(move || drop(hosted)).await;
@@ -590,11 +624,11 @@ impl Shared {
             }
         }
         let address = hosted.address.clone();
-        self.hosted().insert(serial, hosted);
+        self.put(serial, hosted);
         let finished = self.finished().get(&serial).copied();
         if let Some((status, _)) = finished {
             // It ended before it was listed.
-            let hosted = self.hosted().remove(&serial);
+            let hosted = self.take(serial);
             if let Some(hosted) = hosted {
                 self.withdraw(serial, &hosted).await;
                 let _ = tokio::task::spawn_blocking(move || drop(hosted)).await;
@@ -608,7 +642,7 @@ impl Shared {
     }
 
     /// Registers `name` for actor `serial`; returns the entry's revision.
-    async fn register(&self, serial: u64, hosted: &Hosted, name: &str) -> Result<u64> {
+    async fn register(&self, serial: u64, hosted: &Hosted, name: &str, again: bool) -> Result<u64> {
         let sealed = Bytes::from(
             self.broker
                 .keys
@@ -634,7 +668,7 @@ impl Shared {
         match (taken, holder) {
             // The same owner places its actor again (after a crash or the
             // loss of its host): the name moves to the new actor.
-            (Some(entry), Some(holder)) if holder.lease == hosted.lease => self
+            (Some(entry), Some(holder)) if again && holder.lease == hosted.lease => self
                 .broker
                 .names
                 .update(name, sealed, entry.revision)
