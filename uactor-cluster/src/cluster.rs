@@ -38,7 +38,7 @@ const RELEASE_BOUND: Duration = Duration::from_secs(15);
 ///
 /// ```no_run
 /// # use uactor_cluster as cluster; // users write `uactor::cluster`
-/// # fn demo<Counter: uactor_core::Actor<Args = i64>>() -> uactor_core::Result<()>
+/// # fn demo<Counter: uactor_core::Actor<Args = i64>>() -> Result<(), Box<dyn std::error::Error>>
 /// # where Counter::Proxy: uactor_manager::ProxyClient {
 /// let config = cluster::Config::new("nats://10.0.0.1:4222").key(std::fs::read("cluster.key")?);
 /// let cluster = cluster::Cluster::connect(&config)?;

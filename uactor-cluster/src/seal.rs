@@ -193,7 +193,7 @@ mod tests {
             Err(Error::Auth { .. })
         ));
         let mut tampered = sealed.clone();
-        *tampered.last_mut().unwrap() = b']';
+        tampered[SEAL + 2] ^= 1;
         assert!(keys.open::<serde_json::Value>("record", &tampered).is_err());
         assert!(matches!(
             keys.open::<(String, i32)>("record", &sealed[..10]),

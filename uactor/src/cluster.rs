@@ -17,14 +17,14 @@
 //!     pub fn add(&mut self, by: i64) -> i64 { self.n += by; self.n }
 //! }
 //!
-//! fn main() -> uactor::Result<()> {
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     uactor::init(); // with UACTOR_WORKER=1 in its environment, this process serves as a worker
 //!     let config = Config::new("nats://10.0.0.1:4222")
 //!         .token(std::fs::read_to_string("/etc/uactor/nats.token")?)
 //!         .key(std::fs::read("/etc/uactor/cluster.key")?);
 //!     let cluster = Cluster::connect(&config)?;
 //!     // On the least loaded worker, registered as "orders".
-//!     let orders = Counter::spawn_with(&uactor::Options::new().cluster(&cluster).name("orders"), ())?;
+//!     let orders = Counter::spawn_with(&uactor::Options::new().cluster(&cluster).name("orders"))?;
 //!     orders.add(1)?;
 //!     // From any host:
 //!     let found = Counter::lookup(&cluster, "orders")?;
