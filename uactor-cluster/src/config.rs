@@ -160,7 +160,7 @@ impl Config {
         &self.cluster
     }
 
-    /// The configuration the [`env`] variables describe.
+    /// The configuration the [`env`](mod@env) variables describe.
     pub fn from_env() -> Result<Config> {
         let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let servers = var(env::NATS).ok_or_else(|| {

@@ -40,14 +40,26 @@ impl NatsServer {
             .port();
         let dir = std::env::temp_dir().join(format!("uactor-nats-security-{}", std::process::id()));
         let mut child = Command::new(&program)
-            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "--auth", TOKEN])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-js",
+                "--auth",
+                TOKEN,
+            ])
             .arg("-sd")
             .arg(&dir)
-            .stdout(Stdio::null())
+            // Nothing is written to /dev/null: it is not always a device.
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|error| format!("starting {}: {error}", program.display()))?;
         let stderr = child.stderr.take().ok_or("no stderr")?;
+        if let Some(mut stdout) = child.stdout.take() {
+            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        }
         let (ready, is_ready) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -155,7 +167,9 @@ fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
             .await
             .expect("the worker answers within 10 s")
             .expect("the worker answers");
-            let headers = reply.headers.expect("a refusal carries the service error headers");
+            let headers = reply
+                .headers
+                .expect("a refusal carries the service error headers");
             codes.push((
                 endpoint,
                 headers
