@@ -47,7 +47,7 @@ fn async_result_waits_times_out_and_tells_readiness() {
 
     assert_eq!(
         sleeper.crunch(1000).unwrap().get().unwrap(),
-        (0..1000u64).map(|x| x * x).sum()
+        (0..1000u64).map(|x| x * x).sum::<u64>()
     );
     match sleeper.fail_later().unwrap().get() {
         Err(Error::Remote { message }) => assert!(message.contains("the task failed"), "{message}"),

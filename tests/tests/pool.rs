@@ -97,3 +97,14 @@ fn an_actor_starts_and_ends_from_async_code() {
     });
     assert!(!alive(pid), "the actor outlived its async shutdown");
 }
+
+#[test]
+fn calls_pass_over_an_actor_that_died() {
+    let pool = Pool::<Counter>::spawn(2, 0).unwrap();
+    let dead = pool.proxies().next().unwrap().clone();
+    assert!(dead.abort().is_err());
+    for _ in 0..20 {
+        assert_eq!(pool.call(|counter| counter.nap(1)).unwrap(), 1);
+    }
+    assert!(matches!(dead.get(), Err(uactor::Error::ActorDied { .. })));
+}

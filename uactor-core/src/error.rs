@@ -261,6 +261,16 @@ pub enum Exit {
         /// The last crash's signal, if it was killed.
         signal: Option<i32>,
     },
+    /// Its host was lost: the cluster worker that ran it, on the host at
+    /// `host`, stopped showing signs of life (killed, its machine down, or
+    /// its network cut), so the actor is taken for dead. Only actors
+    /// spawned on a cluster end this way.
+    HostLost {
+        /// The address the host's actors listened on.
+        host: std::net::IpAddr,
+        /// The process id of the worker on that host.
+        worker: u32,
+    },
 }
 
 impl fmt::Display for Exit {
@@ -293,6 +303,11 @@ impl fmt::Display for Exit {
                 }
                 write!(f, "); not restarted")
             }
+            Exit::HostLost { host, worker } => write!(
+                f,
+                "its host {host} was lost: worker process {worker} there stopped answering \
+                 the cluster (killed, machine down or network cut)"
+            ),
         }
     }
 }

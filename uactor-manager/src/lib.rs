@@ -33,6 +33,8 @@
 //! - `generated`: what generated code calls besides the call path
 //!   (deferred replies, dispatch errors, the traits behind the compile-time
 //!   diagnostics);
+//! - `placement`: actors a placement (a cluster) starts elsewhere: the
+//!   owner's side of them, and serving one a placement asked for;
 //! - `endpoint`: where the manager meets transports, only through
 //!   `uactor_core::Backend` and the transport registry, so it names no
 //!   transport.
@@ -55,6 +57,7 @@ mod generated;
 mod host;
 mod objects;
 mod options;
+mod placement;
 mod pool;
 mod process;
 mod registry;
@@ -83,6 +86,7 @@ pub use options::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Restart,
 };
+pub use placement::{PlaceRequest, Placed, Placement, Tenure, host_placed};
 pub use pool::Pool;
 pub use process::{
     ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor, spawn_actor_async,

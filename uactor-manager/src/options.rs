@@ -38,6 +38,10 @@ pub struct Options {
     pub(crate) max_connections: usize,
     /// The transports' own settings (TLS certificates).
     pub(crate) settings: Settings,
+    /// Where the actor is started instead of a child of this process (a
+    /// cluster), and the name it is registered under there.
+    pub(crate) placement: Option<std::sync::Arc<dyn crate::Placement>>,
+    pub(crate) name: Option<String>,
 }
 
 /// A key given to [`Options::authkey`]: held as an [`Authkey`] (one copy
@@ -106,6 +110,8 @@ impl Default for Options {
             max_handshakes: DEFAULT_MAX_HANDSHAKES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             settings: Settings::default(),
+            placement: None,
+            name: None,
         }
     }
 }
@@ -272,6 +278,44 @@ impl Options {
     /// The call bound, if any.
     pub fn call_timeout_value(&self) -> Option<Duration> {
         self.call_timeout
+    }
+
+    /// Spawns on `cluster` (feature `cluster` of `uactor`): the actor is
+    /// started on one of the cluster's workers, on another host, and the
+    /// proxy reaches it over TCP (TLS when configured) with the cluster's
+    /// key. The owner's guarantees hold across hosts; see
+    /// `uactor::cluster`.
+    pub fn cluster(mut self, cluster: &(impl crate::Placement + Clone)) -> Self {
+        self.placement = Some(std::sync::Arc::new(cluster.clone()));
+        self
+    }
+
+    /// Registers the actor under `name` where it is placed (with
+    /// [`cluster`](Self::cluster)), so that it can be looked up by that
+    /// name from any host while it lives.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The name given with [`name`](Self::name), if any.
+    pub fn name_value(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// How long `spawn` waits for the actor to be ready.
+    pub fn spawn_timeout_value(&self) -> Duration {
+        self.spawn_timeout
+    }
+
+    /// The codec calls are encoded with.
+    pub fn codec_value(&self) -> CodecId {
+        self.codec
+    }
+
+    /// The transports' own settings given with [`with`](Self::with) (TLS).
+    pub fn settings_value(&self) -> &Settings {
+        &self.settings
     }
 
     /// What the transports are configured with: their own settings, and

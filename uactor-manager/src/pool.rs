@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use uactor_core::{Actor, Error, Proxy, Result};
 
-use crate::call::ProxyClient;
+use crate::call::{Client, ProxyClient};
 use crate::{Options, spawn_actor};
 
 /// `n` actors of type `A`, each in its own process (Python uActor's actor pool).
 ///
 /// [`call`](Self::call) runs a call on the least loaded actor (the one with
-/// the fewest calls in flight from this pool, not merely the next in turn);
+/// the fewest calls in flight from this pool, not merely the next in turn),
+/// passing over actors that died while others live;
 /// [`broadcast`](Self::broadcast) runs one on every actor at once. From
 /// async code, [`call_async`](Self::call_async),
 /// [`broadcast_async`](Self::broadcast_async) and [`map`](Self::map) do the
@@ -42,6 +43,8 @@ type Slot<A> = Member<<A as Actor>::Proxy, <<A as Actor>::Proxy as Proxy>::Async
 
 struct Member<P, T> {
     proxy: P,
+    /// The proxy's client, to pass over an actor that cannot be reached.
+    client: Client,
     /// The proxy's async twin, made once.
     twin: T,
     in_flight: AtomicUsize,
@@ -85,6 +88,7 @@ where
                 .into_iter()
                 .map(|proxy| Member {
                     twin: proxy.to_async(),
+                    client: proxy.client().clone(),
                     proxy,
                     in_flight: AtomicUsize::new(0),
                 })
@@ -163,7 +167,15 @@ impl<A: Actor> Pool<A> {
         let count = self.members.len();
         let member = (0..count)
             .map(|offset| &self.members[(start + offset) % count])
-            .min_by_key(|member| member.in_flight.load(Ordering::Relaxed))
+            // An actor that died (or whose host was lost) is passed over
+            // while others can be reached; a supervised one is back once
+            // re-created.
+            .min_by_key(|member| {
+                (
+                    !member.client.reachable(),
+                    member.in_flight.load(Ordering::Relaxed),
+                )
+            })
             .ok_or_else(|| Error::spawn("the pool is empty"))?;
         member.in_flight.fetch_add(1, Ordering::Relaxed);
         Ok((member, Done(&member.in_flight)))

@@ -2,6 +2,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cluster")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+pub mod cluster;
 pub mod future;
 pub mod net;
 pub mod objects;
@@ -55,6 +58,11 @@ pub use uactor_manager::spawn_task as spawn;
 /// from `#[test]` functions and doc tests with no extra line; calling
 /// `init()` first keeps a binary correct on any platform.
 ///
+/// With the `cluster` feature, a process started with the environment
+/// variable `UACTOR_WORKER=1` serves as a cluster worker configured from
+/// its environment (see `uactor::cluster::Config::from_env`) and never
+/// returns either.
+///
 /// ```
 /// fn main() -> uactor::Result<()> {
 ///     uactor::init();
@@ -63,6 +71,8 @@ pub use uactor_manager::spawn_task as spawn;
 /// ```
 pub fn init() {
     uactor_manager::serve_if_spawned();
+    #[cfg(feature = "cluster")]
+    uactor_cluster::serve_if_worker();
 }
 
 /// The names most programs use: `use uactor::prelude::*;`.

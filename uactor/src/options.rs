@@ -18,3 +18,8 @@ pub use uactor_manager::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Restart,
 };
+
+/// Where `Options::cluster` places actors: the seam a cluster
+/// (`uactor::cluster::Cluster`, feature `cluster`) implements, and what
+/// its hosts call to serve a placed actor.
+pub use uactor_manager::{PlaceRequest, Placed, Placement, Tenure, host_placed};

@@ -200,6 +200,13 @@ impl Client {
         )
     }
 
+    /// Whether calls can reach the actor now: false once its connection
+    /// is broken (the actor died, was shut down, or its host was lost),
+    /// until a supervisor has re-created it. It never blocks.
+    pub fn reachable(&self) -> bool {
+        self.inner.current().link.broken().is_none()
+    }
+
     /// Whether this client's process owns the actor.
     pub fn is_owner(&self) -> bool {
         matches!(self.inner.ownership, Ownership::Owned(_))

@@ -65,6 +65,12 @@ impl Owned {
     /// Starts the actor `recipe` describes and returns its owning client;
     /// supervised if its options ask for restarts.
     pub(crate) fn spawn(recipe: Recipe) -> Result<Client> {
+        Owned::spawn_watched(recipe, None)
+    }
+
+    /// [`spawn`](Self::spawn), running `on_exit` when an unsupervised
+    /// actor's process ends (a placement's host reports it).
+    pub(crate) fn spawn_watched(recipe: Recipe, on_exit: Option<ExitHook>) -> Result<Client> {
         let options = recipe.options.clone();
         let actor = recipe.actor;
         let (launched, supervisor) = match options.restart {
@@ -87,7 +93,7 @@ impl Owned {
                     Some(supervisor),
                 )
             }
-            Restart::Never => (recipe.launch(None)?, None),
+            Restart::Never => (recipe.launch(on_exit)?, None),
         };
         let Launched { incarnation, ends } = launched;
         let owned = Arc::new(Owned {

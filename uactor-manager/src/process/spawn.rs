@@ -31,6 +31,10 @@ where
     let authkey = options.authkey_or(context::authkey)?;
     let mut encoded = Vec::new();
     options.codec.encode(&args, &mut encoded)?;
+    if let Some(placement) = &options.placement {
+        return crate::placement::spawn(placement, A::NAME, encoded, options)
+            .map(A::Proxy::from_client);
+    }
     let recipe = Recipe {
         actor: A::NAME,
         args: encoded,
