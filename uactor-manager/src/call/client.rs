@@ -204,7 +204,14 @@ impl Client {
     /// is broken (the actor died, was shut down, or its host was lost),
     /// until a supervisor has re-created it. It never blocks.
     pub fn reachable(&self) -> bool {
-        self.inner.current().link.broken().is_none()
+        match &self.inner.ownership {
+            // A reference not yet connected is assumed reachable: its first
+            // call tells.
+            Ownership::Reference(reach) => {
+                reach.current().is_none_or(|link| link.broken().is_none())
+            }
+            Ownership::Owned(owner) => owner.current().link.broken().is_none(),
+        }
     }
 
     /// Whether this client's process owns the actor.

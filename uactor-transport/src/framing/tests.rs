@@ -263,7 +263,11 @@ fn attachments_are_read_into_buffers_of_their_own_however_the_bytes_come() {
         let parts = frame::Attached::parse(rest).unwrap();
         assert_eq!(parts.payload, b"the payload");
         assert!(parts.inline.is_empty(), "read apart, not left in the frame");
-        assert_eq!(parts.buffers(separated).unwrap(), attachments, "chunks of {chunk}");
+        assert_eq!(
+            parts.buffers(separated).unwrap(),
+            attachments,
+            "chunks of {chunk}"
+        );
         let (next, none) = reader.read_frame_attached().unwrap();
         assert_eq!(Header::parse(next).unwrap().1, b"next", "chunks of {chunk}");
         assert!(none.is_none());
