@@ -1,0 +1,217 @@
+//! The shared-memory transport (feature `shm`): calls, large values, eager
+//! futures by the thousand, proxies both ways, the authkey, a kill mid-call,
+//! and nothing left behind.
+//!
+//! The tests of this file take turns (one lock), so that the last one can
+//! check that no segment of theirs is still mapped in this process.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use tests::{Counter, kill9, wait_gone};
+use uactor::{Address, Error, Exit, Options, Transport};
+
+const KEY: &[u8] = b"shm tests key";
+
+fn shm() -> Options {
+    Options::new().transport(Transport::Shm).authkey(KEY)
+}
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The segments this process maps (each link maps one).
+fn mapped_segments() -> usize {
+    std::fs::read_to_string("/proc/self/maps")
+        .expect("/proc/self/maps")
+        .lines()
+        .filter(|line| line.contains("memfd:uactor-shm"))
+        .count()
+}
+
+/// The socket directory of an shm actor's address.
+fn socket_dir(address: &Address) -> std::path::PathBuf {
+    match address {
+        Address::Custom { scheme, address } if scheme == "shm" => std::path::Path::new(address)
+            .parent()
+            .expect("a socket in a directory")
+            .to_owned(),
+        other => panic!("not an shm address: {other}"),
+    }
+}
+
+#[test]
+fn calls_values_errors_and_a_mebibyte_cross_in_shared_memory() {
+    let _turn = one_at_a_time();
+    let counter = Counter::spawn_with(&shm(), 10).unwrap();
+    assert!(
+        counter.address().to_string().starts_with("custom:shm:/"),
+        "{}",
+        counter.address()
+    );
+    assert!(
+        mapped_segments() >= 1,
+        "the owner's link is in shared memory"
+    );
+    for i in 1..=100 {
+        assert_eq!(counter.add(1).unwrap(), 10 + i);
+    }
+    assert_eq!(
+        counter.checked_div(0).unwrap(),
+        Err("division by zero".to_owned())
+    );
+    assert!(matches!(
+        counter.explode("boom".into()),
+        Err(Error::Remote { .. })
+    ));
+    // Small, read in place, and past half a ring (sent in pieces).
+    for size in [1000, 1 << 20, 5 << 20] {
+        let payload: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        assert!(
+            counter.echo(payload.clone()).unwrap() == payload,
+            "{size} bytes came back changed"
+        );
+    }
+    assert_eq!(counter.get().unwrap(), 110);
+}
+
+#[test]
+fn eager_futures_by_the_thousand_and_threads_share_one_link() {
+    let _turn = one_at_a_time();
+    let counter = Counter::spawn_with(&shm(), 0).unwrap();
+    let twin = counter.to_async();
+    // Every future is made (and so sent) before any is awaited.
+    let futures: Vec<_> = (0..5000).map(|_| twin.add(1)).collect();
+    let results = futures::executor::block_on(join_all(futures));
+    let mut values: Vec<i64> = results.into_iter().map(Result::unwrap).collect();
+    values.sort_unstable();
+    assert_eq!(values, (1..=5000).collect::<Vec<_>>());
+
+    std::thread::scope(|scope| {
+        for thread in 0..4 {
+            let counter = &counter;
+            scope.spawn(move || {
+                for call in 0..500 {
+                    counter.record(thread, call).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(counter.log().unwrap().len(), 2000);
+}
+
+#[test]
+fn proxies_pass_both_ways_between_shm_actors() {
+    let _turn = one_at_a_time();
+    let first = Counter::spawn_with(&shm(), 1).unwrap();
+    let second = Counter::spawn_with(&shm(), 2).unwrap();
+    let reference = uactor::net::connect_with::<Counter>(&first.address(), &shm()).unwrap();
+    assert_eq!(reference.pid(), first.pid());
+    // Each actor calls the other at once, through proxies that travelled.
+    std::thread::scope(|scope| {
+        let a = scope.spawn(|| (0..200).map(|_| reference.add(1).unwrap()).last().unwrap());
+        let b = scope.spawn(|| (0..200).map(|_| second.add(1).unwrap()).last().unwrap());
+        assert_eq!(a.join().unwrap(), 201);
+        assert_eq!(b.join().unwrap(), 202);
+    });
+    drop(reference);
+    assert_eq!(first.add(1).unwrap(), 202, "a reference does not own");
+}
+
+#[test]
+fn a_wrong_authkey_is_refused_and_the_actor_keeps_serving() {
+    let _turn = one_at_a_time();
+    let owner = Counter::spawn_with(&shm(), 1).unwrap();
+    for _ in 0..3 {
+        match Counter::connect(&owner.address(), b"not the key") {
+            Err(Error::Auth { .. }) => {}
+            other => panic!("expected Error::Auth, got {other:?}"),
+        }
+    }
+    let right = Counter::connect(&owner.address(), KEY).unwrap();
+    assert_eq!(right.add(1).unwrap(), 2);
+    assert_eq!(owner.add(1).unwrap(), 3);
+}
+
+#[test]
+fn an_actor_killed_mid_call_is_actor_died_within_a_second() {
+    let _turn = one_at_a_time();
+    let counter = Counter::spawn_with(&shm(), 0).unwrap();
+    let pid = counter.pid();
+    let dir = socket_dir(&counter.address());
+    let caller = std::thread::spawn({
+        let counter = counter.clone();
+        move || (counter.nap(10_000), Instant::now())
+    });
+    // A large call in flight too, from an async twin.
+    let twin = counter.to_async();
+    let large =
+        std::thread::spawn(move || futures::executor::block_on(twin.echo(vec![5; 3 << 20])));
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = Instant::now();
+    kill9(pid);
+    let (result, ended) = caller.join().unwrap();
+    assert_eq!(
+        result,
+        Err(Error::ActorDied {
+            status: Exit::Signal(9)
+        })
+    );
+    let after = ended.duration_since(killed);
+    assert!(
+        after < Duration::from_secs(1),
+        "noticed {after:?} after the kill"
+    );
+    assert!(matches!(
+        large.join().unwrap(),
+        Err(Error::ActorDied { .. })
+    ));
+    assert!(matches!(counter.get(), Err(Error::ActorDied { .. })));
+    assert!(wait_gone(pid, Duration::from_secs(2)).is_some());
+    // The owner removes the killed actor's socket directory once reaped.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while dir.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!dir.exists(), "{} was left behind", dir.display());
+}
+
+#[test]
+fn nothing_is_left_behind() {
+    let _turn = one_at_a_time();
+    let before = mapped_segments();
+    let counter = Counter::spawn_with(&shm(), 0).unwrap();
+    let reference = Counter::connect(&counter.address(), KEY).unwrap();
+    assert_eq!(reference.add(1).unwrap(), 1);
+    assert_eq!(counter.echo(vec![1; 2 << 20]).unwrap().len(), 2 << 20);
+    assert!(mapped_segments() >= before + 2, "two links, two segments");
+    let pid = counter.pid();
+    let dir = socket_dir(&counter.address());
+    drop(reference);
+    counter.shutdown().unwrap();
+    // A proxy that was shut down keeps its (closed) link until dropped.
+    drop(counter);
+    assert!(wait_gone(pid, Duration::from_secs(5)).is_some());
+    assert!(!dir.exists(), "{} was left behind", dir.display());
+    // A connection's writer and reader threads linger a moment after its
+    // last proxy is gone, holding their halves.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while mapped_segments() > before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(mapped_segments(), before, "every segment was unmapped");
+    assert_eq!(before, 0, "the tests before this one left none mapped");
+    // Shared memory has no name: nothing of ours in /dev/shm, ever.
+    if let Ok(entries) = std::fs::read_dir("/dev/shm") {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            assert!(
+                !name.to_string_lossy().contains("uactor"),
+                "{name:?} in /dev/shm"
+            );
+        }
+    }
+}
