@@ -9,7 +9,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use tests::{Counter, kill9, wait_gone};
+use tests::{Counter, Holder, Keeper, kill9, wait_gone};
 use uactor::{Address, Error, Exit, Options, Transport};
 
 const KEY: &[u8] = b"shm tests key";
@@ -106,19 +106,33 @@ fn eager_futures_by_the_thousand_and_threads_share_one_link() {
 #[test]
 fn proxies_pass_both_ways_between_shm_actors() {
     let _turn = one_at_a_time();
-    let first = Counter::spawn_with(&shm(), 1).unwrap();
-    let second = Counter::spawn_with(&shm(), 2).unwrap();
-    let reference = uactor::net::connect_with::<Counter>(&first.address(), &shm()).unwrap();
-    assert_eq!(reference.pid(), first.pid());
-    // Each actor calls the other at once, through proxies that travelled.
+    let keeper = Keeper::spawn_with(&shm(), 1, 1).unwrap();
+    let items = keeper.items().unwrap();
+    let holders = [
+        Holder::spawn_with(&shm()).unwrap(),
+        Holder::spawn_with(&shm()).unwrap(),
+    ];
+    // Two threads at once: each sends the list's proxy to its holder, which
+    // reaches the keeper over shm with it, pushes, and sends it back.
     std::thread::scope(|scope| {
-        let a = scope.spawn(|| (0..200).map(|_| reference.add(1).unwrap()).last().unwrap());
-        let b = scope.spawn(|| (0..200).map(|_| second.add(1).unwrap()).last().unwrap());
-        assert_eq!(a.join().unwrap(), 201);
-        assert_eq!(b.join().unwrap(), 202);
+        for (index, holder) in holders.iter().enumerate() {
+            let items = &items;
+            scope.spawn(move || {
+                for _ in 0..100 {
+                    let back = holder.relay(items.clone(), index as i64 + 1).unwrap();
+                    back.push(10).unwrap();
+                }
+            });
+        }
     });
+    assert_eq!(items.len().unwrap(), 400);
+    assert_eq!(keeper.sum().unwrap(), 100 * (1 + 2) + 200 * 10);
+
+    let reference = uactor::net::connect_with::<Keeper>(&keeper.address(), &shm()).unwrap();
+    assert_eq!(reference.pid(), keeper.pid());
+    assert!(reference.ping().unwrap());
     drop(reference);
-    assert_eq!(first.add(1).unwrap(), 202, "a reference does not own");
+    assert!(keeper.ping().unwrap(), "a reference does not own");
 }
 
 #[test]
