@@ -417,6 +417,51 @@ mod tests {
         assert_eq!(producer.offer(&segment, &big).unwrap(), big.len());
     }
 
+    /// Resident KiB of the mapping that starts at `address`.
+    fn resident_kib(address: usize) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut ours = false;
+        for line in smaps.lines() {
+            let first = line.split_whitespace().next().unwrap_or_default();
+            if let Some((start, _)) = first.split_once('-') {
+                if let Ok(start) = usize::from_str_radix(start, 16) {
+                    ours = start == address;
+                    continue;
+                }
+            }
+            if let (true, Some(rest)) = (ours, line.strip_prefix("Rss:")) {
+                return rest.trim().trim_end_matches("kB").trim().parse().unwrap();
+            }
+        }
+        panic!("no mapping at {address:#x}")
+    }
+
+    #[test]
+    fn pages_large_frames_made_resident_are_given_back_after_small_ones() {
+        const CAPACITY: usize = 4 << 20;
+        let (segment, _fd) = Segment::create(CAPACITY).unwrap();
+        let mut producer = Producer::new(Ring::FromClient, CAPACITY);
+        let mut consumer = Consumer::new(Ring::FromClient, CAPACITY);
+        let mut gathered = Vec::new();
+        let mut send = |bytes: &[u8]| {
+            assert_eq!(producer.offer(&segment, bytes).unwrap(), bytes.len());
+            producer.publish(&segment);
+            assert_eq!(drain(&segment, &mut consumer, &mut gathered).len(), 1);
+        };
+        let fresh = resident_kib(segment.address());
+        for _ in 0..4 {
+            send(&frame(1_500_000, 9));
+        }
+        let large = resident_kib(segment.address());
+        for _ in 0..100 {
+            send(&frame(50, 1));
+        }
+        let small = resident_kib(segment.address());
+        println!("resident: {fresh} KiB fresh, {large} after large frames, {small} after small");
+        assert!(large >= fresh + 1400, "{fresh} → {large} KiB");
+        assert!(small <= 4 + 64 + 8, "given back: {large} → {small} KiB");
+    }
+
     #[test]
     fn positions_a_peer_corrupts_are_errors_not_accesses() {
         use std::sync::atomic::Ordering::SeqCst;

@@ -172,6 +172,12 @@ impl Segment {
         })
     }
 
+    /// Where the mapping starts, to find it in `/proc/self/smaps`.
+    #[cfg(test)]
+    pub(super) fn address(&self) -> usize {
+        self.base.as_ptr() as usize
+    }
+
     /// Bytes in each ring.
     pub(super) fn capacity(&self) -> usize {
         self.capacity
