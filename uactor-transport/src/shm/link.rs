@@ -126,6 +126,7 @@ pub(super) fn connection(segment: Segment, socket: UnixStream, side: Side) -> Co
             max: frame::DEFAULT_MAX_FRAME,
             timeout: None,
             peer_gone: false,
+            returned_copy: false,
             small_run: 0,
         }),
         Box::new(ShmWriter {
@@ -169,7 +170,9 @@ struct ShmReader {
     /// Whether the socket has ended: once the ring is empty, so has the
     /// connection.
     peer_gone: bool,
-    /// Small frames in a row, to give back a grown buffer.
+    /// Whether the frame last returned was `copy`.
+    returned_copy: bool,
+    /// Frames returned from a grown `copy` that were small, in a row.
     small_run: u32,
 }
 
@@ -179,7 +182,9 @@ impl ShmReader {
         if let Some(next) = self.held.take() {
             self.consumer.release(&self.shared.segment, next);
         }
-        if !self.gathering && self.copy.capacity() > frame::SMALL_FRAME {
+        // A grown buffer is kept while large frames keep coming, and given
+        // back after a run of small ones, or at once past the keep limit.
+        if std::mem::take(&mut self.returned_copy) && self.copy.capacity() > frame::SMALL_FRAME {
             let large = self.copy.len() > frame::SMALL_FRAME;
             self.small_run = if large { 0 } else { self.small_run + 1 };
             if self.copy.capacity() > frame::KEEP_LIMIT
@@ -392,7 +397,10 @@ impl FrameRead for ShmReader {
                 self.held = Some(next);
                 self.shared.segment.bytes(self.ring, offset, len)
             }
-            Ready::Copied => &self.copy,
+            Ready::Copied => {
+                self.returned_copy = true;
+                &self.copy
+            }
         })
     }
 
