@@ -423,11 +423,11 @@ mod tests {
         let mut ours = false;
         for line in smaps.lines() {
             let first = line.split_whitespace().next().unwrap_or_default();
-            if let Some((start, _)) = first.split_once('-') {
-                if let Ok(start) = usize::from_str_radix(start, 16) {
-                    ours = start == address;
-                    continue;
-                }
+            if let Some((start, _)) = first.split_once('-')
+                && let Ok(start) = usize::from_str_radix(start, 16)
+            {
+                ours = start == address;
+                continue;
             }
             if let (true, Some(rest)) = (ours, line.strip_prefix("Rss:")) {
                 return rest.trim().trim_end_matches("kB").trim().parse().unwrap();
