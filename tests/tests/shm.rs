@@ -5,6 +5,9 @@
 //! The tests of this file take turns (one lock), so that the last one can
 //! check that no segment of theirs is still mapped in this process.
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -191,6 +194,65 @@ fn an_actor_killed_mid_call_is_actor_died_within_a_second() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(!dir.exists(), "{} was left behind", dir.display());
+}
+
+/// Runs the `stranger` binary as user `nobody` against `socket` and returns
+/// the line it printed; `None` (with the reason printed) when this machine
+/// cannot (not root, no `setpriv`). As in tests/hostile.rs.
+fn as_nobody(socket: &Path) -> Option<String> {
+    if rustix::process::geteuid().as_raw() != 0 {
+        println!("skipped: running as another user needs root");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("uactor-shm-stranger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory for the stranger");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let program = dir.join("stranger");
+    std::fs::copy(env!("CARGO_BIN_EXE_stranger"), &program).expect("copy the stranger");
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&program)
+        .arg(socket)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    match output {
+        Ok(output) if output.status.success() => {
+            Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        }
+        other => {
+            println!("skipped: the stranger could not run as nobody: {other:?}");
+            None
+        }
+    }
+}
+
+#[test]
+fn another_user_gets_neither_the_socket_nor_the_memory() {
+    let _turn = one_at_a_time();
+    let counter = Counter::spawn_with(&shm(), 0).unwrap();
+    let address = counter.address();
+    let dir = socket_dir(&address);
+    let socket = dir.join("actor.sock");
+    let metadata = std::fs::metadata(&dir).unwrap();
+    assert_eq!(metadata.permissions().mode() & 0o777, 0o700);
+    assert_eq!(metadata.uid(), rustix::process::geteuid().as_raw());
+    let Some(seen) = as_nobody(&socket) else {
+        return;
+    };
+    assert_eq!(seen, "denied", "another user reached the socket");
+    // With the directory opened up, the actor still drops a peer of
+    // another user before it makes or sends a segment.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let seen = as_nobody(&socket);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(
+        seen.as_deref(),
+        Some("dropped"),
+        "another user was sent a segment"
+    );
+    assert_eq!(counter.add(1).unwrap(), 1, "the actor serves on");
 }
 
 #[test]
