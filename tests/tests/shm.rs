@@ -13,7 +13,12 @@ use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use tests::{Counter, Holder, Keeper, kill9, wait_gone};
+use uactor::net::CodecId;
 use uactor::{Address, Error, Exit, Options, Transport};
+use uactor_core::Backend;
+use uactor_core::frame::{self, Header, Kind};
+use uactor_transport::shm::Shm;
+use uactor_transport::{Authkey, handshake};
 
 const KEY: &[u8] = b"shm tests key";
 
@@ -194,6 +199,77 @@ fn an_actor_killed_mid_call_is_actor_died_within_a_second() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(!dir.exists(), "{} was left behind", dir.display());
+}
+
+#[test]
+fn a_client_that_stops_reading_delays_no_one_and_is_disconnected() {
+    let _turn = one_at_a_time();
+    let counter = Counter::spawn_with(&shm().write_timeout(Duration::from_secs(2)), 0).unwrap();
+    let mut silent = Shm::default().connect(&counter.address()).unwrap();
+    let key = Authkey::new(KEY).unwrap();
+    handshake::client(
+        &mut silent,
+        &key,
+        CodecId::Postcard,
+        Duration::from_secs(5),
+        frame::DEFAULT_MAX_FRAME,
+    )
+    .unwrap();
+    let mut payload = Vec::new();
+    CodecId::Postcard
+        .encode(&(vec![3u8; 1 << 20],), &mut payload)
+        .unwrap();
+    // `echo` is Counter's eighth method; the first reply, read, shows it.
+    let request = move |n| frame::encode(Header::new(Kind::Request, n).method(7), &payload);
+    silent.writer.write_frame(&request(1)).unwrap();
+    let (header, body) = Header::parse(silent.reader.read_frame().unwrap()).unwrap();
+    assert_eq!(header.kind, Kind::Reply);
+    assert!(body.len() > 1 << 20);
+    // Then 40 more, whose replies (40 MiB) it never reads.
+    silent
+        .writer
+        .set_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = silent.reader;
+    let mut writer = silent.writer;
+    let writing = std::thread::spawn(move || {
+        (2..=41)
+            .take_while(|&n| writer.write_frame(&request(n)).is_ok())
+            .count()
+    });
+    let started = Instant::now();
+    let mut worst = Duration::ZERO;
+    let mut calls = 0;
+    while started.elapsed() < Duration::from_secs(4) {
+        let call = Instant::now();
+        assert_eq!(counter.add(1).unwrap(), calls + 1);
+        worst = worst.max(call.elapsed());
+        calls += 1;
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!("while a client read nothing: {calls} calls of another, the slowest {worst:?}");
+    assert!(
+        worst < Duration::from_millis(500),
+        "another client waited {worst:?}"
+    );
+    let sent = writing.join().unwrap();
+    // Disconnected at its write deadline: reading drains what was sent,
+    // then meets the end.
+    reader.set_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut frames = 0;
+    let ended = loop {
+        match reader.read_frame() {
+            Ok(_) => frames += 1,
+            Err(error) => break error,
+        }
+    };
+    println!("it sent {sent} of 40 more requests, got {frames} replies, then: {ended}");
+    assert!(frames < 40, "it was never disconnected");
+    assert!(
+        !matches!(ended, Error::Timeout { .. }),
+        "still open: {ended:?}"
+    );
+    assert_eq!(counter.get().unwrap(), calls, "the actor serves on");
 }
 
 /// Runs the `stranger` binary as user `nobody` against `socket` and returns
