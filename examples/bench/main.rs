@@ -54,7 +54,7 @@ use crate::report::Summary;
 const MIB: usize = 1024 * 1024;
 
 const USAGE: &str = "usage: bench [--json] [--full] [--runs N] \
-     | bench --loop call|echo|echo-bytes|spawn|threaded|pipelined [COUNT]";
+     | bench --loop [shm-]call|echo|echo-bytes|spawn|threaded|pipelined [COUNT]";
 
 fn main() -> Result<()> {
     uactor::init();

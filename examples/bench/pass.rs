@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde_bytes::ByteBuf;
+use uactor::{Options, Transport};
 
 use crate::MIB;
 use crate::floors::{PIPELINED_MESSAGE, Peer, Wait, floor_idle_rss, floor_pipelined, reexec};
@@ -32,15 +33,23 @@ pub(crate) fn run(plan: &Plan, cpus: &Affinity) -> Result<Report> {
     // actor's CPU time is its own, whatever else the machine does.
     let idle = IdleActor::start()?;
 
-    // Round trips, each next to its floor.
+    // Round trips, each next to its floor; the same call over shared
+    // memory takes its turns with them.
     {
         let bench = Bench::spawn()?;
         bench.ping(0)?;
+        let shm = Bench::spawn_with(&over_shm())?;
+        shm.ping(0)?;
         let peer = Peer::start("echo", None, 8)?;
-        let medians = interleaved(plan.calls, &mut [call(&bench), peer.ping_pong()])?;
+        let medians = interleaved(
+            plan.calls,
+            &mut [call(&bench), peer.ping_pong(), call(&shm)],
+        )?;
         report.micros("call_rtt_us_median", medians[0]);
         report.micros("floor_uds_us_median", medians[1]);
+        report.micros("shm_call_rtt_us_median", medians[2]);
         bench.shutdown()?;
+        shm.shutdown()?;
     }
     {
         let bench = Bench::spawn()?;
@@ -170,11 +179,17 @@ pub(crate) fn run(plan: &Plan, cpus: &Affinity) -> Result<Report> {
     // Large values.
     {
         let bench = Bench::spawn()?;
+        let shm = Bench::spawn_with(&over_shm())?;
         let peer = Peer::start("echo", None, MIB)?;
         let bytes = ByteBuf::from(vec![7u8; MIB]);
-        let medians = interleaved(plan.echoes, &mut [echo(&bench, &bytes), peer.echo(MIB)])?;
+        let medians = interleaved(
+            plan.echoes,
+            &mut [echo(&bench, &bytes), peer.echo(MIB), echo(&shm, &bytes)],
+        )?;
         report.millis("echo_1mib_ms_median", medians[0]);
         report.millis("floor_uds_echo_1mib_ms_median", medians[1]);
+        report.millis("shm_echo_1mib_ms_median", medians[2]);
+        shm.shutdown()?;
         let vector = vec![7u8; MIB];
         let vec_echo: Probe<'_> = Box::new(|| {
             let data = vector.clone();
@@ -254,5 +269,20 @@ pub(crate) fn run(plan: &Plan, cpus: &Affinity) -> Result<Report> {
         "list_push_us_median",
         "call_rtt_same_core_us_median",
     );
+    report.ratio(
+        "ratio_shm_call_rtt_to_floor",
+        "shm_call_rtt_us_median",
+        "floor_uds_us_median",
+    );
+    report.ratio(
+        "ratio_shm_echo_1mib_to_floor",
+        "shm_echo_1mib_ms_median",
+        "floor_uds_echo_1mib_ms_median",
+    );
     Ok(report)
+}
+
+/// An actor on the shared-memory transport.
+fn over_shm() -> Options {
+    Options::new().transport(Transport::Shm)
 }

@@ -23,6 +23,12 @@ const UNPINNED: &[Row] = &[
         "",
         "",
     ),
+    (
+        "call round trip over shm, µs",
+        "shm_call_rtt_us_median",
+        "ratio_shm_call_rtt_to_floor",
+        "≤ 0.5",
+    ),
     ("calls/s, one caller's blocking loop", "calls_per_s", "", ""),
     (
         "calls/s, 4 threads sharing one proxy",
@@ -72,6 +78,12 @@ const UNPINNED: &[Row] = &[
         "floor_uds_echo_1mib_ms_median",
         "",
         "",
+    ),
+    (
+        "1 MiB echo over shm, ms",
+        "shm_echo_1mib_ms_median",
+        "ratio_shm_echo_1mib_to_floor",
+        "≤ 0.5",
     ),
     (
         "1 MiB echo as Vec<u8>, ms",

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_bytes::ByteBuf;
-use uactor::{ListProxy, Shared};
+use uactor::{ListProxy, Options, Shared, Transport};
 
 use crate::MIB;
 use crate::machine::cpu_time;
@@ -57,9 +57,15 @@ impl Bench {
 pub(crate) const WINDOW: usize = 256;
 
 /// Runs one operation `count` times and nothing else, for a profiler:
-/// `perf record -g -- bench --loop call 200000`, `strace -c -f …`.
+/// `perf record -g -- bench --loop call 200000`, `strace -c -f …`; a name
+/// with `shm-` before it (`shm-echo`) runs it on an actor over shared
+/// memory.
 pub(crate) fn repeat(what: &str, count: usize) -> Result<()> {
-    let bench = Bench::spawn()?;
+    let (what, options) = match what.strip_prefix("shm-") {
+        Some(what) => (what, Options::new().transport(Transport::Shm)),
+        None => (what, Options::new()),
+    };
+    let bench = Bench::spawn_with(&options)?;
     bench.ping(0)?;
     eprintln!("caller {}, actor {}", std::process::id(), bench.pid());
     let started = Instant::now();
@@ -89,7 +95,7 @@ pub(crate) fn repeat(what: &str, count: usize) -> Result<()> {
         }
         "spawn" => {
             for _ in 0..count {
-                let bench = Bench::spawn()?;
+                let bench = Bench::spawn_with(&options)?;
                 bench.ping(0)?;
                 bench.shutdown()?;
             }

@@ -657,3 +657,29 @@ fn calls_complete_when_the_peer_sleeps_longer_than_any_poll() {
         assert_eq!(quiet.echo(n).unwrap(), n);
     }
 }
+
+#[test]
+fn pipelined_calls_whose_replies_pass_the_queue_bound_all_complete() {
+    // A host holds the replies to requests it has already read for one
+    // write; once they pass the connection's queue bound they must still be
+    // written, or the host waits for room that nothing makes.
+    let counter =
+        tests::Counter::spawn_with(&Options::new().call_timeout(Duration::from_secs(30)), 0)
+            .unwrap();
+    let twin = counter.to_async();
+    let recorded = futures::executor::block_on(futures::future::join_all(
+        (0..200_000u32).map(|call| twin.record(0, call)),
+    ));
+    assert!(recorded.into_iter().all(|result| result.is_ok()));
+    // 50 replies of about 1 MB each, asked for at once: three times the
+    // 16 MiB bound.
+    let started = Instant::now();
+    let logs = futures::executor::block_on(futures::future::join_all((0..40).map(|_| twin.log())));
+    for log in logs {
+        assert_eq!(log.unwrap().len(), 200_000);
+    }
+    println!(
+        "50 pipelined replies of about 1 MB in {:?}",
+        started.elapsed()
+    );
+}

@@ -1,7 +1,8 @@
-//! Transports: the same behaviour over local sockets, ipc-channel, TCP and
-//! TLS (one body per behaviour, run over each), then what is particular to
-//! each: TCP's authkey, hostile bytes and idle peers, TLS certificates,
-//! ipc-channel's rendezvous, codecs, `serve` and user transports.
+//! Transports: the same behaviour over local sockets, ipc-channel, shared
+//! memory, TCP and TLS (one body per behaviour, run over each), then what
+//! is particular to each: TCP's authkey, hostile bytes and idle peers, TLS
+//! certificates, ipc-channel's rendezvous, codecs, `serve` and user
+//! transports.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -49,6 +50,10 @@ fn local() -> Options {
 
 fn ipc() -> Options {
     Options::new().transport(Transport::IpcChannel).authkey(KEY)
+}
+
+fn shm() -> Options {
+    Options::new().transport(Transport::Shm).authkey(KEY)
 }
 
 fn tcp() -> Options {
@@ -306,6 +311,7 @@ macro_rules! over_each_transport {
     ($($body:ident),* $(,)?) => {
         mod local_socket { $( #[test] fn $body() { super::$body(super::local()) } )* }
         mod ipc_channel { $( #[test] fn $body() { super::$body(super::ipc()) } )* }
+        mod shm { $( #[test] fn $body() { super::$body(super::shm()) } )* }
         mod tcp { $( #[test] fn $body() { super::$body(super::tcp()) } )* }
         mod tls { $( #[test] fn $body() { super::$body(super::tls()) } )* }
     };
@@ -326,9 +332,10 @@ over_each_transport!(
 
 #[test]
 fn addresses_name_their_transport_and_parse_back() {
-    let cases: [(Options, &str); 4] = [
+    let cases: [(Options, &str); 5] = [
         (local(), "local:/"),
         (ipc(), "local:/"),
+        (shm(), "custom:shm:/"),
         (tcp(), "tcp://127.0.0.1:"),
         (tls(), "tls://127.0.0.1:"),
     ];

@@ -15,12 +15,15 @@
 //! - [`tls`] (feature `tls`): TCP through rustls (ring provider);
 //! - [`ipc_channel`] (feature `ipc-channel`): Servo's channels, for the link
 //!   between a parent and the actor it spawned (it trusts its peer, see the
-//!   module).
+//!   module);
+//! - [`shm`] (feature `shm`, Linux): shared memory, one ring per direction,
+//!   paired with a private Unix socket for wake-ups and the peer's end.
 //!
 //! This crate knows nothing of actors or macros.
 // No unsafe code, except the linker-table registrations of the built-in
 // transports, which the lint counts because linkme places them with
-// `#[link_section]`; each carries its own `allow`.
+// `#[link_section]` (each carries its own `allow`), and the mapping of shared
+// memory (`shm/segment.rs`, its one module).
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -37,6 +40,9 @@ mod listening;
 pub mod local_socket;
 pub mod registry;
 mod settings;
+#[cfg(all(feature = "shm", target_os = "linux"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "shm", target_os = "linux"))))]
+pub mod shm;
 #[cfg(feature = "tcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tcp")))]
 pub mod tcp;

@@ -92,7 +92,7 @@ pub fn backend(scheme: &str, settings: &Settings) -> Result<Arc<dyn Backend>> {
         None => Err(Error::Transport {
             message: format!(
                 "no transport named `{scheme}` is in this build: enable the uactor feature for it \
-                 (`local-socket`, `tcp`, `tls`, `ipc-channel`), or register your own with \
+                 (`local-socket`, `tcp`, `tls`, `ipc-channel`, `shm`), or register your own with \
                  `uactor::register_transport!`"
             ),
             source: None,

@@ -29,6 +29,14 @@ pub enum Transport {
     #[cfg(feature = "ipc-channel")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ipc-channel")))]
     IpcChannel,
+    /// Shared memory (feature `shm`, Linux): frames cross in a ring per
+    /// direction that both processes map, paired with a private Unix
+    /// socket (as local sockets are) for wake-ups and death detection. The
+    /// actor's address is `custom:shm:…`; every process that connects to
+    /// it, with the authkey, gets a link of its own.
+    #[cfg(feature = "shm")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "shm")))]
+    Shm,
     /// TCP at this address (feature `tcp`); port 0 picks a free port, which
     /// the actor's address then shows. Needs an explicit authkey; TLS
     /// settings (feature `tls`) make it TLS.
@@ -60,7 +68,7 @@ impl Transport {
 
     /// The backend that serves an actor spawned on this transport with
     /// `settings`, and the scheme the spawned process finds its own by.
-    #[cfg_attr(not(feature = "tcp"), allow(unused_variables))]
+    #[cfg_attr(not(any(feature = "tcp", feature = "shm")), allow(unused_variables))]
     pub fn backend(&self, settings: &Settings) -> Result<(&'static str, Arc<dyn Backend>)> {
         match self {
             #[cfg(feature = "local-socket")]
@@ -71,6 +79,15 @@ impl Transport {
             )),
             #[cfg(feature = "ipc-channel")]
             Transport::IpcChannel => Ok(("ipc", Arc::new(crate::ipc_channel::IpcChannel))),
+            #[cfg(all(feature = "shm", target_os = "linux"))]
+            Transport::Shm => Ok((
+                crate::shm::SCHEME,
+                Arc::new(crate::shm::Shm::new(settings.connect_timeout())),
+            )),
+            #[cfg(all(feature = "shm", not(target_os = "linux")))]
+            Transport::Shm => Err(Error::spawn(
+                "the shm transport needs Linux (memfd and futex)",
+            )),
             #[cfg(feature = "tcp")]
             Transport::Tcp(at) => {
                 #[cfg(feature = "tls")]
@@ -95,6 +112,8 @@ impl fmt::Debug for Transport {
             Transport::LocalSocket => f.write_str("LocalSocket"),
             #[cfg(feature = "ipc-channel")]
             Transport::IpcChannel => f.write_str("IpcChannel"),
+            #[cfg(feature = "shm")]
+            Transport::Shm => f.write_str("Shm"),
             #[cfg(feature = "tcp")]
             Transport::Tcp(at) => f.debug_tuple("Tcp").field(at).finish(),
             Transport::Custom(custom) => f.debug_tuple("Custom").field(&custom.scheme).finish(),
@@ -108,6 +127,8 @@ impl PartialEq for Transport {
             (Transport::LocalSocket, Transport::LocalSocket) => true,
             #[cfg(feature = "ipc-channel")]
             (Transport::IpcChannel, Transport::IpcChannel) => true,
+            #[cfg(feature = "shm")]
+            (Transport::Shm, Transport::Shm) => true,
             #[cfg(feature = "tcp")]
             (Transport::Tcp(a), Transport::Tcp(b)) => a == b,
             (Transport::Custom(a), Transport::Custom(b)) => a.scheme == b.scheme,

@@ -258,7 +258,9 @@ impl Outbox {
     }
 
     /// Waits until the queue is under its bound, at most until `deadline`:
-    /// `Ok(false)` if it passed first.
+    /// `Ok(false)` if it passed first. What is queued and not being written
+    /// (frames [`enqueue`](Self::enqueue)d for a later flush) is written
+    /// first: nothing else would make room.
     pub(crate) fn wait_room(&self, deadline: Option<Instant>) -> Result<bool> {
         let mut queue = self.inner.queue();
         loop {
@@ -267,6 +269,11 @@ impl Outbox {
             }
             if queue.has_room(self.inner.limits.max_bytes) {
                 return Ok(true);
+            }
+            if queue.role == Role::Free {
+                self.inner.write(queue)?;
+                queue = self.inner.queue();
+                continue;
             }
             let left = match deadline {
                 None => None,
