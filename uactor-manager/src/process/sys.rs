@@ -38,7 +38,7 @@ pub(crate) fn adopt(raw: i32) -> Result<UnixStream, String> {
             .map_err(|error| format!("moving it off standard input: {error}"))?;
         let null = rustix::fs::open(
             "/dev/null",
-            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
             rustix::fs::Mode::empty(),
         )
         .map_err(|error| format!("opening /dev/null: {error}"))?;
