@@ -255,6 +255,15 @@ pub trait Backend: Send + Sync + 'static {
         false
     }
 
+    /// Whether the owner of an actor spawned on this transport calls it
+    /// over a connection of this transport, opened and authenticated like
+    /// any other, rather than over the private socket pair the actor was
+    /// started with (the default, and the cheapest for every socket
+    /// transport). A transport faster than a Unix socket says yes.
+    fn owner_connects(&self) -> bool {
+        false
+    }
+
     /// Removes what listening at `address` left behind (a socket file, its
     /// directory), once the actor there has ended: called by the actor
     /// itself as it exits, and by its owner after reaping it, so nothing is

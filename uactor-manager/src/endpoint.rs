@@ -25,7 +25,17 @@ pub(crate) struct Boot {
 
 /// Checks `options` and prepares a child's endpoint: its [`Boot`], and the
 /// owner's link to it when the child makes that link itself.
-pub(crate) fn prepare(options: &Options) -> Result<(Boot, Option<Box<dyn PendingLink>>)> {
+/// How the owner of an actor about to be spawned reaches it.
+pub(crate) enum OwnerLink {
+    /// Over the socket pair it starts the actor with.
+    Channel,
+    /// Over a link the actor makes itself (ipc-channel).
+    Pending(Box<dyn PendingLink>),
+    /// Over a connection to the address the actor reports.
+    Connect,
+}
+
+pub(crate) fn prepare(options: &Options) -> Result<(Boot, OwnerLink)> {
     let settings = options.settings();
     let (scheme, backend) = options.transport.backend(&settings)?;
     if backend.remote() && options.authkey.is_none() {
@@ -40,7 +50,12 @@ pub(crate) fn prepare(options: &Options) -> Result<(Boot, Option<Box<dyn Pending
         scheme: scheme.to_owned(),
         record: prepared.record,
     };
-    Ok((boot, prepared.link))
+    let link = match prepared.link {
+        Some(pending) => OwnerLink::Pending(pending),
+        None if backend.owner_connects() => OwnerLink::Connect,
+        None => OwnerLink::Channel,
+    };
+    Ok((boot, link))
 }
 
 /// The listener of a spawned actor, in its own process.

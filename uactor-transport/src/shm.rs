@@ -115,6 +115,11 @@ fn address_of(path: &Path) -> Result<Address> {
 }
 
 impl Backend for Shm {
+    /// The owner's calls are what shared memory is for.
+    fn owner_connects(&self) -> bool {
+        true
+    }
+
     fn listen(&self) -> Result<Box<dyn Listener>> {
         let dir = PrivateDir::create()?;
         let path = dir.path().join("actor.sock");

@@ -18,6 +18,7 @@ use super::bootstrap::{self, ACTOR_VARIABLE, Bootstrap, CHANNEL_VARIABLE, Report
 use super::owner::Owned;
 use super::reaper::{ExitHook, Process};
 use crate::call::{Incarnation, ProxyClient, connections};
+use crate::endpoint::OwnerLink;
 use crate::{Options, context};
 
 /// Starts `A` in a new process with `args` for its constructor, and returns
@@ -88,7 +89,7 @@ impl Recipe {
     /// the process ends.
     pub(crate) fn launch(&self, on_exit: Option<ExitHook>) -> Result<Launched> {
         let options = &self.options;
-        let (boot, pending) = crate::endpoint::prepare(options)?;
+        let (boot, owner_link) = crate::endpoint::prepare(options)?;
         let (parent_end, child_end) =
             UnixStream::pair().map_err(|error| Error::io("making the bootstrap channel", error))?;
         let program = std::env::current_exe()
@@ -103,11 +104,11 @@ impl Recipe {
             .spawn()
             .map_err(|error| Error::io(format!("starting {}", program.display()), error))?;
         let process = Process::watch(child, on_exit)?;
-        // Except over ipc-channel, whose link the child makes itself, the
-        // owner is served over this very channel once the actor is ready:
-        // no connect, no accept, no handshake (only the two processes hold
-        // it).
-        let over_channel = pending.is_none();
+        // Unless the transport says otherwise (ipc-channel makes its own
+        // link, shared memory is faster), the owner is served over this
+        // very channel once the actor is ready: no connect, no accept, no
+        // handshake (only the two processes hold it).
+        let over_channel = matches!(owner_link, OwnerLink::Channel);
 
         let result = handshake_child(
             &process,
@@ -137,23 +138,29 @@ impl Recipe {
             process.clean_up_after(move || crate::endpoint::forget(&address, &settings));
         }
         let exited: Arc<dyn crate::call::Exited> = process.clone();
-        let incarnation = match pending {
-            // The child made the owner's link itself (ipc-channel); the
-            // channel stays open only to tell the child its parent lives.
-            Some(link) => link
-                .complete(Instant::now() + options.spawn_timeout, &|| {
+        // Otherwise the channel stays open only to tell the child its
+        // parent lives.
+        let connected = match owner_link {
+            // The child made the owner's link itself (ipc-channel).
+            OwnerLink::Pending(link) => {
+                Some(link.complete(Instant::now() + options.spawn_timeout, &|| {
                     process.wait_exit(Duration::ZERO).is_none()
-                })
-                .and_then(|connection| {
-                    connections::open(
-                        Some(self.actor),
-                        address,
-                        connection,
-                        &self.authkey,
-                        options,
-                        Some(exited),
-                    )
-                }),
+                }))
+            }
+            OwnerLink::Connect => Some(crate::endpoint::open(&address, &options.settings())),
+            OwnerLink::Channel => None,
+        };
+        let incarnation = match connected {
+            Some(connection) => connection.and_then(|connection| {
+                connections::open(
+                    Some(self.actor),
+                    address,
+                    connection,
+                    &self.authkey,
+                    options,
+                    Some(exited),
+                )
+            }),
             None => connections::adopt(
                 self.actor,
                 address,
