@@ -105,3 +105,82 @@ fn large_values_cross_whole() {
     }
     assert_eq!(counter.log().unwrap().len(), 1002);
 }
+
+/// An actor whose methods take and return bytes in every shape the macro
+/// carries as serde bytes.
+#[derive(Debug, Default)]
+pub struct Blobs {
+    kept: Option<Vec<u8>>,
+}
+
+#[uactor::actor]
+impl Blobs {
+    /// Keeps `bytes`, returns what it kept before.
+    pub fn swap(&mut self, bytes: Option<Vec<u8>>) -> Option<Vec<u8>> {
+        std::mem::replace(&mut self.kept, bytes)
+    }
+
+    /// The bytes reversed, or an error for none.
+    pub fn reversed(&self, mut bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        if bytes.is_empty() {
+            return Err("nothing to reverse".into());
+        }
+        bytes.reverse();
+        Ok(bytes)
+    }
+
+    /// The bytes, from the actor's runtime.
+    pub async fn later(&self, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
+    /// The bytes, from a thread of the actor's.
+    pub fn deferred(&self, bytes: Vec<u8>) -> uactor::AsyncResult<Vec<u8>> {
+        uactor::spawn_blocking(move || bytes)
+    }
+}
+
+/// A MiB that no off-by-one or reordering would leave intact.
+fn mebibyte() -> Vec<u8> {
+    (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn a_mebibyte_of_bytes_round_trips_through_every_kind_of_call() {
+    let data = mebibyte();
+    let counter = Counter::spawn(0).unwrap();
+    assert_eq!(counter.echo(data.clone()).unwrap(), data);
+    assert_eq!(
+        futures::executor::block_on(counter.to_async().echo(data.clone())).unwrap(),
+        data
+    );
+    // A handle knows only the types, and sends serde's sequence of `u8`s,
+    // which the actor reads as the bytes it expects.
+    let echo: uactor::Method<(Vec<u8>,), Vec<u8>> = counter.echo_ref();
+    assert_eq!(echo.call(data.clone()).unwrap(), data);
+
+    let blobs = Blobs::spawn().unwrap();
+    assert_eq!(blobs.swap(Some(data.clone())).unwrap(), None);
+    assert_eq!(blobs.swap(None).unwrap(), Some(data.clone()));
+    let mut reversed = data.clone();
+    reversed.reverse();
+    assert_eq!(blobs.reversed(data.clone()).unwrap(), Ok(reversed));
+    assert_eq!(
+        blobs.reversed(Vec::new()).unwrap(),
+        Err("nothing to reverse".to_string())
+    );
+    assert_eq!(blobs.later(data.clone()).unwrap().get().unwrap(), data);
+    assert_eq!(blobs.deferred(data.clone()).unwrap().get().unwrap(), data);
+    let twin = blobs.to_async();
+    assert_eq!(
+        futures::executor::block_on(twin.later(data.clone())).unwrap(),
+        data
+    );
+    assert_eq!(
+        futures::executor::block_on(std::future::IntoFuture::into_future(
+            blobs.later(vec![1, 2, 3]).unwrap()
+        ))
+        .unwrap(),
+        vec![1, 2, 3]
+    );
+}

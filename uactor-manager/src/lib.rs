@@ -62,10 +62,13 @@ mod trace;
 mod wire;
 
 pub use call::{
-    AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget, Method,
-    ObjectRef, ProxyClient, Target, connect, connect_with, deserialize_interface,
+    Argument, AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget,
+    Method, ObjectRef, ProxyClient, Target, carried_future, carried_result, connect, connect_with,
+    deserialize_interface,
 };
-pub use generated::{ActorSend, SendChecked, Wire, constructor_error, defer, unknown_method};
+pub use generated::{
+    ActorSend, Carried, SendChecked, Wire, constructor_error, defer, unknown_method,
+};
 pub use host::{
     ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, dispatch_interface,
     expose, hosted_address, hosted_objects, interfaces_of, serve, sleep, spawn_blocking,

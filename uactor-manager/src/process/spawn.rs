@@ -26,11 +26,20 @@ pub fn spawn_actor<A: Actor>(options: &Options, args: A::Args) -> Result<A::Prox
 where
     A::Proxy: ProxyClient,
 {
+    let mut encoded = Vec::new();
+    options.codec.encode(&args, &mut encoded)?;
+    spawn_encoded::<A>(options, encoded)
+}
+
+/// [`spawn_actor`] with the constructor's arguments already encoded with
+/// `options`' codec (a pool encodes them once for all its actors).
+pub(crate) fn spawn_encoded<A: Actor>(options: &Options, encoded: Vec<u8>) -> Result<A::Proxy>
+where
+    A::Proxy: ProxyClient,
+{
     #[cfg(feature = "tracing")]
     let scope = crate::trace::spawn(A::NAME);
     let authkey = options.authkey_or(context::authkey)?;
-    let mut encoded = Vec::new();
-    options.codec.encode(&args, &mut encoded)?;
     let recipe = Recipe {
         actor: A::NAME,
         args: encoded,
