@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use tests::Counter;
+use tests::{Counter, quiet};
 use uactor::{Error, Options};
 
 #[test]
@@ -28,7 +28,7 @@ fn user_errors_come_back_as_values() {
 
 #[test]
 fn a_panic_is_an_error_and_the_actor_keeps_serving() {
-    let counter = Counter::spawn(1).unwrap();
+    let counter = Counter::spawn_with(&quiet(), 1).unwrap();
     let pid = counter.pid();
     match counter.explode("kaboom".into()) {
         Err(Error::Remote { message }) => {
@@ -183,4 +183,62 @@ fn a_mebibyte_of_bytes_round_trips_through_every_kind_of_call() {
         .unwrap(),
         vec![1, 2, 3]
     );
+}
+
+/// Runs the `panicker` binary with `mode`: its stdout and stderr, within a
+/// bound.
+fn panicker(mode: &str) -> (String, String) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_panicker"))
+        .arg(mode)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("the panicker ({mode}) did not end within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (out, err)
+}
+
+#[test]
+fn an_actors_panics_are_printed_unless_its_options_say_quiet() {
+    for mode in ["print", "quiet"] {
+        let (out, err) = panicker(mode);
+        // The caller learns of both panics either way.
+        assert!(
+            out.contains("CALLER a method panicked on purpose"),
+            "{mode}: {out}"
+        );
+        assert!(out.contains("CALLER the constructor of"), "{mode}: {out}");
+        assert!(out.contains("constructor blew up"), "{mode}: {out}");
+        assert!(!out.contains("UNEXPECTED"), "{mode}: {out}");
+        let printed = err.matches("panicked at").count();
+        match mode {
+            "print" => assert_eq!(printed, 2, "both panics printed: {err}"),
+            _ => assert_eq!(printed, 0, "nothing printed: {err}"),
+        }
+    }
 }

@@ -83,7 +83,7 @@ pub use objects::{
 };
 pub use options::{
     DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT,
-    Options, Restart,
+    Options, Panics, Restart,
 };
 pub use pool::Pool;
 pub use process::{

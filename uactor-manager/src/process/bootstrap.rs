@@ -42,6 +42,8 @@ pub(crate) struct Bootstrap {
     pub(crate) max_queued_bytes: usize,
     /// Whether connection threads poll before they sleep.
     pub(crate) spin: bool,
+    /// Whether the actor's process prints its panics.
+    pub(crate) panics: crate::host::panic::Panics,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).

@@ -123,6 +123,7 @@ impl Recipe {
                 write_timeout: options.write_timeout,
                 max_queued_bytes: options.max_queued_bytes,
                 spin: options.spin,
+                panics: options.panics,
                 transport: boot,
                 settings: options.settings(),
             },
