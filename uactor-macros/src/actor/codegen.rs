@@ -741,7 +741,9 @@ fn twin_impl(actor: &Actor) -> TokenStream {
             "shutdown" => quote! {
                 /// Runs the actor's shutdown hook and ends its process; for the owner,
                 /// resolves once the process is gone and reaped. The waiting happens on a
-                /// thread of its own, not on the executor's.
+                /// thread of its own, not on the executor's. An actor that does not end
+                /// within `Options::shutdown_timeout` (10 s by default) is killed: see
+                /// `uactor::Proxy::shutdown`.
                 pub fn shutdown(
                     &self,
                 ) -> impl ::core::future::Future<Output = ::uactor::Result<()>> + ::core::marker::Send + 'static + use<> {
