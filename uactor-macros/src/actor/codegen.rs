@@ -818,9 +818,14 @@ pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> To
             let types = params.iter().map(|param| &param.ty);
             let doc = format!(
                 "A handle on `{name}::{}`, which travels: another actor that is given it calls \
-             the method back with `call(args)`, `args` being the tuple of its parameters \
-             (Python uActor's callbacks).",
+                 the method back with `call({})`, its arguments written as for this method \
+                 (Python uActor's callbacks).",
                 ident.unraw(),
+                params
+                    .iter()
+                    .map(|param| param.ident.unraw().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
             quote! {
                 #[doc = #doc]
