@@ -42,7 +42,8 @@ impl Bench {
         data
     }
 
-    /// Bytes there and back as a plain `Vec<u8>` (serde sees a sequence).
+    /// Bytes there and back as a plain `Vec<u8>`, which the macro carries
+    /// as serde bytes too (serde alone would see a sequence of `u8`s).
     pub fn echo_vec(&self, data: Vec<u8>) -> Vec<u8> {
         data
     }

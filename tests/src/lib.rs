@@ -123,6 +123,13 @@ impl Marker {
     }
 }
 
+/// Options for an actor that a test makes panic on purpose: the actor's
+/// process does not print the panic (the caller's `Error::Remote` carries
+/// it), so the test's output shows only what went wrong.
+pub fn quiet() -> uactor::Options {
+    uactor::Options::new().panics(uactor::options::Panics::Quiet)
+}
+
 /// Whether process `pid` still exists (zombies count as gone: they have
 /// ended and only wait for their parent).
 pub fn alive(pid: u32) -> bool {

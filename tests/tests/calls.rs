@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use tests::Counter;
+use tests::{Counter, quiet};
 use uactor::{Error, Options};
 
 #[test]
@@ -28,7 +28,7 @@ fn user_errors_come_back_as_values() {
 
 #[test]
 fn a_panic_is_an_error_and_the_actor_keeps_serving() {
-    let counter = Counter::spawn(1).unwrap();
+    let counter = Counter::spawn_with(&quiet(), 1).unwrap();
     let pid = counter.pid();
     match counter.explode("kaboom".into()) {
         Err(Error::Remote { message }) => {
@@ -104,4 +104,141 @@ fn large_values_cross_whole() {
         counter.record(thread, call).unwrap();
     }
     assert_eq!(counter.log().unwrap().len(), 1002);
+}
+
+/// An actor whose methods take and return bytes in every shape the macro
+/// carries as serde bytes.
+#[derive(Debug, Default)]
+pub struct Blobs {
+    kept: Option<Vec<u8>>,
+}
+
+#[uactor::actor]
+impl Blobs {
+    /// Keeps `bytes`, returns what it kept before.
+    pub fn swap(&mut self, bytes: Option<Vec<u8>>) -> Option<Vec<u8>> {
+        std::mem::replace(&mut self.kept, bytes)
+    }
+
+    /// The bytes reversed, or an error for none.
+    pub fn reversed(&self, mut bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+        if bytes.is_empty() {
+            return Err("nothing to reverse".into());
+        }
+        bytes.reverse();
+        Ok(bytes)
+    }
+
+    /// The bytes, from the actor's runtime.
+    pub async fn later(&self, bytes: Vec<u8>) -> Vec<u8> {
+        bytes
+    }
+
+    /// The bytes, from a thread of the actor's.
+    pub fn deferred(&self, bytes: Vec<u8>) -> uactor::AsyncResult<Vec<u8>> {
+        uactor::spawn_blocking(move || bytes)
+    }
+}
+
+/// A MiB that no off-by-one or reordering would leave intact.
+fn mebibyte() -> Vec<u8> {
+    (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn a_mebibyte_of_bytes_round_trips_through_every_kind_of_call() {
+    let data = mebibyte();
+    let counter = Counter::spawn(0).unwrap();
+    assert_eq!(counter.echo(data.clone()).unwrap(), data);
+    assert_eq!(
+        futures::executor::block_on(counter.to_async().echo(data.clone())).unwrap(),
+        data
+    );
+    // A handle knows only the types, and sends serde's sequence of `u8`s,
+    // which the actor reads as the bytes it expects.
+    let echo: uactor::Method<(Vec<u8>,), Vec<u8>> = counter.echo_ref();
+    assert_eq!(echo.call(data.clone()).unwrap(), data);
+
+    let blobs = Blobs::spawn().unwrap();
+    assert_eq!(blobs.swap(Some(data.clone())).unwrap(), None);
+    assert_eq!(blobs.swap(None).unwrap(), Some(data.clone()));
+    let mut reversed = data.clone();
+    reversed.reverse();
+    assert_eq!(blobs.reversed(data.clone()).unwrap(), Ok(reversed));
+    assert_eq!(
+        blobs.reversed(Vec::new()).unwrap(),
+        Err("nothing to reverse".to_string())
+    );
+    assert_eq!(blobs.later(data.clone()).unwrap().get().unwrap(), data);
+    assert_eq!(blobs.deferred(data.clone()).unwrap().get().unwrap(), data);
+    let twin = blobs.to_async();
+    assert_eq!(
+        futures::executor::block_on(twin.later(data.clone())).unwrap(),
+        data
+    );
+    assert_eq!(
+        futures::executor::block_on(std::future::IntoFuture::into_future(
+            blobs.later(vec![1, 2, 3]).unwrap()
+        ))
+        .unwrap(),
+        vec![1, 2, 3]
+    );
+}
+
+/// Runs the `panicker` binary with `mode`: its stdout and stderr, within a
+/// bound.
+fn panicker(mode: &str) -> (String, String) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_panicker"))
+        .arg(mode)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("the panicker ({mode}) did not end within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (out, err)
+}
+
+#[test]
+fn an_actors_panics_are_printed_unless_its_options_say_quiet() {
+    for mode in ["print", "quiet"] {
+        let (out, err) = panicker(mode);
+        // The caller learns of both panics either way.
+        assert!(
+            out.contains("CALLER a method panicked on purpose"),
+            "{mode}: {out}"
+        );
+        assert!(out.contains("CALLER the constructor of"), "{mode}: {out}");
+        assert!(out.contains("constructor blew up"), "{mode}: {out}");
+        assert!(!out.contains("UNEXPECTED"), "{mode}: {out}");
+        let printed = err.matches("panicked at").count();
+        match mode {
+            "print" => assert_eq!(printed, 2, "both panics printed: {err}"),
+            _ => assert_eq!(printed, 0, "nothing printed: {err}"),
+        }
+    }
 }

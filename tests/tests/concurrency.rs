@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use tests::Sleeper;
+use tests::{Sleeper, quiet};
 use uactor::{Error, Exit};
 
 #[test]
@@ -36,7 +36,7 @@ fn three_naps_on_two_actors_take_the_time_of_one() {
 
 #[test]
 fn async_result_waits_times_out_and_tells_readiness() {
-    let sleeper = Sleeper::spawn().unwrap();
+    let sleeper = Sleeper::spawn_with(&quiet()).unwrap();
     let result = sleeper.nap(300).unwrap();
     assert!(!result.ready());
     assert!(!result.wait_timeout(Duration::from_millis(20)).unwrap());

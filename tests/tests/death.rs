@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tests::{Counter, Fragile, alive, kill9, wait_gone};
+use tests::{Counter, Fragile, alive, kill9, quiet, wait_gone};
 use uactor::{Error, Exit};
 
 #[test]
@@ -77,7 +77,7 @@ fn a_failing_or_panicking_constructor_is_spawns_error() {
         Err(Error::Spawn { message }) => assert!(message.contains("refused to start"), "{message}"),
         other => panic!("expected Error::Spawn, got {other:?}"),
     }
-    match Fragile::spawn("panic".into()) {
+    match Fragile::spawn_with(&quiet(), "panic".into()) {
         Err(Error::Spawn { message }) => {
             assert!(message.contains("constructor blew up"), "{message}")
         }

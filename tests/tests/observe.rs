@@ -48,7 +48,7 @@ impl Watched {
 
 #[test]
 fn stats_count_calls_and_panics_and_are_not_a_method() {
-    let watched = Watched::spawn().unwrap();
+    let watched = Watched::spawn_with(&tests::quiet()).unwrap();
     for _ in 0..5 {
         watched.touch().unwrap();
     }

@@ -108,3 +108,64 @@ fn calls_pass_over_an_actor_that_died() {
     }
     assert!(matches!(dead.get(), Err(uactor::Error::ActorDied { .. })));
 }
+
+/// What a `Labelled` is built from: serializable, not `Clone`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Setting {
+    label: String,
+}
+
+/// An actor whose constructor takes two arguments, one of them not `Clone`.
+#[derive(Debug)]
+pub struct Labelled {
+    label: String,
+    n: u32,
+}
+
+#[uactor::actor]
+impl Labelled {
+    /// A parameter named `n`, like the pool's count.
+    pub fn new(setting: Setting, n: u32) -> Self {
+        Labelled {
+            label: setting.label,
+            n,
+        }
+    }
+
+    /// What it was built from.
+    pub fn describe(&self) -> String {
+        format!("{} {}", self.label, self.n)
+    }
+}
+
+fn setting() -> Setting {
+    Setting {
+        label: "spare".into(),
+    }
+}
+
+#[test]
+fn a_pool_takes_the_constructors_arguments_as_spawn_does() {
+    // Written as for `Labelled::spawn(setting(), 7)`.
+    let pool = Labelled::pool(3, setting(), 7).unwrap();
+    assert_eq!(pool.len(), 3);
+    assert_eq!(
+        pool.broadcast(|labelled| labelled.describe()).unwrap(),
+        vec!["spare 7"; 3]
+    );
+    let pool = Labelled::pool_with(&uactor::Options::new(), 2, setting(), 8).unwrap();
+    assert_eq!(
+        pool.call(|labelled| labelled.describe()).unwrap(),
+        "spare 8"
+    );
+    // The generic form holds what `Actor::Args` holds: a tuple here.
+    let pool = Pool::<Labelled>::spawn(1, (setting(), 9)).unwrap();
+    assert_eq!(
+        pool.call(|labelled| labelled.describe()).unwrap(),
+        "spare 9"
+    );
+    assert!(matches!(
+        Labelled::pool(0, setting(), 1),
+        Err(uactor::Error::Spawn { .. })
+    ));
+}

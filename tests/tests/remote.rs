@@ -193,7 +193,7 @@ fn a_remote_proxy_travels_and_mutates_the_value_where_it_lives() {
 
 #[test]
 fn a_panic_in_a_remote_method_is_an_error_and_the_value_keeps_serving() {
-    let bank = Bank::spawn().unwrap();
+    let bank = Bank::spawn_with(&tests::quiet()).unwrap();
     let account = bank.account().unwrap();
     assert!(
         matches!(account.explode(), Err(Error::Remote { message }) if message.contains("exploded"))

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use tests::{Counter, Fragile, wait_gone};
 use uactor::net::{CodecId, Tls};
+use uactor::options::Panics;
 use uactor::{Address, Error, Options, Transport};
 
 const KEY: &[u8] = b"transport tests key";
@@ -78,7 +79,7 @@ fn connecting(options: &Options) -> Options {
 // ---- one body per behaviour ----------------------------------------------
 
 fn calls_values_user_errors_and_panics(options: Options) {
-    let counter = Counter::spawn_with(&options, 10).unwrap();
+    let counter = Counter::spawn_with(&options.panics(Panics::Quiet), 10).unwrap();
     assert_ne!(counter.pid(), std::process::id());
     for i in 1..=50 {
         assert_eq!(counter.add(1).unwrap(), 10 + i);
@@ -529,7 +530,7 @@ fn tls_reads_certificates_from_pem_files() {
 fn an_ipc_child_that_dies_before_connecting_does_not_hang_spawn() {
     for mode in ["exit", "panic", "fail"] {
         let started = Instant::now();
-        let result = Fragile::spawn_with(&ipc(), mode.to_owned());
+        let result = Fragile::spawn_with(&ipc().panics(Panics::Quiet), mode.to_owned());
         assert!(
             matches!(result, Err(Error::Spawn { .. })),
             "{mode}: {result:?}"

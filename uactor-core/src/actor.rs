@@ -75,6 +75,15 @@ pub trait Proxy: Clone + Send + Sync + std::fmt::Debug + 'static {
 
     /// Runs the actor's shutdown hook and ends its process; for the owner,
     /// returns once the process is gone and reaped.
+    ///
+    /// The request is served after the calls sent before it. The owner
+    /// waits for the actor to end at most its `shutdown_timeout` option
+    /// (10 s by default); an actor that does not end in time (a method
+    /// stuck in a loop, a hook that blocks) is killed, and this returns
+    /// `Err(Error::ActorDied { status: Exit::Killed { after } })`, as do
+    /// the calls it was stuck in; its hook may not have run. A reference
+    /// (a proxy from `connect`, or one that travelled) waits up to 10 s
+    /// for the answer and kills nothing. Shutting down twice is no error.
     fn shutdown(&self) -> Result<()>;
 
     /// How the actor is doing: calls served, errors, panics, calls in

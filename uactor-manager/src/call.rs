@@ -30,10 +30,12 @@ pub(crate) mod object;
 mod reach;
 mod reader;
 
-pub use async_result::{AsyncResult, AsyncResultFuture, CallFuture};
+pub use async_result::{
+    AsyncResult, AsyncResultFuture, CallFuture, carried_future, carried_result,
+};
 pub use client::{Client, ProxyClient, connect, connect_with};
 pub use interface::{Interface, InterfaceTarget, deserialize_interface};
-pub use method::{Method, Target};
+pub use method::{Argument, Method, Target};
 pub use object::ObjectRef;
 
 pub(crate) use async_result::off_thread;

@@ -66,10 +66,13 @@ mod trace;
 mod wire;
 
 pub use call::{
-    AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget, Method,
-    ObjectRef, ProxyClient, Target, connect, connect_with, deserialize_interface,
+    Argument, AsyncResult, AsyncResultFuture, CallFuture, Client, Interface, InterfaceTarget,
+    Method, ObjectRef, ProxyClient, Target, carried_future, carried_result, connect, connect_with,
+    deserialize_interface,
 };
-pub use generated::{ActorSend, SendChecked, Wire, constructor_error, defer, unknown_method};
+pub use generated::{
+    ActorSend, Carried, SendChecked, Wire, constructor_error, defer, unknown_method,
+};
 pub use host::{
     ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, Serving,
     dispatch_interface, expose, hosted_address, hosted_objects, hosted_token, interfaces_of, serve,
@@ -84,7 +87,8 @@ pub use objects::{
 };
 pub use options::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Restart,
+    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Panics,
+    Restart,
 };
 pub use placement::{PlaceRequest, Placed, Placement, Tenure, host_placed};
 pub use pool::Pool;

@@ -6,6 +6,8 @@ use uactor_core::frame::DEFAULT_MAX_FRAME;
 use uactor_core::{CodecId, Result};
 use uactor_transport::{Authkey, Setting, Settings, Transport};
 
+pub use crate::host::panic::Panics;
+
 /// How an actor is spawned (`Type::spawn_with`), served or reached
 /// (`connect_with`): transport, authkey, codec, timeouts, bounds,
 /// supervision.
@@ -36,6 +38,7 @@ pub struct Options {
     pub(crate) spin: bool,
     pub(crate) max_handshakes: usize,
     pub(crate) max_connections: usize,
+    pub(crate) panics: Panics,
     /// The transports' own settings (TLS certificates).
     pub(crate) settings: Settings,
     /// Where the actor is started instead of a child of this process (a
@@ -109,6 +112,7 @@ impl Default for Options {
             spin: true,
             max_handshakes: DEFAULT_MAX_HANDSHAKES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            panics: Panics::Print,
             settings: Settings::default(),
             placement: None,
             name: None,
@@ -166,8 +170,16 @@ impl Options {
         self
     }
 
-    /// How long `shutdown` waits for the shutdown hook before it kills the
-    /// process.
+    /// How long `shutdown` (or dropping the last owning proxy) waits for
+    /// the actor to finish before it kills the process: 10 s unless set.
+    ///
+    /// `shutdown` asks the actor to end; the request is served after the
+    /// calls before it, then the shutdown hook runs and the process exits.
+    /// An actor that does not get there in time (a method stuck in a loop,
+    /// a hook that blocks) is killed with `SIGKILL`, and `shutdown` returns
+    /// `Err(Error::ActorDied { status: Exit::Killed { after } })`, `after`
+    /// being this timeout; its shutdown hook may not have run. Either way
+    /// the process is gone and reaped when `shutdown` returns.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -252,6 +264,15 @@ impl Options {
     /// wake-up.
     pub fn spin(mut self, spin: bool) -> Self {
         self.spin = spin;
+        self
+    }
+
+    /// Whether the actor's process prints the panics of the actor's code
+    /// on its standard error ([`Panics::Print`], the default) or leaves
+    /// the caller's `Error::Remote` as the only report
+    /// ([`Panics::Quiet`]).
+    pub fn panics(mut self, panics: Panics) -> Self {
+        self.panics = panics;
         self
     }
 

@@ -6,10 +6,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use uactor_core::{Actor, Error, Proxy, Result};
 
+use crate::Options;
 use crate::call::{Client, ProxyClient};
-use crate::{Options, spawn_actor};
+use crate::process::spawn_encoded;
 
 /// `n` actors of type `A`, each in its own process (Python uActor's actor pool).
+///
+/// `Type::pool(n, a, b)` (or `Type::pool_with(&options, n, a, b)`), which
+/// `#[uactor::actor]` generates, starts one with the constructor's
+/// arguments written as for `Type::spawn(a, b)`; every actor is built from
+/// the same arguments, encoded once. [`Pool::spawn`] takes them the way
+/// [`Actor::Args`] holds them, for code generic over the actor.
 ///
 /// [`call`](Self::call) runs a call on the least loaded actor (the one with
 /// the fewest calls in flight from this pool, not merely the next in turn),
@@ -26,7 +33,7 @@ use crate::{Options, spawn_actor};
 /// # mod uactor { pub use uactor_core::Proxy; pub use uactor_manager::Pool; }
 /// # fn demo<Worker: uactor_core::Actor<Args = ()>>() -> uactor_core::Result<()>
 /// # where Worker::Proxy: uactor_manager::ProxyClient {
-/// let pool = uactor::Pool::<Worker>::spawn(4, ())?;
+/// let pool = uactor::Pool::<Worker>::spawn(4, ())?; // in a program: Worker::pool(4)?
 /// let pids = pool.broadcast(|worker| Ok(uactor::Proxy::pid(worker)))?;
 /// assert_eq!(pids.len(), 4);
 /// # Ok(()) }
@@ -53,25 +60,28 @@ struct Member<P, T> {
 impl<A: Actor> Pool<A>
 where
     A::Proxy: ProxyClient,
-    A::Args: Clone,
 {
-    /// Starts `n` actors, each built from a clone of `args`, with default
-    /// options.
+    /// Starts `n` actors, each built from `args` (what `A::spawn` takes:
+    /// `()` for none, the value for one argument, a tuple for more), with
+    /// default options. `Type::pool(n, a, b)` says the same.
     pub fn spawn(n: usize, args: A::Args) -> Result<Self> {
         Self::spawn_with(&Options::new(), n, args)
     }
 
     /// Starts `n` actors with `options`, all at once.
+    /// `Type::pool_with(&options, n, a, b)` says the same.
     pub fn spawn_with(options: &Options, n: usize, args: A::Args) -> Result<Self> {
         if n == 0 {
             return Err(Error::spawn("a pool needs at least one actor"));
         }
+        // Encoded once: every process gets the same bytes, and the
+        // arguments need not be `Clone`.
+        let mut encoded = Vec::new();
+        options.codec.encode(&args, &mut encoded)?;
+        let encoded = &encoded;
         let spawned: Vec<Result<A::Proxy>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..n)
-                .map(|_| {
-                    let args = args.clone();
-                    scope.spawn(move || spawn_actor::<A>(options, args))
-                })
+                .map(|_| scope.spawn(move || spawn_encoded::<A>(options, encoded.clone())))
                 .collect();
             handles
                 .into_iter()

@@ -15,4 +15,5 @@ pub(crate) mod sys;
 
 pub use child::serve_if_spawned;
 pub use owned::{ActorInfo, ActorState, actors};
+pub(crate) use spawn::spawn_encoded;
 pub use spawn::{spawn_actor, spawn_actor_async};

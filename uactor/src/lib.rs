@@ -21,7 +21,7 @@ pub use uactor_macros::actor;
 pub use uactor_macros::interface;
 #[doc = include_str!("../doc/remote.md")]
 pub use uactor_macros::remote;
-pub use uactor_manager::{AsyncResult, Method, Pool, sleep, spawn_blocking, spawn_task};
+pub use uactor_manager::{Argument, AsyncResult, Method, Pool, sleep, spawn_blocking, spawn_task};
 
 // Shortcuts to the names most programs take from the modules; each is
 // documented in its module.
@@ -102,11 +102,11 @@ pub mod __private {
     /// that dropped proxies free them).
     pub use uactor_manager::hosted_objects;
     pub use uactor_manager::{
-        ACTOR_START, ACTORS, ActorSend, Client, Dispatch, Expose, INTERFACES, Interface,
+        ACTOR_START, ACTORS, ActorSend, Carried, Client, Dispatch, Expose, INTERFACES, Interface,
         InterfaceImpl, InterfaceTarget, ObjectRef, ProxyClient, Registration, SendChecked, Target,
-        Wire, connect, constructor_error, custom_proxy, defer, deserialize_interface,
-        deserialize_remote, dispatch_interface, linkme, spawn_actor as spawn,
-        spawn_actor_async as spawn_async, unknown_method,
+        Wire, carried_future, carried_result, connect, constructor_error, custom_proxy, defer,
+        deserialize_interface, deserialize_remote, dispatch_interface, linkme,
+        spawn_actor as spawn, spawn_actor_async as spawn_async, unknown_method,
     };
     pub use uactor_transport::{Registration as TransportRegistration, TRANSPORTS};
 }

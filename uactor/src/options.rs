@@ -1,7 +1,8 @@
 //! How an actor is spawned, served or reached: [`Options`] (transport,
-//! authkey, codec, timeouts, bounds, supervision) with its defaults, and
-//! [`Restart`], what the owner does when its actor crashes. Both are also
-//! at the crate root, where programs take them from.
+//! authkey, codec, timeouts, bounds, supervision) with its defaults,
+//! [`Restart`], what the owner does when its actor crashes, and [`Panics`],
+//! whether the actor's process prints its panics. `Options` and `Restart`
+//! are also at the crate root, where programs take them from.
 //!
 //! ```
 //! use std::time::Duration;
@@ -16,7 +17,8 @@
 
 pub use uactor_manager::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Restart,
+    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Panics,
+    Restart,
 };
 
 /// Where `Options::cluster` places actors: the seam a cluster

@@ -48,6 +48,12 @@ const GENERATED_NAMES: [&str; 6] = [
     "typeids",
 ];
 
+/// Names `#[uactor::actor]` defines on the actor's type only where the
+/// impl block does not: shortcuts (`Counter::pool(n, start)` for
+/// `uactor::Pool::<Counter>::spawn(n, start)`), not worth refusing a
+/// method of the user's that has the name.
+const SHORTCUT_NAMES: [&str; 2] = ["pool", "pool_with"];
+
 /// What is checked of a type that crosses the process boundary.
 #[derive(Clone, Copy)]
 pub(super) enum Crossing {
@@ -170,6 +176,15 @@ pub(super) fn generated_name(
         ),
     );
     Some(name)
+}
+
+/// The shortcut the macro leaves out because the actor's impl block
+/// defines a function named `sig`'s (see [`SHORTCUT_NAMES`]).
+pub(super) fn shortcut_name(kind: Kind, sig: &Signature) -> Option<&'static str> {
+    if kind != Kind::Actor {
+        return None;
+    }
+    SHORTCUT_NAMES.into_iter().find(|name| sig.ident == name)
 }
 
 /// Refuses the method `ident` when `exposed` methods are already exposed,

@@ -4,7 +4,7 @@
 //! `::core::…` or `::uactor::…` path, so the output compiles in any module,
 //! even under `#![no_implicit_prelude]`. Only the names the user types are
 //! added to their module (`CounterProxy`, `Counter::spawn`,
-//! `Counter::spawn_with`); everything else sits inside
+//! `Counter::pool`, …); everything else sits inside
 //! `const _: () = { … };`, under `__uactor` names that cannot shadow a type
 //! the user's signatures mention.
 //!
@@ -17,6 +17,16 @@
 //! they need no bound of their own. A type that is not serializable thus
 //! gives one error per missing trait, in the method's signature, instead of
 //! one more for each place the generated code uses it.
+//!
+//! # Bytes
+//!
+//! A `Vec<u8>` argument or result (or an `Option` or `Result` of one)
+//! travels as serde bytes, one length and one copy, not as serde's sequence
+//! of `u8`s: the codec's types are its wire form
+//! (`<Vec<u8> as Carried>::Wire`), the proxy converts the arguments before
+//! they are encoded and the result after it is decoded, the dispatch does
+//! the same on the actor's side. Both forms are the same bytes on the wire,
+//! so a method handle, which sends the plain type, is understood.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -188,9 +198,10 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
     }
 }
 
-/// `Counter::spawn`, `Counter::spawn_with`, which take the constructor's
-/// parameters, `Counter::typeids` and `Counter::connect`; each only where
-/// the user's impl block does not define the name itself.
+/// `Counter::spawn`, `Counter::spawn_with` (and their `_async` forms),
+/// `Counter::pool` and `Counter::pool_with`, which take the constructor's
+/// parameters one by one, `Counter::typeids` and `Counter::connect`; each
+/// only where the user's impl block does not define the name itself.
 fn spawn(actor: &Actor) -> TokenStream {
     let Actor {
         self_ty,
@@ -198,12 +209,14 @@ fn spawn(actor: &Actor) -> TokenStream {
         name,
         ..
     } = actor;
-    // Hygienic, so a constructor parameter named `options` does not clash.
+    // Hygienic, so a constructor parameter named `options` or `n` does not
+    // clash.
     let options = Ident::new("options", Span::mixed_site());
+    let n = Ident::new("n", Span::mixed_site());
     let params = actor.constructor.params();
     let declarations: Vec<_> = params
         .iter()
-        .map(|Param { ident, ty }| quote!(#ident: #ty))
+        .map(|Param { ident, ty, .. }| quote!(#ident: #ty))
         .collect();
     let args = match params {
         [] => quote!(()),
@@ -213,35 +226,38 @@ fn spawn(actor: &Actor) -> TokenStream {
             quote!((#(#idents),*))
         }
     };
-    let (generics, declarations, spawn, spawn_with, spawn_async, spawn_with_async) = match &actor
-        .constructor
-    {
-        // The crate does not build, so this never runs: `spawn` only has
-        // to take what the user's calls pass (and not warn that it does not
-        // use it).
-        Constructor::Refused { generics, inputs } => {
-            let unreachable = quote! {
-                ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
-            };
-            let pending = quote!(async { #unreachable });
-            (
-                generics.clone(),
-                inputs.clone(),
-                unreachable.clone(),
-                unreachable,
-                pending.clone(),
-                pending,
-            )
-        }
-        _ => (
-            syn::Generics::default(),
-            quote!(#(#declarations),*),
-            quote!(::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)),
-            quote!(::uactor::__private::spawn::<#self_ty>(#options, #args)),
-            quote!(::uactor::__private::spawn_async::<#self_ty>(&::uactor::Options::new(), #args)),
-            quote!(::uactor::__private::spawn_async::<#self_ty>(#options, #args)),
-        ),
-    };
+    let (generics, declarations, spawn, spawn_with, spawn_async, spawn_with_async, pool, pool_with) =
+        match &actor.constructor {
+            // The crate does not build, so this never runs: `spawn` only has
+            // to take what the user's calls pass (and not warn that it does not
+            // use it).
+            Constructor::Refused { generics, inputs } => {
+                let unreachable = quote! {
+                    ::core::unreachable!("`new` is refused at compile time, so this crate does not build")
+                };
+                let pending = quote!(async { #unreachable });
+                (
+                    generics.clone(),
+                    inputs.clone(),
+                    unreachable.clone(),
+                    unreachable.clone(),
+                    pending.clone(),
+                    pending,
+                    unreachable.clone(),
+                    unreachable,
+                )
+            }
+            _ => (
+                syn::Generics::default(),
+                quote!(#(#declarations),*),
+                quote!(::uactor::__private::spawn::<#self_ty>(&::uactor::Options::new(), #args)),
+                quote!(::uactor::__private::spawn::<#self_ty>(#options, #args)),
+                quote!(::uactor::__private::spawn_async::<#self_ty>(&::uactor::Options::new(), #args)),
+                quote!(::uactor::__private::spawn_async::<#self_ty>(#options, #args)),
+                quote!(::uactor::Pool::<#self_ty>::spawn_with(&::uactor::Options::new(), #n, #args)),
+                quote!(::uactor::Pool::<#self_ty>::spawn_with(#options, #n, #args)),
+            ),
+        };
     // The future borrows nothing of the caller's (the options are cloned):
     // say so, or in edition 2024 it would be taken to borrow them.
     let captures = generics.params.is_empty().then(|| quote!(+ use<>));
@@ -277,6 +293,15 @@ fn spawn(actor: &Actor) -> TokenStream {
         "`{name}::spawn_with` for async code: the process starts, and is waited for, on a \
          thread of its own, so the executor's thread is not held up (under any runtime).\n\n\
          {built_by}"
+    );
+    let pool_doc = format!(
+        "Starts `n` `{name}`s, each in its own process, with default options, as a \
+         `uactor::Pool` (Python uActor's actor pool).\n\n{built_by} Every actor gets the same \
+         arguments, encoded once."
+    );
+    let pool_with_doc = format!(
+        "Starts `n` `{name}`s, each in its own process, with `options`, as a `uactor::Pool`.\n\n\
+         {built_by} Every actor gets the same arguments, encoded once."
     );
     let connect_doc = format!(
         "Connects to a `{name}` served at `address`, proving knowledge of `authkey`.\n\n\
@@ -333,6 +358,33 @@ fn spawn(actor: &Actor) -> TokenStream {
                     #where_clause
                 {
                     #spawn_with_async
+                }
+            },
+        ),
+        (
+            "pool",
+            quote! {
+                #[doc = #pool_doc]
+                #allow
+                pub fn pool #generics (
+                    #n: usize,
+                    #declarations
+                ) -> ::uactor::Result<::uactor::Pool<#self_ty>> #where_clause {
+                    #pool
+                }
+            },
+        ),
+        (
+            "pool_with",
+            quote! {
+                #[doc = #pool_with_doc]
+                #allow
+                pub fn pool_with #generics (
+                    #options: &::uactor::Options,
+                    #n: usize,
+                    #declarations
+                ) -> ::uactor::Result<::uactor::Pool<#self_ty>> #where_clause {
+                    #pool_with
                 }
             },
         ),
@@ -401,12 +453,41 @@ fn custom_proxies(actor: &Actor) -> TokenStream {
 
 /// What the caller receives from `method`: its output, or for
 /// `#[uactor(proxy)]` the proxy type of the kept value it returns.
-fn wire_output(method: &Method) -> TokenStream {
+fn caller_output(method: &Method) -> TokenStream {
     let output = &method.output;
     if method.by_proxy {
         quote!(<#output as ::uactor::__private::Expose>::Proxy)
     } else {
         quote!(#output)
+    }
+}
+
+/// What travels of `method`'s result: [`caller_output`], or its wire form
+/// where it is carried (bytes).
+fn wire_output(method: &Method) -> TokenStream {
+    if method.carried {
+        wire_type(&method.output, true)
+    } else {
+        caller_output(method)
+    }
+}
+
+/// What travels of a value of type `ty`: the value, or where `carried`, its
+/// wire form (`Vec<u8>` as serde bytes), at the type's span.
+fn wire_type(ty: &syn::Type, carried: bool) -> TokenStream {
+    if carried {
+        quote_spanned!(ty.span()=> <#ty as ::uactor::__private::Carried>::Wire)
+    } else {
+        quote!(#ty)
+    }
+}
+
+/// `value`, of type `ty`, as it travels.
+fn into_wire(ty: &syn::Type, carried: bool, value: TokenStream) -> TokenStream {
+    if carried {
+        quote!(<#ty as ::uactor::__private::Carried>::into_wire(#value))
+    } else {
+        value
     }
 }
 
@@ -448,7 +529,6 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
                     call: __uactor_call::<(#(#args,)*), R>,
                     start: __uactor_start::<(#(#args,)*), R>,
                     call_async: __uactor_call_async::<(#(#args,)*), R>,
-                    method: __uactor_method::<(#(#args,)*), R>,
                     args: __uactor_args::<(#(#args,)*)>,
                     decode: __uactor_decode::<(#(#args,)*)>,
                     reply: __uactor_reply::<R>,
@@ -462,15 +542,19 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
         let output = wire_output(method);
         let name = codec_const(method);
         let maker = codec_fn(params.len());
-        let types: Vec<_> = params.iter().map(|param| &param.ty).collect();
+        let types: Vec<_> = params
+            .iter()
+            .map(|param| wire_type(&param.ty, param.carried))
+            .collect();
         quote! {
             #(#cfgs)*
             const #name: __UactorCodec<(#(#types,)*), #output> = #maker::<#(#types,)* #output>();
         }
     });
     quote! {
-        /// How one method's arguments and result travel. Each piece of
-        /// generated code uses the fields it needs.
+        /// How one method's arguments and result travel (`A` and `R` are
+        /// their wire forms). Each piece of generated code uses the fields
+        /// it needs.
         #[allow(dead_code)]
         struct __UactorCodec<A, R> {
             /// The proxy's side: send the arguments, wait for the result.
@@ -479,8 +563,6 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
             start: fn(&#target, u16, &A) -> ::uactor::Result<::uactor::AsyncResult<R>>,
             /// The async twin's side: send, return the future of the result.
             call_async: fn(&#target, u16, A) -> ::uactor::future::CallFuture<R>,
-            /// The proxy's side: a handle on the method, which travels.
-            method: fn(&#target, u16) -> ::uactor::Method<A, R>,
             /// The actor's side: decode the arguments.
             args: fn(&::uactor::__private::Call<'_>) -> ::uactor::Result<A>,
             /// The actor's side: decode arguments that came in an envelope.
@@ -513,13 +595,6 @@ pub(super) fn codecs(methods: &[Method], target: &TokenStream) -> TokenStream {
             args: A,
         ) -> ::uactor::future::CallFuture<R> {
             ::uactor::__private::Target::call_async(target, method, args)
-        }
-
-        fn __uactor_method<A: ::uactor::__private::Wire, R: ::uactor::__private::Wire>(
-            target: &#target,
-            method: u16,
-        ) -> ::uactor::Method<A, R> {
-            ::uactor::__private::Target::method(target, method)
         }
 
         fn __uactor_args<A: ::uactor::__private::Wire>(
@@ -666,7 +741,9 @@ fn twin_impl(actor: &Actor) -> TokenStream {
             "shutdown" => quote! {
                 /// Runs the actor's shutdown hook and ends its process; for the owner,
                 /// resolves once the process is gone and reaped. The waiting happens on a
-                /// thread of its own, not on the executor's.
+                /// thread of its own, not on the executor's. An actor that does not end
+                /// within `Options::shutdown_timeout` (10 s by default) is killed: see
+                /// `uactor::Proxy::shutdown`.
                 pub fn shutdown(
                     &self,
                 ) -> impl ::core::future::Future<Output = ::uactor::Result<()>> + ::core::marker::Send + 'static + use<> {
@@ -703,11 +780,15 @@ pub(super) fn twin_methods(name: &str, methods: &[Method], field: &Ident) -> Tok
             index,
             codec,
         } = Call::of(name, method, "; resolves to its value");
-        let output = wire_output(method);
+        let output = caller_output(method);
+        let mut call = quote!((#codec.call_async)(&self.#field, #index, #args));
+        if method.carried {
+            call = quote!(::uactor::__private::carried_future(#call));
+        }
         quote! {
             #attrs
             pub fn #ident(&self, #declarations) -> ::uactor::future::CallFuture<#output> {
-                (#codec.call_async)(&self.#field, #index, #args)
+                #call
             }
         }
     });
@@ -732,21 +813,25 @@ pub(super) fn proxy_methods(name: &str, methods: &[Method], field: &Ident) -> To
                 ..
             } = method;
             let handle = method.handle();
-            let output = wire_output(method);
+            let output = caller_output(method);
             let index = Literal::u16_suffixed(method.index);
-            let codec = codec_const(method);
             let types = params.iter().map(|param| &param.ty);
             let doc = format!(
                 "A handle on `{name}::{}`, which travels: another actor that is given it calls \
-             the method back with `call(args)`, `args` being the tuple of its parameters \
-             (Python uActor's callbacks).",
+                 the method back with `call({})`, its arguments written as for this method \
+                 (Python uActor's callbacks).",
                 ident.unraw(),
+                params
+                    .iter()
+                    .map(|param| param.ident.unraw().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
             quote! {
                 #[doc = #doc]
                 #(#cfgs)*
                 pub fn #handle(&self) -> ::uactor::Method<(#(#types,)*), #output> {
-                    (#codec.method)(&self.#field, #index)
+                    ::uactor::__private::Target::method(&self.#field, #index)
                 }
             }
         });
@@ -766,20 +851,37 @@ fn proxy_method(name: &str, method: &Method, field: &Ident) -> TokenStream {
         index,
         codec,
     } = Call::of(name, method, "");
-    let output = wire_output(method);
+    let output = caller_output(method);
     match method.kind {
-        MethodKind::Blocking => quote! {
-            #attrs
-            pub fn #ident(&self, #declarations) -> ::uactor::Result<#output> {
-                (#codec.call)(&self.#field, #index, &#args)
+        MethodKind::Blocking => {
+            let mut call = quote!((#codec.call)(&self.#field, #index, &#args));
+            if method.carried {
+                let ty = &method.output;
+                call = quote! {
+                    ::core::result::Result::map(#call, <#ty as ::uactor::__private::Carried>::from_wire)
+                };
             }
-        },
-        MethodKind::Async | MethodKind::Deferred => quote! {
-            #attrs
-            pub fn #ident(&self, #declarations) -> ::uactor::Result<::uactor::AsyncResult<#output>> {
-                (#codec.start)(&self.#field, #index, &#args)
+            quote! {
+                #attrs
+                pub fn #ident(&self, #declarations) -> ::uactor::Result<#output> {
+                    #call
+                }
             }
-        },
+        }
+        MethodKind::Async | MethodKind::Deferred => {
+            let mut call = quote!((#codec.start)(&self.#field, #index, &#args));
+            if method.carried {
+                call = quote! {
+                    ::core::result::Result::map(#call, ::uactor::__private::carried_result)
+                };
+            }
+            quote! {
+                #attrs
+                pub fn #ident(&self, #declarations) -> ::uactor::Result<::uactor::AsyncResult<#output>> {
+                    #call
+                }
+            }
+        }
     }
 }
 
@@ -792,7 +894,8 @@ struct Call<'a> {
     ident: &'a Ident,
     /// `a: A, b: B`.
     declarations: TokenStream,
-    /// `(a, b,)`: the arguments as they travel.
+    /// `(a, b,)`: the arguments as they travel (a carried one in its wire
+    /// form).
     args: TokenStream,
     index: Literal,
     codec: Ident,
@@ -816,13 +919,17 @@ impl<'a> Call<'a> {
             );
             quote!(#[doc = #doc])
         });
-        let idents = params.iter().map(|param| &param.ident);
-        let declarations = params.iter().map(|Param { ident, ty }| quote!(#ident: #ty));
+        let args = params
+            .iter()
+            .map(|param| into_wire(&param.ty, param.carried, param.ident.to_token_stream()));
+        let declarations = params
+            .iter()
+            .map(|Param { ident, ty, .. }| quote!(#ident: #ty));
         Call {
             attrs: quote!(#(#docs)* #doc #(#cfgs)*),
             ident,
             declarations: quote!(#(#declarations),*),
-            args: quote!((#(#idents,)*)),
+            args: quote!((#(#args,)*)),
             index: Literal::u16_suffixed(method.index),
             codec: codec_const(method),
         }
@@ -991,6 +1098,16 @@ pub(super) fn serve_arm(
     let index = Literal::u16_suffixed(method.index);
     let codec = codec_const(method);
     let locals = locals(params.len());
+    // Carried arguments back from their wire form.
+    let unwrap = params
+        .iter()
+        .zip(&locals)
+        .filter(|(param, _)| param.carried)
+        .map(|(Param { ty, .. }, local)| {
+            quote!(let #local = <#ty as ::uactor::__private::Carried>::from_wire(#local);)
+        });
+    let output = &method.output;
+    let wire = |value: TokenStream| into_wire(output, method.carried, value);
     let run = match method.kind {
         MethodKind::Blocking if method.by_proxy => {
             let invoke = invoke(ident, &locals);
@@ -1009,9 +1126,26 @@ pub(super) fn serve_arm(
         }
         MethodKind::Blocking => {
             let invoke = invoke(ident, &locals);
+            let result = wire(quote!(result));
             quote! {
                 let result = #invoke;
-                (#codec.reply)(call, &result)
+                (#codec.reply)(call, &#result)
+            }
+        }
+        MethodKind::Deferred if method.carried => {
+            let invoke = invoke(ident, &locals);
+            quote! {
+                let handle = #invoke;
+                ::uactor::__private::defer(call, #codec.encode, move || {
+                    let future = ::core::future::IntoFuture::into_future(handle);
+                    async move {
+                        ::core::result::Result::map(
+                            future.await,
+                            <#output as ::uactor::__private::Carried>::into_wire,
+                        )
+                    }
+                });
+                ::core::result::Result::Ok(())
             }
         }
         MethodKind::Deferred => {
@@ -1028,11 +1162,12 @@ pub(super) fn serve_arm(
             } else {
                 quote!(let this = shared.read().await; let this = &*this;)
             };
+            let result = wire(quote!(#actor::#ident(this, #(#locals),*).await));
             quote! {
                 let shared = ::uactor::__private::Arc::clone(cell);
                 ::uactor::__private::defer(call, #codec.encode, move || async move {
                     #guard
-                    ::core::result::Result::Ok(#actor::#ident(this, #(#locals),*).await)
+                    ::core::result::Result::Ok(#result)
                 });
                 ::core::result::Result::Ok(())
             }
@@ -1042,6 +1177,7 @@ pub(super) fn serve_arm(
         #(#cfgs)*
         #index => {
             let (#(#locals,)*) = #decode;
+            #(#unwrap)*
             #run
         }
     }

@@ -70,9 +70,9 @@ pub(crate) struct Actor {
     /// under their own typeid.
     pub(crate) proxies: Vec<Path>,
     /// The functions the macro defines on the type (`spawn`, `connect`, …)
-    /// that the user's impl block defines itself (already reported): they
-    /// are not generated, so that no second error says they are defined
-    /// twice.
+    /// that the user's impl block defines itself (already reported, but for
+    /// the `pool` shortcuts, which are simply left out): they are not
+    /// generated, so that no second error says they are defined twice.
     pub(crate) taken: Vec<&'static str>,
 }
 
@@ -171,6 +171,9 @@ pub(crate) struct Method {
     /// gets `uactor::Result<SomeProxy>`, not a nested result. `output` is
     /// then the proxy type.
     pub(crate) flatten: bool,
+    /// The value travels in another form than its serde form: `output` is
+    /// `Vec<u8>`, or an `Option` or `Result` of it (see [`carried`]).
+    pub(crate) carried: bool,
 }
 
 impl Method {
@@ -201,6 +204,9 @@ pub(crate) struct Param {
     /// Its type, where `Self` is spelled as the actor's type so that it
     /// means the same outside the impl block.
     pub(crate) ty: Type,
+    /// The argument travels in another form than its serde form (see
+    /// [`carried`]).
+    pub(crate) carried: bool,
 }
 
 /// Where a method is declared, which decides what `Self` means in its
@@ -291,6 +297,9 @@ impl Actor {
         if let Some(name) = check::generated_name(self.kind, &self.name, sig, errors) {
             self.taken.push(name);
             return;
+        }
+        if let Some(name) = check::shortcut_name(self.kind, sig) {
+            self.taken.push(name);
         }
         if options.skip.is_some() {
             return;
@@ -473,6 +482,7 @@ fn method(
         errors.push(error);
         return None;
     }
+    let carried = options.proxy.is_none() && !flatten && carried(&output);
     let attributes = |name: &str| {
         attrs
             .iter()
@@ -491,6 +501,7 @@ fn method(
         mutable,
         by_proxy: options.proxy.is_some(),
         flatten,
+        carried,
     })
 }
 
@@ -513,6 +524,7 @@ fn params(owner: Owner<'_>, sig: &Signature, errors: &mut Errors) -> Vec<Param> 
         };
         params.push(Param {
             ident,
+            carried: carried(&typed.ty),
             ty: outside(owner, &typed.ty, errors),
         });
     }
@@ -532,6 +544,63 @@ fn outside(owner: Owner<'_>, ty: &Type, errors: &mut Errors) -> Type {
             check::no_self(ty, errors);
             ty.clone()
         }
+    }
+}
+
+/// Whether values of `ty` travel in another form than their serde form
+/// (`uactor::__private::Carried`): `Vec<u8>`, `Option<Vec<u8>>` and
+/// `Result<Vec<u8>, E>`, which travel as serde bytes (a length and the raw
+/// bytes) where serde's `Vec<u8>` is a sequence of `u8`s, encoded and
+/// decoded one at a time. Both are the same bytes on the wire, so a peer
+/// that sends the sequence is understood.
+///
+/// The macro only sees how the type is spelled: any path ending in `Vec`
+/// whose argument is a path ending in `u8`, inside any path ending in
+/// `Option` or `Result`. A type of the user's own with one of these names
+/// gets an error that `Carried` is not implemented for it.
+pub(crate) fn carried(ty: &Type) -> bool {
+    /// The last segment of a plain path type, and its type arguments.
+    fn last(ty: &Type) -> Option<(&Ident, Vec<&Type>)> {
+        let Type::Path(TypePath {
+            qself: None, path, ..
+        }) = ty
+        else {
+            return None;
+        };
+        let last = path.segments.last()?;
+        let arguments = match &last.arguments {
+            PathArguments::None => Vec::new(),
+            PathArguments::AngleBracketed(arguments) => arguments
+                .args
+                .iter()
+                .map(|argument| match argument {
+                    GenericArgument::Type(ty) => Some(ty),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+            PathArguments::Parenthesized(_) => return None,
+        };
+        Some((&last.ident, arguments))
+    }
+    fn bytes(ty: &Type) -> bool {
+        match last(ty) {
+            Some((vec, arguments)) if vec == "Vec" => match arguments.as_slice() {
+                [element] => {
+                    matches!(last(element), Some((u8, inner)) if u8 == "u8" && inner.is_empty())
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    match last(ty) {
+        Some((option, arguments)) if option == "Option" => {
+            matches!(arguments.as_slice(), [inner] if bytes(inner))
+        }
+        Some((result, arguments)) if result == "Result" => {
+            matches!(arguments.as_slice(), [inner, _] if bytes(inner))
+        }
+        _ => bytes(ty),
     }
 }
 

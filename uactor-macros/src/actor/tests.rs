@@ -1077,3 +1077,55 @@ fn an_actors_impl_of_an_interface_takes_no_options() {
     let output = expand(TokenStream::new(), quote!(impl Feline<u8> for Cat {}));
     assert!(expansion_errors(&output)[0].contains("an interface cannot be generic"));
 }
+
+#[test]
+fn vectors_of_bytes_travel_as_bytes() {
+    let actor = model(quote! {
+        impl Store {
+            pub fn put(&mut self, key: String, value: Vec<u8>, old: Option<Vec<u8>>) -> std::vec::Vec<u8> { value }
+            pub fn get(&self, key: String) -> Option<Vec<u8>> { None }
+            pub fn load(&self) -> Result<Vec<u8>, String> { Ok(Vec::new()) }
+            pub fn numbers(&self, values: Vec<u16>) -> Vec<Vec<u8>> { Vec::new() }
+            pub fn grab(&self) -> uactor::Result<Vec<u8>> { Ok(Vec::new()) }
+            pub async fn later(&self) -> Vec<u8> { Vec::new() }
+        }
+    })
+    .unwrap();
+    let carried = |name: &str| {
+        let method = actor
+            .methods
+            .iter()
+            .find(|method| method.ident == name)
+            .unwrap();
+        (
+            method
+                .params
+                .iter()
+                .map(|param| param.carried)
+                .collect::<Vec<_>>(),
+            method.carried,
+        )
+    };
+    assert_eq!(carried("put"), (vec![false, true, true], true));
+    assert_eq!(carried("get"), (vec![false], true));
+    assert_eq!(carried("load"), (vec![], true));
+    // A sequence of other things, or a vector inside a vector, stays a
+    // sequence; `uactor::Result<T>` is an alias the macro cannot see through.
+    assert_eq!(carried("numbers"), (vec![false], false));
+    assert_eq!(carried("grab"), (vec![], false));
+    assert_eq!(carried("later"), (vec![], true));
+    let output = expand(
+        TokenStream::new(),
+        quote! {
+            impl Store {
+                pub fn put(&mut self, value: Vec<u8>) -> Vec<u8> { value }
+            }
+        },
+    )
+    .to_string();
+    assert!(
+        output.contains("Carried > :: into_wire (value)"),
+        "{output}"
+    );
+    assert!(output.contains("Carried > :: from_wire"), "{output}");
+}

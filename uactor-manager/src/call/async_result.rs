@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -16,6 +15,7 @@ use uactor_core::{CodecId, Error, Result};
 
 use super::invoke::release;
 use super::link::{Deadline, Encode, Late, Link, Tickets};
+use crate::generated::Carried;
 
 /// The result of a call that runs concurrently in an actor: what an
 /// `async fn` method, or one returning `AsyncResult<T>`, gives a blocking
@@ -44,8 +44,8 @@ enum State<T> {
         /// before it arrives.
         late: fn(CodecId) -> Late,
     },
-    /// Work running in this process.
-    Local(oneshot::Receiver<Result<T>>),
+    /// Work running in this process: the future of its result.
+    Local(Pin<Box<dyn Future<Output = Result<T>> + Send>>),
     /// The result is in.
     Done(Result<T>),
     /// The value was taken.
@@ -54,6 +54,11 @@ enum State<T> {
 
 fn decode<T: DeserializeOwned>(codec: CodecId, bytes: &[u8]) -> Result<T> {
     codec.decode(bytes)
+}
+
+/// Decodes what travelled for a `T` ([`Carried`]) and converts it.
+fn decode_carried<T: Carried>(codec: CodecId, bytes: &[u8]) -> Result<T> {
+    codec.decode(bytes).map(T::from_wire)
 }
 
 impl<T: DeserializeOwned> AsyncResult<T> {
@@ -70,14 +75,53 @@ impl<T: DeserializeOwned> AsyncResult<T> {
     }
 }
 
-impl<T> AsyncResult<T> {
+impl<T: Send + 'static> AsyncResult<T> {
     /// A result that `receiver` will deliver.
     pub(crate) fn local(receiver: oneshot::Receiver<Result<T>>) -> Self {
         AsyncResult {
-            state: Mutex::new(State::Local(receiver)),
+            state: Mutex::new(State::Local(Box::pin(async move {
+                receiver.await.unwrap_or_else(|_| Err(canceled()))
+            }))),
         }
     }
+}
 
+/// The handle on a result that travels in another form than its own
+/// ([`Carried`]: bytes): how a generated proxy hands out the `T` of a call
+/// whose reply the actor encoded as `T::Wire`. Nothing is copied; the reply
+/// is decoded as `T::Wire` when it comes.
+#[doc(hidden)]
+pub fn carried_result<T: Carried + Send + 'static>(wire: AsyncResult<T::Wire>) -> AsyncResult<T> {
+    let state = std::mem::replace(
+        &mut *wire.state.lock().unwrap_or_else(PoisonError::into_inner),
+        State::Taken,
+    );
+    let state = match state {
+        // A call's handle decodes its reply as `T::Wire` (it was made by
+        // `remote`), so decoding it so and converting is the same decode.
+        State::Remote {
+            link,
+            request,
+            decode: _,
+            late,
+        } => State::Remote {
+            link,
+            request,
+            decode: decode_carried::<T>,
+            late,
+        },
+        State::Local(future) => {
+            State::Local(Box::pin(async move { future.await.map(T::from_wire) }))
+        }
+        State::Done(result) => State::Done(result.map(T::from_wire)),
+        State::Taken => State::Taken,
+    };
+    AsyncResult {
+        state: Mutex::new(state),
+    }
+}
+
+impl<T> AsyncResult<T> {
     /// A result that is already in.
     pub fn ready_with(result: Result<T>) -> Self {
         AsyncResult {
@@ -107,7 +151,7 @@ impl<T> AsyncResult<T> {
                     result => result,
                 }
             }
-            State::Local(receiver) => match receive(receiver, timeout) {
+            State::Local(future) => match receive(future, timeout) {
                 Some(result) => result,
                 None => return Ok(false),
             },
@@ -138,16 +182,12 @@ impl<T> AsyncResult<T> {
         match &mut *state {
             State::Done(_) | State::Taken => true,
             State::Remote { link, request, .. } => link.is_ready(*request),
-            State::Local(receiver) => match receiver.try_recv() {
-                Ok(Some(result)) => {
+            State::Local(future) => match poll_now(future) {
+                Some(result) => {
                     *state = State::Done(result);
                     true
                 }
-                Ok(None) => false,
-                Err(oneshot::Canceled) => {
-                    *state = State::Done(Err(canceled()));
-                    true
-                }
+                None => false,
             },
         }
     }
@@ -163,17 +203,26 @@ impl<T> AsyncResult<T> {
     }
 }
 
+/// The local result if it is in; never blocks.
+fn poll_now<T>(future: &mut Pin<Box<dyn Future<Output = Result<T>> + Send>>) -> Option<Result<T>> {
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(futures::task::noop_waker_ref()))
+    {
+        Poll::Ready(result) => Some(result),
+        Poll::Pending => None,
+    }
+}
+
 /// Waits on a local result, at most `timeout`; `None` if it passed.
 fn receive<T>(
-    receiver: &mut oneshot::Receiver<Result<T>>,
+    future: &mut Pin<Box<dyn Future<Output = Result<T>> + Send>>,
     timeout: Option<Duration>,
 ) -> Option<Result<T>> {
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
     loop {
-        match receiver.try_recv() {
-            Ok(Some(result)) => return Some(result),
-            Err(oneshot::Canceled) => return Some(Err(canceled())),
-            Ok(None) => {}
+        if let Some(result) = poll_now(future) {
+            return Some(result);
         }
         match deadline {
             Some(deadline) if Instant::now() >= deadline => return None,
@@ -183,11 +232,7 @@ fn receive<T>(
                     .min(Duration::from_millis(1));
                 std::thread::sleep(pause);
             }
-            None => {
-                return Some(
-                    futures::executor::block_on(receiver).unwrap_or_else(|_| Err(canceled())),
-                );
-            }
+            None => return Some(futures::executor::block_on(future)),
         }
     }
 }
@@ -280,11 +325,11 @@ impl<T> Future for AsyncResultFuture<T> {
                     }
                 }
             }
-            State::Local(receiver) => match Pin::new(receiver).poll(context) {
+            State::Local(future) => match future.as_mut().poll(context) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(result) => {
                     *state = State::Taken;
-                    result.unwrap_or_else(|_| Err(canceled()))
+                    result
                 }
             },
         };
@@ -306,7 +351,8 @@ impl<T> Future for AsyncResultFuture<T> {
 pub struct CallFuture<R> {
     call: Option<Pending>,
     early: Option<Error>,
-    _result: PhantomData<fn() -> R>,
+    /// Decodes the reply.
+    decode: fn(CodecId, &[u8]) -> Result<R>,
 }
 
 /// A call made and not resolved.
@@ -354,7 +400,7 @@ impl<R: DeserializeOwned> CallFuture<R> {
                 late: Some(late),
             }),
             early: None,
-            _result: PhantomData,
+            decode: decode::<R>,
         }
     }
 
@@ -363,8 +409,19 @@ impl<R: DeserializeOwned> CallFuture<R> {
         CallFuture {
             call: None,
             early: Some(error),
-            _result: PhantomData,
+            decode: decode::<R>,
         }
+    }
+}
+
+/// The future of a call whose result travels in another form than its own
+/// ([`Carried`]: bytes), as [`carried_result`] is for a handle.
+#[doc(hidden)]
+pub fn carried_future<R: Carried>(wire: CallFuture<R::Wire>) -> CallFuture<R> {
+    CallFuture {
+        call: wire.call,
+        early: wire.early,
+        decode: decode_carried::<R>,
     }
 }
 
@@ -376,19 +433,20 @@ impl<R> fmt::Debug for CallFuture<R> {
     }
 }
 
-impl<R: DeserializeOwned> Future for CallFuture<R> {
+impl<R> Future for CallFuture<R> {
     type Output = Result<R>;
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<R>> {
         if let Some(error) = self.early.take() {
             return Poll::Ready(Err(error));
         }
+        let decode = self.decode;
         let Some(call) = self.call.as_mut() else {
             return Poll::Ready(Err(Error::proxy(
                 "the call's future was polled after it resolved",
             )));
         };
-        let polled = call.poll::<R>(context);
+        let polled = call.poll(context, decode);
         if polled.is_ready()
             && let Some(mut call) = self.call.take()
         {
@@ -399,7 +457,11 @@ impl<R: DeserializeOwned> Future for CallFuture<R> {
 }
 
 impl Pending {
-    fn poll<R: DeserializeOwned>(&mut self, context: &mut Context<'_>) -> Poll<Result<R>> {
+    fn poll<R>(
+        &mut self,
+        context: &mut Context<'_>,
+        decode: fn(CodecId, &[u8]) -> Result<R>,
+    ) -> Poll<Result<R>> {
         if let Some(deadline) = self.deadline
             && deadline.passed()
         {
@@ -440,7 +502,7 @@ impl Pending {
         let codec = self.link.codec();
         match self
             .link
-            .poll(request, context, |bytes| codec.decode(bytes))
+            .poll(request, context, |bytes| decode(codec, bytes))
         {
             Poll::Ready(result) => {
                 self.request = None;

@@ -124,17 +124,25 @@ impl Target for InterfaceTarget {
     }
 }
 
-/// One method of one actor or object, as a value: `call(args)` calls it.
+/// One method of one actor or object, as a value that travels: another
+/// actor that is given it calls the method back (Python uActor's
+/// callbacks).
 ///
-/// Made by a proxy's `{method}_ref()` (`b.receive_ref()` is a
+/// Made by a proxy's `{method}_ref()`: `b.receive_ref()` is a
 /// `Method<(String,), String>` when `receive` takes a `String` and returns
-/// one). `A` is the tuple of the method's parameters, `R` what the caller
-/// gets. It is `Clone + Send + Sync + Serialize + Deserialize`, so it can be
-/// an argument of another actor's method, which then calls back:
+/// one. `A` is the tuple of the method's parameters, `R` what the caller
+/// gets. It is `Clone + Send + Sync + Serialize + Deserialize`.
+///
+/// A handle is called the way the method is, with its arguments one by
+/// one: `call()`, `call(x)`, `call(x, y)`, … (and so are
+/// [`start`](Self::start) and [`call_async`](Self::call_async)). With one
+/// parameter, the tuple of one (`call((x,))`) is taken too; `x` must then
+/// have a known type (`String::from("x")`, not `"x".into()`). Code that is
+/// generic over `A` calls [`call_args`](Self::call_args) with the tuple.
 ///
 /// ```ignore
 /// pub fn send(&self, target: uactor::Method<(String,), String>) -> uactor::Result<String> {
-///     target.call(("ping".to_string(),))
+///     target.call("ping".to_string())
 /// }
 /// ```
 pub struct Method<A, R> {
@@ -175,10 +183,11 @@ impl<A, R> Method<A, R> {
 }
 
 impl<A: Serialize + Send + 'static, R: DeserializeOwned> Method<A, R> {
-    /// Calls the method with `args` (the tuple of its parameters) and waits
+    /// Calls the method with `args`, the tuple of its parameters, and waits
     /// for its result; a method that runs concurrently in its actor is
-    /// waited for too.
-    pub fn call(&self, args: A) -> Result<R> {
+    /// waited for too. For code generic over the parameters; otherwise
+    /// `call(x, y)` says the same.
+    pub fn call_args(&self, args: A) -> Result<R> {
         match &self.callee {
             Callee::Actor(client) => client.call(self.method, &args),
             Callee::Object(object) => object.call(self.method, &args),
@@ -186,8 +195,9 @@ impl<A: Serialize + Send + 'static, R: DeserializeOwned> Method<A, R> {
         }
     }
 
-    /// Sends the call and returns the handle on its result at once.
-    pub fn start(&self, args: A) -> Result<AsyncResult<R>> {
+    /// Sends the call with `args`, the tuple of its parameters, and returns
+    /// the handle on its result at once.
+    pub fn start_args(&self, args: A) -> Result<AsyncResult<R>> {
         match &self.callee {
             Callee::Actor(client) => client.start(self.method, &args),
             Callee::Object(object) => object.start(self.method, &args),
@@ -195,15 +205,126 @@ impl<A: Serialize + Send + 'static, R: DeserializeOwned> Method<A, R> {
         }
     }
 
-    /// Sends the call and returns the future of its result, which needs no
+    /// Sends the call with `args`, the tuple of its parameters, when the
+    /// future is first polled, and resolves to its result; it needs no
     /// particular async runtime.
-    pub fn call_async(&self, args: A) -> CallFuture<R> {
+    pub fn call_async_args(&self, args: A) -> CallFuture<R> {
         match &self.callee {
             Callee::Actor(client) => client.call_async(self.method, args),
             Callee::Object(object) => object.call_async(self.method, args),
             Callee::Interface(target) => target.call_async(self.method, args),
         }
     }
+}
+
+/// The argument of a handle on a method of one parameter `X`: the value
+/// itself, `call(x)`, or the tuple of one that the handle's type names,
+/// `call((x,))`.
+pub trait Argument<X> {
+    /// The argument.
+    fn into_argument(self) -> X;
+}
+
+impl<X> Argument<X> for X {
+    fn into_argument(self) -> X {
+        self
+    }
+}
+
+impl<X> Argument<X> for (X,) {
+    fn into_argument(self) -> X {
+        self.0
+    }
+}
+
+impl<R: DeserializeOwned> Method<(), R> {
+    /// Calls the method and waits for its result; a method that runs
+    /// concurrently in its actor is waited for too.
+    pub fn call(&self) -> Result<R> {
+        self.call_args(())
+    }
+
+    /// Sends the call and returns the handle on its result at once.
+    pub fn start(&self) -> Result<AsyncResult<R>> {
+        self.start_args(())
+    }
+
+    /// The future of the call, sent when first polled; it needs no
+    /// particular async runtime.
+    pub fn call_async(&self) -> CallFuture<R> {
+        self.call_async_args(())
+    }
+}
+
+impl<X: Serialize + Send + 'static, R: DeserializeOwned> Method<(X,), R> {
+    /// Calls the method with `x` and waits for its result; a method that
+    /// runs concurrently in its actor is waited for too.
+    pub fn call(&self, x: impl Argument<X>) -> Result<R> {
+        self.call_args((x.into_argument(),))
+    }
+
+    /// Sends the call with `x` and returns the handle on its result at
+    /// once.
+    pub fn start(&self, x: impl Argument<X>) -> Result<AsyncResult<R>> {
+        self.start_args((x.into_argument(),))
+    }
+
+    /// The future of the call with `x`, sent when first polled; it needs
+    /// no particular async runtime.
+    pub fn call_async(&self, x: impl Argument<X>) -> CallFuture<R> {
+        self.call_async_args((x.into_argument(),))
+    }
+}
+
+/// `call(a, b, …)`, `start(a, b, …)` and `call_async(a, b, …)` for the
+/// handles of methods of two parameters and more (as many as a call
+/// carries).
+macro_rules! arguments {
+    ($($arity:literal: $($argument:ident: $type:ident),+;)+) => {$(
+        impl<$($type: Serialize + Send + 'static,)+ R: DeserializeOwned> Method<($($type,)+), R> {
+            #[doc = concat!("Calls the method with its ", stringify!($arity), " arguments and waits for its result; a method that runs concurrently in its actor is waited for too.")]
+            #[allow(clippy::too_many_arguments)]
+            pub fn call(&self, $($argument: $type),+) -> Result<R> {
+                self.call_args(($($argument,)+))
+            }
+
+            #[doc = concat!("Sends the call with its ", stringify!($arity), " arguments and returns the handle on its result at once.")]
+            #[allow(clippy::too_many_arguments)]
+            pub fn start(&self, $($argument: $type),+) -> Result<AsyncResult<R>> {
+                self.start_args(($($argument,)+))
+            }
+
+            #[doc = concat!("The future of the call with its ", stringify!($arity), " arguments, sent when first polled; it needs no particular async runtime.")]
+            #[allow(clippy::too_many_arguments)]
+            pub fn call_async(&self, $($argument: $type),+) -> CallFuture<R> {
+                self.call_async_args(($($argument,)+))
+            }
+        }
+    )+};
+}
+
+arguments! {
+    2: a0: A0, a1: A1;
+    3: a0: A0, a1: A1, a2: A2;
+    4: a0: A0, a1: A1, a2: A2, a3: A3;
+    5: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4;
+    6: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5;
+    7: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6;
+    8: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7;
+    9: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8;
+    10: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9;
+    11: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9,
+        a10: A10;
+    12: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9,
+        a10: A10, a11: A11;
+    13: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9,
+        a10: A10, a11: A11, a12: A12;
+    14: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9,
+        a10: A10, a11: A11, a12: A12, a13: A13;
+    15: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9,
+        a10: A10, a11: A11, a12: A12, a13: A13, a14: A14;
+    16: a0: A0, a1: A1, a2: A2, a3: A3, a4: A4, a5: A5, a6: A6, a7: A7, a8: A8, a9: A9,
+        a10: A10, a11: A11, a12: A12, a13: A13, a14: A14, a15: A15;
 }
 
 impl<A, R> Clone for Method<A, R> {

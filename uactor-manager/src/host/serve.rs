@@ -11,7 +11,8 @@
 use uactor_core::{Actor, Address, Listener, Manager, Result};
 use uactor_transport::{Authkey, Settings};
 
-use super::{ActorManager, Host, HostSettings, panic, table};
+use super::panic::{self, Panics};
+use super::{ActorManager, Host, HostSettings, table};
 use crate::{Options, context, endpoint};
 
 /// A bound address, ready to serve one actor.
@@ -71,7 +72,7 @@ impl Server {
     /// Serves `actor` until a client shuts it down (its shutdown hook has
     /// run when this returns).
     pub fn run<A: Actor>(self, actor: A) -> Result<()> {
-        prepare(&self.authkey);
+        prepare(&self.authkey, self.options.panics);
         let settings = HostSettings {
             authkey: self.authkey,
             served: A::NAME,
@@ -100,10 +101,11 @@ pub fn serve<A: Actor>(
 }
 
 /// Readies this process to host an actor, before the actor is built: the
-/// process tree's key, and panics recorded for their callers.
-pub(crate) fn prepare(authkey: &Authkey) {
+/// process tree's key, and panics recorded for their callers (and printed
+/// or not, as `panics` says).
+pub(crate) fn prepare(authkey: &Authkey, panics: Panics) {
     context::inherit_authkey(authkey.clone());
-    panic::record_panics();
+    panic::record_panics(panics);
 }
 
 /// Serves `manager` to whoever connects to `listener` until a client shuts

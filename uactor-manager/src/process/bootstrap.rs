@@ -35,6 +35,8 @@ pub(crate) struct Bootstrap {
     pub(crate) args: Vec<u8>,
     /// How the actor serves its connections.
     pub(crate) serving: crate::host::Serving,
+    /// Whether the actor's process prints its panics.
+    pub(crate) panics: crate::host::panic::Panics,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).

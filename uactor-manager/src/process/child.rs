@@ -93,7 +93,7 @@ fn run(mut bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) ->
         Ok(key) => key,
         Err(error) => fail(&mut report, error),
     };
-    host::serve::prepare(&authkey);
+    host::serve::prepare(&authkey, bootstrap.panics);
     // The program's own set-up for actor processes (a tracing subscriber),
     // before the constructor runs.
     registry::run_actor_start();

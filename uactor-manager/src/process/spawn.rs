@@ -27,11 +27,20 @@ pub fn spawn_actor<A: Actor>(options: &Options, args: A::Args) -> Result<A::Prox
 where
     A::Proxy: ProxyClient,
 {
+    let mut encoded = Vec::new();
+    options.codec.encode(&args, &mut encoded)?;
+    spawn_encoded::<A>(options, encoded)
+}
+
+/// [`spawn_actor`] with the constructor's arguments already encoded with
+/// `options`' codec (a pool encodes them once for all its actors).
+pub(crate) fn spawn_encoded<A: Actor>(options: &Options, encoded: Vec<u8>) -> Result<A::Proxy>
+where
+    A::Proxy: ProxyClient,
+{
     #[cfg(feature = "tracing")]
     let scope = crate::trace::spawn(A::NAME);
     let authkey = options.authkey_or(context::authkey)?;
-    let mut encoded = Vec::new();
-    options.codec.encode(&args, &mut encoded)?;
     if let Some(placement) = &options.placement {
         return crate::placement::spawn(placement, A::NAME, encoded, options)
             .map(A::Proxy::from_client);
@@ -119,6 +128,7 @@ impl Recipe {
                 authkey: super::bootstrap::KeyBytes(self.authkey.as_bytes().to_vec()),
                 args: self.args.clone(),
                 serving: options.serving(),
+                panics: options.panics,
                 transport: boot,
                 settings: options.settings(),
                 owner_over_channel: over_channel,
