@@ -90,6 +90,23 @@ pub struct Serving {
     pub spin: bool,
 }
 
+impl Serving {
+    /// How an actor spawned or served with `options` serves its
+    /// connections.
+    pub(crate) fn of(options: &crate::Options) -> Self {
+        Serving {
+            codec: options.codec,
+            max_frame_size: options.max_frame_size,
+            handshake_timeout: options.handshake_timeout,
+            write_timeout: options.write_timeout,
+            max_queued_bytes: options.max_queued_bytes,
+            max_handshakes: options.max_handshakes,
+            max_connections: options.max_connections,
+            spin: options.spin,
+        }
+    }
+}
+
 /// Serves a [`Manager`] to every connection a [`Listener`] accepts.
 pub struct Host {
     state: Arc<State>,

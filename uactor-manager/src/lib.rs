@@ -23,9 +23,10 @@
 //!   manager that routes a request to the actor or to an object it handed
 //!   out, the object table, the actor's runtime, the one start-up of a host;
 //! - `process`: starting an actor's process, its life before `main`, the
-//!   bootstrap channel, ownership and supervision, reaping, and (with the
-//!   host's door, which registers descriptors with a poller) the only
-//!   `unsafe` code;
+//!   bootstrap channel, ownership and supervision, reaping, actors a
+//!   placement (a cluster) starts elsewhere and serving one a placement
+//!   asked for, and (with the host's door, which registers descriptors
+//!   with a poller) the only `unsafe` code;
 //! - `objects`: the built-in objects an actor hands out by proxy (list,
 //!   dict, Value, Queue, Lock, …) and `#[uactor::remote]` types;
 //! - `registry`: the tables the linker assembles (actor types, start-up
@@ -33,8 +34,6 @@
 //! - `generated`: what generated code calls besides the call path
 //!   (deferred replies, dispatch errors, the traits behind the compile-time
 //!   diagnostics);
-//! - `placement`: actors a placement (a cluster) starts elsewhere: the
-//!   owner's side of them, and serving one a placement asked for;
 //! - `endpoint`: where the manager meets transports, only through
 //!   `uactor_core::Backend` and the transport registry, so it names no
 //!   transport.
@@ -57,7 +56,6 @@ mod generated;
 mod host;
 mod objects;
 mod options;
-mod placement;
 mod pool;
 mod process;
 mod registry;
@@ -90,8 +88,8 @@ pub use options::{
     DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Panics,
     Restart,
 };
-pub use placement::{PlaceRequest, Placed, Placement, Tenure, host_placed};
 pub use pool::Pool;
+pub use process::placement::{PlaceRequest, Placed, Placement, Tenure, host_placed};
 pub use process::{
     ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor, spawn_actor_async,
 };

@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use uactor_core::frame::DEFAULT_MAX_FRAME;
 use uactor_core::{CodecId, Result};
 use uactor_transport::{Authkey, Setting, Settings, Transport};
-
-pub use crate::host::panic::Panics;
 
 /// How an actor is spawned (`Type::spawn_with`), served or reached
 /// (`connect_with`): transport, authkey, codec, timeouts, bounds,
@@ -347,21 +347,6 @@ impl Options {
             .with_connect_timeout(self.handshake_timeout)
     }
 
-    /// How an actor spawned or served with these options serves its
-    /// connections.
-    pub(crate) fn serving(&self) -> crate::host::Serving {
-        crate::host::Serving {
-            codec: self.codec,
-            max_frame_size: self.max_frame_size,
-            handshake_timeout: self.handshake_timeout,
-            write_timeout: self.write_timeout,
-            max_queued_bytes: self.max_queued_bytes,
-            max_handshakes: self.max_handshakes,
-            max_connections: self.max_connections,
-            spin: self.spin,
-        }
-    }
-
     pub(crate) fn authkey_or(&self, fallback: impl FnOnce() -> Result<Authkey>) -> Result<Authkey> {
         match &self.authkey {
             Some(GivenKey::Key(key)) => Ok(key.clone()),
@@ -370,4 +355,36 @@ impl Options {
             None => fallback(),
         }
     }
+}
+
+/// Whether the process that hosts an actor prints the panics of the
+/// actor's code (its methods, its constructor, the tasks it starts), set
+/// with `Options::panics`.
+///
+/// The caller learns of a panic either way: its call fails with
+/// `Error::Remote` carrying the panic's message and where it happened
+/// (`Error::Spawn` for the constructor's), and the actor goes on serving.
+/// Printing is for whoever reads the actor's standard error, which is its
+/// parent's: the terminal of the program that spawned it.
+///
+/// ```
+/// # // This crate's doc test, with the paths users write:
+/// # mod uactor { pub use uactor_manager::Options; pub mod options { pub use uactor_manager::Panics; } }
+/// use uactor::options::Panics;
+/// // Tests that make an actor panic on purpose keep their output clean:
+/// let options = uactor::Options::new().panics(Panics::Quiet);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Panics {
+    /// Printed on the actor's standard error by the panic hook in place
+    /// (Rust's: `thread '…' panicked at …`, or the program's own), as any
+    /// Rust program does: the default.
+    #[default]
+    Print,
+    /// Not printed: the caller's error is the only report. The setting
+    /// holds for the whole process that hosts the actor: a spawned actor's,
+    /// or the one that runs `Server::run`.
+    Quiet,
 }

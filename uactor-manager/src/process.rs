@@ -2,13 +2,15 @@
 //! before `main` to its exit (`child`), the private channel between the
 //! two (`bootstrap`), what the owner holds and how it supervises
 //! (`owner`), watching a child end (`reaper`), the table of owned
-//! actors (`owned`), and the system calls std does not offer (`sys`,
+//! actors (`owned`), actors a placement starts on another host
+//! (`placement`), and the system calls std does not offer (`sys`,
 //! the crate's only `unsafe`).
 
 pub(crate) mod bootstrap;
 pub(crate) mod child;
 pub(crate) mod owned;
 pub(crate) mod owner;
+pub(crate) mod placement;
 pub(crate) mod reaper;
 pub(crate) mod spawn;
 pub(crate) mod sys;

@@ -1,6 +1,6 @@
 //! How a panic in the actor becomes its caller's error: the message and
 //! where it happened, as [`Error::Remote`]; the actor goes on serving. And
-//! whether the actor's process prints it too ([`Panics`]).
+//! whether the actor's process prints it too (`Options::panics`).
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -8,40 +8,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use serde::{Deserialize, Serialize};
 use uactor_core::{Error, Result};
 
-/// Whether the process that hosts an actor prints the panics of the
-/// actor's code (its methods, its constructor, the tasks it starts), set
-/// with `Options::panics`.
-///
-/// The caller learns of a panic either way: its call fails with
-/// `Error::Remote` carrying the panic's message and where it happened
-/// (`Error::Spawn` for the constructor's), and the actor goes on serving.
-/// Printing is for whoever reads the actor's standard error, which is its
-/// parent's: the terminal of the program that spawned it.
-///
-/// ```
-/// # // This crate's doc test, with the paths users write:
-/// # mod uactor { pub use uactor_manager::Options; pub mod options { pub use uactor_manager::Panics; } }
-/// use uactor::options::Panics;
-/// // Tests that make an actor panic on purpose keep their output clean:
-/// let options = uactor::Options::new().panics(Panics::Quiet);
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum Panics {
-    /// Printed on the actor's standard error by the panic hook in place
-    /// (Rust's: `thread '…' panicked at …`, or the program's own), as any
-    /// Rust program does: the default.
-    #[default]
-    Print,
-    /// Not printed: the caller's error is the only report. The setting
-    /// holds for the whole process that hosts the actor: a spawned actor's,
-    /// or the one that runs `Server::run`.
-    Quiet,
-}
+use crate::options::Panics;
 
 /// Whether the hook passes panics on to the hook it replaced.
 static PRINT: AtomicBool = AtomicBool::new(true);

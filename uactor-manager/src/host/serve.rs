@@ -11,8 +11,9 @@
 use uactor_core::{Actor, Address, Listener, Manager, Result};
 use uactor_transport::{Authkey, Settings};
 
-use super::panic::{self, Panics};
+use super::panic;
 use super::{ActorManager, Host, HostSettings, table};
+use crate::options::Panics;
 use crate::{Options, context, endpoint};
 
 /// A bound address, ready to serve one actor.
@@ -76,7 +77,7 @@ impl Server {
         let settings = HostSettings {
             authkey: self.authkey,
             served: A::NAME,
-            serving: self.options.serving(),
+            serving: crate::host::Serving::of(&self.options),
         };
         start(
             Box::new(ActorManager::new(actor)),

@@ -111,10 +111,11 @@ fn serve() -> (Address, Authkey, std::sync::mpsc::Receiver<&'static str>) {
     let settings = HostSettings {
         authkey: authkey.clone(),
         served: Echo::NAME,
-        serving: crate::Options::new()
-            .max_frame_size(1 << 20)
-            .handshake_timeout(Duration::from_secs(2))
-            .serving(),
+        serving: super::Serving::of(
+            &crate::Options::new()
+                .max_frame_size(1 << 20)
+                .handshake_timeout(Duration::from_secs(2)),
+        ),
     };
     thread::spawn(move || {
         Host::new(

@@ -36,7 +36,7 @@ pub(crate) struct Bootstrap {
     /// How the actor serves its connections.
     pub(crate) serving: crate::host::Serving,
     /// Whether the actor's process prints its panics.
-    pub(crate) panics: crate::host::panic::Panics,
+    pub(crate) panics: crate::options::Panics,
     /// Where to listen (and, for ipc-channel, whom to connect back to).
     pub(crate) transport: crate::endpoint::Boot,
     /// The transport's settings (for TLS, the certificate and key).

@@ -55,10 +55,40 @@ struct Supervisor {
     owned: OnceLock<Weak<Owned>>,
 }
 
-enum Phase {
+/// Where a supervised actor is in its life (an owned or a placed one).
+pub(super) enum Phase {
     Running,
     Restarting,
     GaveUp(Error),
+}
+
+/// Waits, until `deadline`, for an actor whose link `current` reports
+/// broken to be running again (a supervisor re-creating it), so a call made
+/// after a crash reaches the new incarnation. Gives the link in place at
+/// the deadline, or the error the supervisor gave up with.
+pub(super) fn await_running(
+    phase: &Mutex<Phase>,
+    changed: &Condvar,
+    deadline: Instant,
+    current: impl Fn() -> Link,
+) -> Result<Link> {
+    let mut phase = phase.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        let link = current();
+        match &*phase {
+            Phase::GaveUp(error) => return Err(error.clone()),
+            Phase::Running if link.broken().is_none() => return Ok(link),
+            // Crashed, and the end is not reported yet; or restarting.
+            _ => {}
+        }
+        let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
+            return Ok(link);
+        };
+        phase = changed
+            .wait_timeout(phase, remaining.min(Duration::from_millis(50)))
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
 }
 
 impl Owned {
@@ -162,27 +192,9 @@ impl Owner for Owned {
         // Crashed: wait (at most the spawn timeout) for the new process, so
         // a call made after a crash reaches it.
         let deadline = Instant::now() + supervisor.recipe.options.spawn_timeout + EXIT_GRACE;
-        let mut phase = supervisor
-            .phase
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        loop {
-            let current = self.current_link();
-            match &*phase {
-                Phase::GaveUp(error) => return Err(error.clone()),
-                Phase::Running if current.broken().is_none() => return Ok(current),
-                // Crashed, and the reaper has not said so yet; or restarting.
-                _ => {}
-            }
-            let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
-                return Ok(current);
-            };
-            phase = supervisor
-                .changed
-                .wait_timeout(phase, remaining.min(Duration::from_millis(50)))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        await_running(&supervisor.phase, &supervisor.changed, deadline, || {
+            self.current_link()
+        })
     }
 
     fn resends(&self) -> bool {

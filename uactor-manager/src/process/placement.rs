@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use uactor_core::{Address, Error, Exit, Result};
 use uactor_transport::{Authkey, Settings};
 
+use super::owned::{ActorInfo, ActorState, Described};
+use super::owner::{Phase, await_running};
 use crate::call::{Client, Exited, Incarnation, Link, Owner, connections, shutdown_link};
-use crate::process::owned::{ActorInfo, ActorState, Described};
 use crate::{Options, Restart};
 
 /// Starts actors elsewhere: what `Options::cluster` carries.
@@ -146,13 +147,13 @@ pub fn host_placed(
         ))
     })?;
     let authkey = options.authkey_or(crate::context::authkey)?;
-    let recipe = crate::process::spawn::Recipe {
+    let recipe = super::spawn::Recipe {
         actor: registration.name,
         args,
         options: options.clone().restart(Restart::Never),
         authkey,
     };
-    crate::process::owner::Owned::spawn_watched(recipe, Some(on_exit))
+    super::owner::Owned::spawn_watched(recipe, Some(on_exit))
 }
 
 /// Starts `actor` through `placement` and returns its owner's client.
@@ -194,7 +195,7 @@ pub(crate) fn spawn(
     });
     PlacedActor::watch(&owner, tenure.as_ref(), 0);
     let listed: Weak<dyn Described> = Arc::downgrade(&owner) as _;
-    crate::process::owned::register(listed);
+    super::owned::register(listed);
     Ok(Client::owned(actor, options.call_timeout, owner))
 }
 
@@ -264,12 +265,6 @@ struct Supervisor {
     max_restarts: u32,
     period: Duration,
     restarts: Mutex<VecDeque<Instant>>,
-}
-
-enum Phase {
-    Running,
-    Restarting,
-    GaveUp(Error),
 }
 
 impl PlacedActor {
@@ -385,23 +380,7 @@ impl Owner for PlacedActor {
         // Ended: wait (within a bound) for its re-creation, so a call made
         // after the end reaches the new actor.
         let deadline = Instant::now() + self.spawn_timeout * 2;
-        let mut phase = self.phase.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            let current = self.current_link();
-            match &*phase {
-                Phase::GaveUp(error) => return Err(error.clone()),
-                Phase::Running if current.broken().is_none() => return Ok(current),
-                _ => {}
-            }
-            let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
-                return Ok(current);
-            };
-            phase = self
-                .changed
-                .wait_timeout(phase, remaining.min(Duration::from_millis(50)))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        await_running(&self.phase, &self.changed, deadline, || self.current_link())
     }
 
     fn resends(&self) -> bool {

@@ -42,7 +42,7 @@ where
     let scope = crate::trace::spawn(A::NAME);
     let authkey = options.authkey_or(context::authkey)?;
     if let Some(placement) = &options.placement {
-        return crate::placement::spawn(placement, A::NAME, encoded, options)
+        return super::placement::spawn(placement, A::NAME, encoded, options)
             .map(A::Proxy::from_client);
     }
     let recipe = Recipe {
@@ -127,7 +127,7 @@ impl Recipe {
                 actor: self.actor.to_owned(),
                 authkey: super::bootstrap::KeyBytes(self.authkey.as_bytes().to_vec()),
                 args: self.args.clone(),
-                serving: options.serving(),
+                serving: crate::host::Serving::of(options),
                 panics: options.panics,
                 transport: boot,
                 settings: options.settings(),
