@@ -88,7 +88,7 @@ impl Tally {
 }
 
 #[test]
-fn the_seed_callback_pings_and_pongs() {
+fn python_uactors_callback_example_pings_and_pongs() {
     let a = Caller::spawn().unwrap();
     let b = Receiver::spawn().unwrap();
     assert_eq!(a.send(b.receive_ref()).unwrap().unwrap(), "pong");
