@@ -192,6 +192,9 @@ impl Host {
                         match listener.accept() {
                             Ok(connection) => door.arrive(connection),
                             Err(Error::Closed) => return,
+                            // The listener closed under it (a backend may
+                            // report that as any error): stopping.
+                            Err(_) if stopped.load(Ordering::Acquire) => return,
                             // A failed accept (descriptors exhausted, a peer
                             // that vanished) must not end the actor, nor spin.
                             Err(_) => thread::sleep(Duration::from_millis(10)),
