@@ -88,8 +88,9 @@ pub use options::{
     DEFAULT_MAX_QUEUED_BYTES, DEFAULT_RESTART_PERIOD, DEFAULT_WRITE_TIMEOUT, Options, Panics,
     Restart,
 };
+pub use options::{PlaceRequest, Placed, Placement, Tenure};
 pub use pool::Pool;
-pub use process::placement::{PlaceRequest, Placed, Placement, Tenure, host_placed};
+pub use process::placement::host_placed;
 pub use process::{
     ActorInfo, ActorState, actors, serve_if_spawned, spawn_actor, spawn_actor_async,
 };

@@ -8,6 +8,10 @@ use uactor_core::frame::DEFAULT_MAX_FRAME;
 use uactor_core::{CodecId, Result};
 use uactor_transport::{Authkey, Setting, Settings, Transport};
 
+mod placement;
+
+pub use placement::{PlaceRequest, Placed, Placement, Tenure};
+
 /// How an actor is spawned (`Type::spawn_with`), served or reached
 /// (`connect_with`): transport, authkey, codec, timeouts, bounds,
 /// supervision.
@@ -43,7 +47,7 @@ pub struct Options {
     pub(crate) settings: Settings,
     /// Where the actor is started instead of a child of this process (a
     /// cluster), and the name it is registered under there.
-    pub(crate) placement: Option<std::sync::Arc<dyn crate::Placement>>,
+    pub(crate) placement: Option<std::sync::Arc<dyn Placement>>,
     pub(crate) name: Option<String>,
 }
 
@@ -306,7 +310,7 @@ impl Options {
     /// proxy reaches it over TCP (TLS when configured) with the cluster's
     /// key. The owner's guarantees hold across hosts; see
     /// `uactor::cluster`.
-    pub fn cluster(mut self, cluster: &(impl crate::Placement + Clone)) -> Self {
+    pub fn cluster(mut self, cluster: &(impl Placement + Clone)) -> Self {
         self.placement = Some(std::sync::Arc::new(cluster.clone()));
         self
     }
