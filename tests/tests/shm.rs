@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use tests::{Counter, Holder, Keeper, kill9, wait_gone};
 use uactor::net::CodecId;
+use uactor::options::Panics;
 use uactor::{Address, Error, Exit, Options, Transport};
 use uactor_core::Backend;
 use uactor_core::frame::{self, Header, Kind};
@@ -22,8 +23,12 @@ use uactor_transport::{Authkey, handshake};
 
 const KEY: &[u8] = b"shm tests key";
 
+/// Shared-memory options; the panics the tests ask for are not printed.
 fn shm() -> Options {
-    Options::new().transport(Transport::Shm).authkey(KEY)
+    Options::new()
+        .transport(Transport::Shm)
+        .authkey(KEY)
+        .panics(Panics::Quiet)
 }
 
 fn one_at_a_time() -> MutexGuard<'static, ()> {

@@ -475,7 +475,7 @@ pub(super) fn crossing(ty: &Type, crossing: Crossing, errors: &mut Errors) {
             format_args!(
                 "`{}` cannot cross a process boundary: {what} cannot be sent between processes; \
                  {verb} data instead, or, for a callback, a `uactor::Method` handle \
-                 (`proxy.method_ref()`), which the actor calls back with `call(args)`",
+                 (`proxy.method_ref()`), which the actor calls back with `call(…)`",
                 parse::display(ty),
             ),
         );
