@@ -60,13 +60,17 @@ impl Door {
     /// fall behind a flood, the oldest arrival it has not looked at yet is
     /// closed.
     pub(crate) fn arrive(&self, connection: Connection) {
-        let mut arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut arrivals = self.arrivals();
         if arrivals.len() >= self.most_quiet {
             arrivals.pop_front();
         }
         arrivals.push_back((Instant::now(), connection));
         drop(arrivals);
         self.wake();
+    }
+
+    fn arrivals(&self) -> std::sync::MutexGuard<'_, VecDeque<(Instant, Connection)>> {
+        self.arrivals.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes the door look again (a place came free, or it must stop).
@@ -86,9 +90,15 @@ impl Door {
         let mut next_key = 0;
         let mut events = Events::new();
         while !stopped.load(Ordering::Acquire) {
-            let arrivals =
-                std::mem::take(&mut *self.arrivals.lock().unwrap_or_else(PoisonError::into_inner));
-            for (since, connection) in arrivals {
+            // One at a time, so an arrival the door holds still counts
+            // against the bound the accept loop keeps (taking them all at
+            // once made room for as many again behind them), and no more
+            // than were there, so a flood cannot keep the door from the rest.
+            let pending = self.arrivals().len();
+            for _ in 0..pending {
+                let Some((since, connection)) = self.arrivals().pop_front() else {
+                    break;
+                };
                 let waiting = Waiting { since, connection };
                 let key = next_key;
                 next_key += 1;
