@@ -71,10 +71,10 @@ pub const MAX_CALL_CHAIN: usize = 32;
 /// come a u32 LE payload length, the payload, a u32 LE count of
 /// attachments, their u32 LE lengths, and then their bytes, in order; the
 /// length field counts them all. A reader that reads the attachments into
-/// buffers of their own ([`FrameRead::take_attachments`]) hands over the
+/// buffers of their own ([`FrameRead::read_frame_attached`]) hands over the
 /// frame without them, its length field saying so.
 ///
-/// [`FrameRead::take_attachments`]: crate::FrameRead::take_attachments
+/// [`FrameRead::read_frame_attached`]: crate::FrameRead::read_frame_attached
 pub const FLAG_ATTACHED: u8 = 4;
 
 /// The most attachments one frame carries.
