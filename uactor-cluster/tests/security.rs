@@ -114,6 +114,15 @@ fn refused_as_auth<T: std::fmt::Debug>(result: uactor_core::Result<T>, what: &st
     }
 }
 
+/// Waits (10 s at most) until `cluster` lists `worker`.
+fn sees(cluster: &Cluster, worker: &Worker) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while cluster.workers().iter().all(|info| info.id != worker.id()) {
+        assert!(Instant::now() < deadline, "the caller never saw the worker");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
     let server = match NatsServer::start(Auth::Token(TOKEN)) {
@@ -213,11 +222,7 @@ fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
     // The right key joins and sees the worker: the refusals came from a
     // live worker.
     let cluster = Cluster::connect(&good).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while cluster.workers().iter().all(|info| info.id != worker.id()) {
-        assert!(Instant::now() < deadline, "the caller never saw the worker");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    sees(&cluster, &worker);
     worker.stop();
 }
 
@@ -247,10 +252,6 @@ fn an_nkey_the_server_knows_joins_and_another_does_not() {
 
     // The member's nkey joins as a caller too, and sees the worker.
     let cluster = Cluster::connect(&good).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while cluster.workers().iter().all(|info| info.id != worker.id()) {
-        assert!(Instant::now() < deadline, "the caller never saw the worker");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    sees(&cluster, &worker);
     worker.stop();
 }
