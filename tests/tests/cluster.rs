@@ -14,6 +14,10 @@
 //! `UACTOR_NATS_SERVER`); without either the test says it was skipped and
 //! why.
 
+#[path = "support/ip.rs"]
+mod ip;
+
+use ip::ip;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -43,22 +47,6 @@ struct Hosts {
     id: u32,
     dir: PathBuf,
     children: Vec<Child>,
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let output = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|error| format!("ip {args:?}: {error}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    }
 }
 
 impl Hosts {

@@ -5,9 +5,11 @@
 //! The tests of this file take turns (one lock), so that the last one can
 //! check that no segment of theirs is still mapped in this process.
 
+#[path = "support/nobody.rs"]
+mod nobody;
+
+use nobody::as_nobody;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
-use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -275,37 +277,6 @@ fn a_client_that_stops_reading_delays_no_one_and_is_disconnected() {
         "still open: {ended:?}"
     );
     assert_eq!(counter.get().unwrap(), calls, "the actor serves on");
-}
-
-/// Runs the `stranger` binary as user `nobody` against `socket` and returns
-/// the line it printed; `None` (with the reason printed) when this machine
-/// cannot (not root, no `setpriv`). As in tests/hostile.rs.
-fn as_nobody(socket: &Path) -> Option<String> {
-    if rustix::process::geteuid().as_raw() != 0 {
-        println!("skipped: running as another user needs root");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("uactor-shm-stranger-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a directory for the stranger");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let program = dir.join("stranger");
-    std::fs::copy(env!("CARGO_BIN_EXE_stranger"), &program).expect("copy the stranger");
-    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let output = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&program)
-        .arg(socket)
-        .output();
-    let _ = std::fs::remove_dir_all(&dir);
-    match output {
-        Ok(output) if output.status.success() => {
-            Some(String::from_utf8_lossy(&output.stdout).trim().to_owned())
-        }
-        other => {
-            println!("skipped: the stranger could not run as nobody: {other:?}");
-            None
-        }
-    }
 }
 
 #[test]

@@ -6,6 +6,10 @@
 //! why and passes without running. The namespaces are removed at the end,
 //! on failure too.
 
+#[path = "support/ip.rs"]
+mod ip;
+
+use ip::ip;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -21,22 +25,6 @@ struct Hosts {
     client: String,
     link: String,
     children: Vec<Child>,
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let output = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|error| format!("ip {args:?}: {error}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        ))
-    }
 }
 
 impl Hosts {
