@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,11 @@ use crate::{Address, CodecId, Result, Stats, Token};
 /// Implemented by `#[uactor::actor]`; not meant to be implemented by hand.
 /// What a user reads of it is the proxy type, the arguments of `spawn` and
 /// the name; the rest is what the host calls.
-pub trait Actor: Sized + Send + 'static {
+///
+/// An actor's type must be `Send` (and `Sync`, when it has `async fn`
+/// methods): its methods run on whichever thread of its process read the
+/// request, one at a time behind a lock.
+pub trait Actor: Sized + 'static {
     /// The typed handle callers hold.
     type Proxy: Proxy;
 
@@ -36,6 +40,11 @@ pub trait Actor: Sized + Send + 'static {
     /// panic here is `spawn`'s error.
     #[doc(hidden)]
     fn construct(args: Self::Args) -> Result<Self>;
+
+    /// The cell that keeps the actor: where an actor that is not `Send` is
+    /// refused.
+    #[doc(hidden)]
+    fn cell(self) -> Self::Cell;
 
     /// Runs method `method` of the actor in `cell` with the arguments and
     /// reply buffer in `call`. A method whose result comes later
@@ -121,36 +130,146 @@ pub trait Manager: Send + Sync + 'static {
     fn shutdown(&self);
 }
 
-/// Where the host keeps an actor between calls.
+/// Where the host keeps an actor between calls: shared by the connection
+/// threads of the actor's process, so `Send` and `Sync` whatever the actor.
+/// The two cells ([`MutexCell`], [`RwLockCell`]) can only be made for an
+/// actor that is `Send` (and `Sync`, for the cell async methods share).
 pub trait Cell<A>: Send + Sync + 'static {
-    /// A cell holding `actor`.
-    fn new(actor: A) -> Self;
-
     /// Runs `f` with the actor, alone: no other method runs meanwhile.
     fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R;
 }
 
-impl<A: Send + 'static> Cell<A> for Mutex<A> {
-    fn new(actor: A) -> Self {
-        Mutex::new(actor)
-    }
+/// What an actor's type must be: `Send`, since its methods run on
+/// whichever connection thread of the actor's process read the request
+/// (one at a time, behind a lock), so the actor moves between threads.
+///
+/// The one bound `#[uactor::actor]`'s code puts on the actor's type, on
+/// [`MutexCell::new`] and [`RwLockCell::new`]: an actor that is not `Send`
+/// gets this message, at its impl block, and no other error.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an actor: it is not `Send`",
+    label = "an actor moves between the threads of its process",
+    note = "an actor's methods run on whichever thread of its process read the request, one \
+            at a time behind a lock, so `{Self}` and each of its fields must be `Send`: one of \
+            them is not (an `Rc`, a raw pointer, a guard); share state through `Arc<Mutex<T>>` \
+            (or atomics) instead of `Rc<RefCell<T>>`"
+)]
+#[doc(hidden)]
+pub trait ActorSend: Send {}
 
+// Not recommended, so that the compiler reports `ActorSend` itself, with
+// the message above, rather than `Send` of some field deep inside.
+#[diagnostic::do_not_recommend]
+impl<T: Send> ActorSend for T {}
+
+/// What an actor with `async fn` methods must be: `Send` and `Sync`, since
+/// its `&self` methods share it while they wait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an actor with `async fn` methods: it is not `Send` and `Sync`",
+    label = "an actor with `async fn` methods is shared while they wait",
+    note = "an actor's `async fn` methods share it while they wait, and its methods run on \
+            whichever thread of its process read the request, so `{Self}` and each of its \
+            fields must be `Send` and `Sync`: one of them is not (an `Rc`, a `Cell`, a \
+            `RefCell`); share state through `Arc<Mutex<T>>` (or atomics) instead"
+)]
+#[doc(hidden)]
+pub trait ActorSync: Send + Sync {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + Sync> ActorSync for T {}
+
+/// The cell of an actor whose methods all block: a mutex.
+///
+/// The mutex is kept behind a `dyn … + Send + Sync`, so the cell is `Send`
+/// and `Sync` whatever the actor, and the generated `Actor` impl needs no
+/// `Send` bound of its own: whether the actor is `Send` is checked once,
+/// where [`new`](Self::new) makes that trait object.
+pub struct MutexCell<A>(Box<dyn Exclusive<A> + Send + Sync>);
+
+/// A lock that hands out the actor alone.
+trait Exclusive<A> {
+    fn lock(&self) -> MutexGuard<'_, A>;
+}
+
+impl<A> Exclusive<A> for Mutex<A> {
     #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
+    fn lock(&self) -> MutexGuard<'_, A> {
         // A method that panicked is reported to its caller; the actor goes on
         // serving, as Python uActor's does.
-        f(&mut self.lock().unwrap_or_else(PoisonError::into_inner))
+        Mutex::lock(self).unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-impl<A: Send + Sync + 'static> Cell<A> for async_lock::RwLock<A> {
-    fn new(actor: A) -> Self {
-        async_lock::RwLock::new(actor)
+impl<A> MutexCell<A> {
+    /// A cell holding `actor`.
+    pub fn new(actor: A) -> Self
+    where
+        A: ActorSend + 'static,
+    {
+        MutexCell(Box::new(Mutex::new(actor)))
     }
+}
 
+impl<A: 'static> Cell<A> for MutexCell<A> {
     #[inline]
     fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
-        f(&mut self.write_blocking())
+        f(&mut self.0.lock())
+    }
+}
+
+impl<A> fmt::Debug for MutexCell<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MutexCell")
+    }
+}
+
+/// The cell of an actor with `async fn` methods: an async read-write lock,
+/// so `&self` methods share the actor while they wait. Kept behind a
+/// `dyn … + Send + Sync` for the reason [`MutexCell`] is.
+pub struct RwLockCell<A>(Box<dyn Shared<A> + Send + Sync>);
+
+/// An async read-write lock around the actor.
+trait Shared<A> {
+    fn lock(&self) -> &async_lock::RwLock<A>;
+}
+
+impl<A> Shared<A> for async_lock::RwLock<A> {
+    #[inline]
+    fn lock(&self) -> &async_lock::RwLock<A> {
+        self
+    }
+}
+
+impl<A> RwLockCell<A> {
+    /// A cell holding `actor`.
+    pub fn new(actor: A) -> Self
+    where
+        A: ActorSync + 'static,
+    {
+        RwLockCell(Box::new(async_lock::RwLock::new(actor)))
+    }
+
+    /// Shares the actor with the other `&self` methods.
+    pub async fn read(&self) -> async_lock::RwLockReadGuard<'_, A> {
+        self.0.lock().read().await
+    }
+
+    /// Takes the actor alone.
+    pub async fn write(&self) -> async_lock::RwLockWriteGuard<'_, A> {
+        self.0.lock().write().await
+    }
+}
+
+impl<A: 'static> Cell<A> for RwLockCell<A> {
+    #[inline]
+    fn with<R>(&self, f: impl FnOnce(&mut A) -> R) -> R {
+        f(&mut self.0.lock().write_blocking())
+    }
+}
+
+impl<A> fmt::Debug for RwLockCell<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RwLockCell")
     }
 }
 

@@ -45,7 +45,9 @@ mod stats;
 pub mod transport;
 pub mod typeid;
 
-pub use actor::{Actor, Call, Cell, Deferred, Manager, Proxy};
+pub use actor::{
+    Actor, ActorSend, ActorSync, Call, Cell, Deferred, Manager, MutexCell, Proxy, RwLockCell,
+};
 pub use address::Address;
 pub use bytes::Bytes;
 #[cfg(feature = "bincode")]

@@ -121,31 +121,5 @@ impl<E: Wire> Carried for std::result::Result<Vec<u8>, E> {
     }
 }
 
-/// What an actor's type must be: `Send`, since its methods run on
-/// whichever connection thread of the actor's process read the request
-/// (one at a time, behind a lock), so the actor moves between threads.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be an actor: it is not `Send`",
-    label = "an actor moves between the threads of its process",
-    note = "an actor's methods run on whichever thread of its process read the request, one \
-            at a time behind a lock, so `{Self}` must be `Send`: share state through \
-            `Arc<Mutex<T>>` (or atomics) instead of `Rc<RefCell<T>>`; the errors that follow \
-            name the field that is not `Send`"
-)]
-#[doc(hidden)]
-pub trait ActorSend {}
-
-// Not recommended, so that the compiler reports `ActorSend` itself, with
-// the message above, rather than `Send` of some field deep inside.
-#[diagnostic::do_not_recommend]
-impl<T: Send> ActorSend for T {}
-
-/// Implemented by `#[uactor::actor]` for the actor's type before the
-/// `Actor` impl, so that the compiler checks it first: an actor that is
-/// not `Send` is reported with [`ActorSend`]'s message before the
-/// `Actor` impl's own errors about `Send`, which name uactor's internals.
-#[doc(hidden)]
-pub trait SendChecked: ActorSend {}
-
 #[cfg(test)]
 mod tests;

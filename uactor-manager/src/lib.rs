@@ -68,9 +68,7 @@ pub use call::{
     Method, ObjectRef, ProxyClient, Target, carried_future, carried_result, connect, connect_with,
     deserialize_interface,
 };
-pub use generated::{
-    ActorSend, Carried, SendChecked, Wire, constructor_error, defer, unknown_method,
-};
+pub use generated::{Carried, Wire, constructor_error, defer, unknown_method};
 pub use host::{
     ActorManager, Dispatch, Host, HostSettings, InterfaceActor, Served, Server, Serving,
     dispatch_interface, expose, hosted_address, hosted_objects, hosted_token, interfaces_of, serve,

@@ -91,20 +91,21 @@ pub mod prelude {
 /// expand to calls: re-exports only, not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use async_lock::RwLock;
     pub use serde;
     pub use std::boxed::Box;
-    pub use std::sync::{Arc, Mutex};
+    pub use std::sync::Arc;
     pub use std::vec::Vec;
     pub use uactor_core::protocol::{INTERFACE_METHOD, tag};
-    pub use uactor_core::{Actor, Call, Cell, CodecId, Token, typeid};
+    pub use uactor_core::{
+        Actor, ActorSend, ActorSync, Call, Cell, CodecId, MutexCell, RwLockCell, Token, typeid,
+    };
     /// How many objects this actor process keeps for proxies (tests check
     /// that dropped proxies free them).
     pub use uactor_manager::hosted_objects;
     pub use uactor_manager::{
-        ACTOR_START, ACTORS, ActorSend, Carried, Client, Dispatch, Expose, INTERFACES, Interface,
-        InterfaceImpl, InterfaceTarget, ObjectRef, ProxyClient, Registration, SendChecked, Target,
-        Wire, carried_future, carried_result, connect, constructor_error, custom_proxy, defer,
+        ACTOR_START, ACTORS, Carried, Client, Dispatch, Expose, INTERFACES, Interface,
+        InterfaceImpl, InterfaceTarget, ObjectRef, ProxyClient, Registration, Target, Wire,
+        carried_future, carried_result, connect, constructor_error, custom_proxy, defer,
         deserialize_interface, deserialize_remote, dispatch_interface, linkme,
         spawn_actor as spawn, spawn_actor_async as spawn_async, unknown_method,
     };

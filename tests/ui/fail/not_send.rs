@@ -1,5 +1,5 @@
 //! An actor moves between the threads of its process, so it must be
-//! `Send`; the first error says so, at the actor's impl block.
+//! `Send`; the one error says so, at the actor's impl block.
 
 use std::rc::Rc;
 

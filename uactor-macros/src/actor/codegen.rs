@@ -105,11 +105,6 @@ pub(crate) fn generate(actor: &Actor) -> TokenStream {
         #spawn
 
         const _: () = {
-            // First, so that an actor that is not `Send` is reported with
-            // uactor's message before the `Actor` impl's errors.
-            #[automatically_derived]
-            impl ::uactor::__private::SendChecked for #self_ty {}
-
             #codecs
             #proxy_impl
             #twin_impl
@@ -983,21 +978,27 @@ fn actor_impl(actor: &Actor) -> TokenStream {
         .any(|method| method.kind == MethodKind::Async)
     {
         // `async fn` methods share the actor while they wait.
-        quote!(::uactor::__private::RwLock<Self>)
+        quote!(::uactor::__private::RwLockCell)
     } else {
-        quote!(::uactor::__private::Mutex<Self>)
+        quote!(::uactor::__private::MutexCell)
     };
+    // The one place an actor that is not `Send` is refused, at its type.
+    let new_cell = quote_spanned!(self_ty.span()=> #cell::new(self));
     quote! {
         #[automatically_derived]
         impl ::uactor::__private::Actor for #self_ty {
             type Proxy = #proxy;
-            type Cell = #cell;
+            type Cell = #cell<Self>;
             type Args = #args_ty;
 
             const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
 
             fn construct(args: Self::Args) -> ::uactor::Result<Self> {
                 #construct
+            }
+
+            fn cell(self) -> Self::Cell {
+                #new_cell
             }
 
             fn dispatch(

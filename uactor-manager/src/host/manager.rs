@@ -22,7 +22,7 @@ pub struct ActorManager<A: Actor> {
 impl<A: Actor> ActorManager<A> {
     /// A manager serving `actor` as object 0.
     pub fn new(actor: A) -> Self {
-        let cell = Arc::new(<A::Cell as Cell<A>>::new(actor));
+        let cell = Arc::new(actor.cell());
         // Where the actor lives, so `uactor::proxy(self)` can tell it apart.
         cell.with(|actor| hosting(actor));
         ActorManager {

@@ -48,12 +48,16 @@ impl Proxy for EchoProxy {
 
 impl Actor for Echo {
     type Proxy = EchoProxy;
-    type Cell = std::sync::Mutex<Echo>;
+    type Cell = uactor_core::MutexCell<Echo>;
     type Args = ();
     const NAME: &'static str = "tests::Echo";
 
     fn construct(_: ()) -> Result<Self> {
         unreachable!("built by the test")
+    }
+
+    fn cell(self) -> Self::Cell {
+        uactor_core::MutexCell::new(self)
     }
 
     fn dispatch(cell: &Arc<Self::Cell>, method: u16, call: &mut Call<'_>) -> Result<()> {
