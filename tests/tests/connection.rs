@@ -277,6 +277,73 @@ fn sixty_four_threads_of_a_thousand_blocking_calls_on_clones_of_one_proxy() {
 }
 
 #[test]
+fn threads_waiting_on_one_connection_each_get_their_result_out_of_order() {
+    // Nine threads wait on results of one connection at once. The first
+    // result comes first; the others come in the opposite order to their
+    // calls, each woken alone by whoever reads. One thread stops waiting
+    // while the others still wait. (The same with the callers themselves
+    // reading, role passing included, is a unit test of the call path.)
+    let pipe = Pipe::spawn().unwrap();
+    let started = Instant::now();
+    let bound = Duration::from_secs(3);
+    let (answers, late) = std::thread::scope(|scope| {
+        let callers: Vec<_> = (0..8u64)
+            .map(|turn| {
+                let pipe = pipe.clone();
+                let ms = if turn == 0 { 100 } else { (9 - turn) * 100 };
+                let caller = scope.spawn(move || {
+                    let answer = pipe.nap(ms).and_then(|result| {
+                        // Bounded, so a lost wake-up fails instead of hanging.
+                        match result.wait_timeout(bound)? {
+                            true => result.get(),
+                            false => Err(Error::proxy("never woken")),
+                        }
+                    });
+                    (ms, answer, started.elapsed())
+                });
+                std::thread::sleep(Duration::from_millis(10));
+                caller
+            })
+            .collect();
+        let late = {
+            let pipe = pipe.clone();
+            scope.spawn(move || {
+                let waited = pipe
+                    .nap(5_000)
+                    .and_then(|result| result.wait_timeout(Duration::from_millis(1_500)));
+                (waited, started.elapsed())
+            })
+        };
+        let answers: Vec<_> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+        (answers, late.join().unwrap())
+    });
+    for (ms, answer, at) in &answers {
+        assert_eq!(
+            answer.as_ref().ok(),
+            Some(ms),
+            "a reply reached the wrong caller, or none came: {answer:?}"
+        );
+        assert!(
+            *at < Duration::from_millis(ms + 1_000),
+            "the caller of a {ms} ms nap was woken only after {at:?}"
+        );
+    }
+    let (waited, at) = late;
+    assert!(
+        matches!(waited, Ok(false)),
+        "waiting 1.5 s for a 5 s nap gave {waited:?}"
+    );
+    assert!(
+        at >= Duration::from_millis(1_450) && at < Duration::from_millis(3_000),
+        "the caller that stopped waiting while others read ended after {at:?}"
+    );
+    println!(
+        "8 naps, the leader's first and the rest in reverse order, each to its caller; \
+         the caller that stopped waiting ended after {at:?}"
+    );
+}
+
+#[test]
 fn two_threads_cross_object_proxies_between_two_actors() {
     let a = Pipe::spawn().unwrap();
     let b = Pipe::spawn().unwrap();

@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use uactor_core::frame::{self, Header, Kind};
@@ -228,10 +229,16 @@ pub(super) struct State {
     slots: Slots,
     /// Futures waiting for a free slot, woken one per slot freed.
     slot_waiters: Waiters,
-    /// Threads asleep on the condition variable (waiting for a reply, a
-    /// slot, or the reading role): it is notified only when someone
+    /// Threads asleep on the condition variable (a blocking caller waiting
+    /// for a slot, or the reader thread): it is notified only when someone
     /// listens, since every notification is a system call.
     pub(super) sleepers: usize,
+    /// The requests whose blocking callers are parked, waiting for their
+    /// reply or for the reading role. Each is woken alone (its reply came,
+    /// or the role is free and it is the one to take it), not all at once:
+    /// with several threads calling on one connection, waking every
+    /// sleeper on every reply cost more than the calls.
+    pub(super) parked: Vec<u64>,
     /// Whether someone (a leader or the reader thread) reads the connection.
     pub(super) reading: bool,
     /// Whether the reader thread runs.
@@ -253,6 +260,8 @@ pub(super) struct State {
 pub(super) struct Slot {
     reply: Option<Result<Reply>>,
     waker: Option<Waker>,
+    /// The blocking caller parked until the reply comes.
+    pub(super) thread: Option<Thread>,
     /// No waiting thread reads its reply (a future's, a handle's, or one
     /// given up on).
     unattended: bool,
@@ -294,6 +303,33 @@ impl State {
     pub(super) fn take(&mut self, request: u64) -> Option<Result<Reply>> {
         self.slots.get(&request)?.reply.as_ref()?;
         self.remove(request).and_then(|slot| slot.reply)
+    }
+
+    /// Parks the calling thread as `request`'s waiter: it is unparked when
+    /// the reply comes, or when the reading role is free and it is its turn.
+    pub(super) fn park(&mut self, request: u64) {
+        if let Some(slot) = self.slots.get_mut(&request) {
+            slot.thread = Some(thread::current());
+            self.parked.push(request);
+        }
+    }
+
+    /// Undoes [`park`](Self::park) once the thread is awake.
+    pub(super) fn unpark(&mut self, request: u64) {
+        if let Some(position) = self.parked.iter().position(|&parked| parked == request) {
+            self.parked.swap_remove(position);
+        }
+        if let Some(slot) = self.slots.get_mut(&request) {
+            slot.thread = None;
+        }
+    }
+
+    /// A parked caller whose reply has not come, to take the reading role.
+    pub(super) fn next_leader(&self) -> Option<Thread> {
+        self.parked.iter().find_map(|request| {
+            let slot = self.slots.get(request)?;
+            slot.reply.is_none().then(|| slot.thread.clone()).flatten()
+        })
     }
 
     /// Whether the reader thread has work: a reply nobody waits for, or a
@@ -579,13 +615,14 @@ impl Inner {
         let counted = slot.unattended;
         slot.reply = Some(reply);
         let waker = slot.waker.take();
+        let thread = slot.thread.take();
         if counted {
             state.unattended -= 1;
         }
-        let sleepers = state.sleepers;
         drop(state);
-        if sleepers > 0 {
-            self.wake.notify_all();
+        // Only the caller this reply is for.
+        if let Some(thread) = thread {
+            thread.unpark();
         }
         Delivered::Stored(waker)
     }
@@ -611,7 +648,7 @@ impl Inner {
     }
 
     pub(super) fn close(&self, error: Error) -> Error {
-        let (error, wakers) = {
+        let (error, wakers, threads) = {
             let mut state = self.state();
             let error = state.broken.get_or_insert(error).clone();
             state.reading = false;
@@ -622,10 +659,16 @@ impl Inner {
                 .collect();
             wakers.extend(state.slot_waiters.all());
             wakers.extend(std::mem::take(&mut state.timers).into_values());
-            (error, wakers)
+            let threads: Vec<Thread> = state
+                .slots
+                .values_mut()
+                .filter_map(|slot| slot.thread.take())
+                .collect();
+            (error, wakers, threads)
         };
         self.outbox.close(error.clone());
         self.wake.notify_all();
+        threads.iter().for_each(Thread::unpark);
         for waker in wakers {
             super::reader::wake(waker);
         }

@@ -45,6 +45,11 @@ fn resign(inner: &Inner, state: &mut State) {
     if state.sleepers > 0 {
         inner.wake.notify_all();
     }
+    // One parked caller still waiting for its reply takes over; the others
+    // sleep on until theirs comes.
+    if let Some(leader) = state.next_leader() {
+        leader.unpark();
+    }
 }
 
 /// Reads the next reply, at most until `until`: `None` if it passed. Any
@@ -268,7 +273,7 @@ impl Inner {
                 // caller waits to read its own reply, or work runs out.
                 let state = self.state();
                 let due = state.next_timer().is_some_and(|at| at <= Instant::now());
-                if due || state.sleepers > 0 || !state.needs_reader() {
+                if due || state.sleepers > 0 || !state.parked.is_empty() || !state.needs_reader() {
                     break;
                 }
                 until = state.next_timer();

@@ -261,3 +261,36 @@ fn deferred_replies_come_back_out_of_order_to_futures_and_handles() {
     // Blocking calls still work once a reader thread serves the connection.
     assert_eq!(client.call::<_, String>(0, "after").unwrap(), "after");
 }
+
+#[test]
+fn blocking_callers_pass_the_reading_role_on_and_get_replies_out_of_order() {
+    // The first caller reads for everyone and its reply comes first, so the
+    // role must pass to one of the callers still waiting; the others'
+    // replies come in the opposite order to their calls, each handed to its
+    // own caller by whoever reads. The deadline turns a lost wake-up into a
+    // failure instead of a hang.
+    let (address, authkey, _) = serve();
+    let options = Options::new().call_timeout(Duration::from_secs(3));
+    let client = connect(&address, &authkey, &options);
+    let started = Instant::now();
+    thread::scope(|scope| {
+        let callers: Vec<_> = (0..8u64)
+            .map(|turn| {
+                let client = &client;
+                let ms = if turn == 0 { 100 } else { (9 - turn) * 100 };
+                let caller =
+                    scope.spawn(move || (ms, client.call::<_, u64>(4, &ms), started.elapsed()));
+                thread::sleep(Duration::from_millis(10));
+                caller
+            })
+            .collect();
+        for caller in callers {
+            let (ms, answer, at) = caller.join().unwrap();
+            assert_eq!(answer, Ok(ms), "the caller of a {ms} ms wait");
+            assert!(
+                at < Duration::from_millis(ms + 1_000),
+                "the caller of a {ms} ms wait was woken only after {at:?}"
+            );
+        }
+    });
+}

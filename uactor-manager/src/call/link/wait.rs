@@ -1,8 +1,8 @@
 //! Waiting for a reply (a blocking caller, or a future's poll), the
 //! deadlines of calls nobody waits on in a thread, and giving a call up.
 
-use std::sync::PoisonError;
 use std::task::{Context, Poll};
+use std::thread;
 use std::time::Instant;
 
 use uactor_core::frame::Kind;
@@ -47,21 +47,17 @@ impl Link {
                 drop(state);
                 return crate::call::reader::lead(inner, request, deadline, decode);
             }
-            state.sleepers += 1;
-            state = match left {
-                Some(left) => {
-                    inner
-                        .wake
-                        .wait_timeout(state, left)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0
-                }
-                None => inner
-                    .wake
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner),
-            };
-            state.sleepers -= 1;
+            // Parked alone: woken by its reply, by the reading role coming
+            // free for it, or by the connection breaking (or a stray unpark:
+            // the loop checks again).
+            state.park(request);
+            drop(state);
+            match left {
+                Some(left) => thread::park_timeout(left),
+                None => thread::park(),
+            }
+            state = inner.state();
+            state.unpark(request);
         }
     }
 
