@@ -23,8 +23,9 @@ pub trait Actor: Sized + 'static {
     /// The typed handle callers hold.
     type Proxy: Proxy;
 
-    /// How the host keeps the actor: a `Mutex` when every method blocks, an
-    /// async `RwLock` when `async fn` methods share it while they wait.
+    /// How the host keeps the actor: a [`MutexCell`] when every method
+    /// blocks, a [`RwLockCell`] when `async fn` methods share it while they
+    /// wait.
     #[doc(hidden)]
     type Cell: Cell<Self>;
 
