@@ -369,6 +369,33 @@ fn a_shut_down_actors_socket_folder_is_removed() {
 }
 
 #[test]
+fn a_new_actor_sweeps_the_folder_a_killed_tree_left() {
+    // A folder named as a process's that is gone, and one whose process
+    // lives (this test's own): only the first goes.
+    let mut ended = Command::new("true").spawn().expect("run true");
+    let dead = ended.id();
+    ended.wait().expect("reap true");
+    let stale = runtime_dir().join(format!("uactor-{dead}-00112233445566ff"));
+    std::fs::create_dir_all(stale.join("inside")).expect("plant a stale folder");
+    let living = runtime_dir().join(format!("uactor-{}-ffeeddccbbaa9988", std::process::id()));
+    std::fs::create_dir_all(&living).expect("plant a living folder");
+
+    let started = Instant::now();
+    let counter = Counter::spawn(0).expect("spawn");
+    assert_eq!(counter.add(1).expect("a call"), 1);
+    let swept = gone_within(&stale, Duration::from_secs(2));
+    let kept = living.exists();
+    let _ = std::fs::remove_dir_all(&stale);
+    let _ = std::fs::remove_dir_all(&living);
+    assert!(swept, "{} outlived a new actor's start", stale.display());
+    assert!(kept, "a folder of a living process was swept");
+    println!(
+        "a new actor swept a dead process's folder within {:?} of its spawn",
+        started.elapsed()
+    );
+}
+
+#[test]
 fn a_refused_connection_leaves_the_actor_serving() {
     // A peer that connects, says nothing sensible and leaves, 200 times.
     let counter = Counter::spawn(0).expect("spawn");

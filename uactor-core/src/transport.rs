@@ -195,6 +195,13 @@ pub trait Listener: Send {
     /// Waits for the next connection. The handshake has not run yet.
     fn accept(&mut self) -> Result<Connection>;
 
+    /// Tidies up what ended processes left where this listener lives (a
+    /// local socket's folders of processes that are gone). The host calls
+    /// it once, on its accept thread before the first
+    /// [`accept`](Self::accept), off the path that readies the actor. The
+    /// default does nothing.
+    fn tidy(&mut self) {}
+
     /// Stops listening, from any thread: a pending [`accept`](Self::accept)
     /// and every later one fail, and no peer can connect any more. `None`
     /// when the backend cannot stop an `accept` under way; the listener

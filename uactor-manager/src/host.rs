@@ -157,105 +157,126 @@ impl Host {
     }
 
     /// [`run`](Self::run), serving also `owner`, the channel of the process
-    /// that spawned this actor.
-    pub(crate) fn serve(self, mut listener: Box<dyn Listener>, owner: Option<OwnerChannel>) {
-        // The door and the listener's closer first: once the owner's first
-        // call is answered, the host holds every descriptor it will hold.
+    /// that spawned this actor. The owner is told the actor is ready as
+    /// soon as the host holds every descriptor it will hold, and served on
+    /// the calling thread, which is running already: another thread starts
+    /// the accept loop and the door meanwhile, and waits for the end.
+    pub(crate) fn serve(self, listener: Box<dyn Listener>, owner: Option<OwnerChannel>) {
         let Ok(door) = Door::new(self.state.settings.serving.max_connections) else {
             return;
         };
         let stop_listening = listener.closer();
-        if let Some(owner) = owner {
-            let state = Arc::clone(&self.state);
-            let serving = thread::Builder::new()
-                .name("uactor-owner".into())
-                .spawn(move || {
-                    let codec = state.settings.serving.codec;
-                    if connection::serve_authenticated(&state, owner.connection, codec)
-                        != connection::Ended::Shutdown
-                    {
-                        (owner.gone)();
-                    }
-                });
-            if serving.is_err() {
-                return;
+        let state = Arc::clone(&self.state);
+        let open_and_end = move || {
+            let stopped = Arc::new(AtomicBool::new(false));
+            let accepting = accept(listener, &door, &stopped);
+            let opening = accepting.as_ref().ok().and_then(|_| {
+                let admission = {
+                    let door = Arc::clone(&door);
+                    Admission::new(
+                        state.settings.serving.max_handshakes,
+                        state.settings.serving.max_connections,
+                        move || door.wake(),
+                    )
+                };
+                let (door, state, stopped) =
+                    (Arc::clone(&door), Arc::clone(&state), Arc::clone(&stopped));
+                thread::Builder::new()
+                    .name("uactor-door".into())
+                    .stack_size(SMALL_STACK)
+                    .spawn(move || door.run(&state, &admission, &stopped))
+                    .ok()
+            });
+            let mut finished = state
+                .finished
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            while !*finished && opening.is_some() {
+                finished = state
+                    .finished_signal
+                    .wait(finished)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
-        }
-        let stopped = Arc::new(AtomicBool::new(false));
-        let accepting = {
-            let (door, stopped) = (Arc::clone(&door), Arc::clone(&stopped));
-            thread::Builder::new()
-                .name("uactor-accept".into())
-                .stack_size(SMALL_STACK)
-                .spawn(move || {
-                    while !stopped.load(Ordering::Acquire) {
-                        match listener.accept() {
-                            Ok(connection) => door.arrive(connection),
-                            Err(Error::Closed) => return,
-                            // The listener closed under it (a backend may
-                            // report that as any error): stopping.
-                            Err(_) if stopped.load(Ordering::Acquire) => return,
-                            // A failed accept (descriptors exhausted, a peer
-                            // that vanished) must not end the actor, nor spin.
-                            Err(_) => thread::sleep(Duration::from_millis(10)),
-                        }
-                    }
-                })
+            drop(finished);
+            stopped.store(true, Ordering::Release);
+            door.wake();
+            if let Some(opening) = opening {
+                let _ = opening.join();
+            }
+            if let (Some(stop_listening), Ok(accepting)) = (stop_listening, accepting) {
+                stop_listening();
+                // The accept loop sees the stop at once; a backend without a
+                // closer keeps its socket until the process exits.
+                let _ = accepting.join();
+            }
+            // The owner's channel too, which wakes the thread reading it.
+            state.close_all();
         };
-        let Ok(accepting) = accepting else {
+        let Some(owner) = owner else {
+            return open_and_end();
+        };
+        let OwnerChannel {
+            mut connection,
+            announce,
+            gone,
+        } = owner;
+        announce(&mut connection);
+        // While the owner wakes to the news, the rest of the host starts.
+        let Ok(ending) = thread::Builder::new()
+            .name("uactor-host".into())
+            .stack_size(SMALL_STACK)
+            .spawn(open_and_end)
+        else {
             return;
         };
-        let admission = {
-            let door = Arc::clone(&door);
-            Admission::new(
-                self.state.settings.serving.max_handshakes,
-                self.state.settings.serving.max_connections,
-                move || door.wake(),
-            )
-        };
-        let opening = {
-            let (door, state, stopped) = (
-                Arc::clone(&door),
-                Arc::clone(&self.state),
-                Arc::clone(&stopped),
-            );
-            thread::Builder::new()
-                .name("uactor-door".into())
-                .stack_size(SMALL_STACK)
-                .spawn(move || door.run(&state, &admission, &stopped))
-        };
-        let mut finished = self
-            .state
-            .finished
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        while !*finished && opening.is_ok() {
-            finished = self
-                .state
-                .finished_signal
-                .wait(finished)
-                .unwrap_or_else(PoisonError::into_inner);
+        let codec = self.state.settings.serving.codec;
+        if connection::serve_authenticated(&self.state, connection, codec)
+            != connection::Ended::Shutdown
+        {
+            // The owner is gone, or the host closed its channel after
+            // another client's shutdown: this process ends either way.
+            gone();
         }
-        drop(finished);
-        stopped.store(true, Ordering::Release);
-        door.wake();
-        if let Ok(opening) = opening {
-            let _ = opening.join();
-        }
-        if let Some(stop_listening) = stop_listening {
-            stop_listening();
-            // The accept loop sees the stop at once; a backend without a
-            // closer keeps its socket until the process exits.
-            let _ = accepting.join();
-        }
-        self.state.close_all();
+        let _ = ending.join();
     }
+}
+
+/// Starts the accept loop: it hands each connection to the door until
+/// `stopped`, after tidying what ended processes left at the listener's
+/// place (off the path that readies the actor).
+fn accept(
+    mut listener: Box<dyn Listener>,
+    door: &Arc<Door>,
+    stopped: &Arc<AtomicBool>,
+) -> std::io::Result<thread::JoinHandle<()>> {
+    let (door, stopped) = (Arc::clone(door), Arc::clone(stopped));
+    thread::Builder::new()
+        .name("uactor-accept".into())
+        .stack_size(SMALL_STACK)
+        .spawn(move || {
+            listener.tidy();
+            while !stopped.load(Ordering::Acquire) {
+                match listener.accept() {
+                    Ok(connection) => door.arrive(connection),
+                    Err(Error::Closed) => return,
+                    // The listener closed under it (a backend may report
+                    // that as any error): stopping.
+                    Err(_) if stopped.load(Ordering::Acquire) => return,
+                    // A failed accept (descriptors exhausted, a peer that
+                    // vanished) must not end the actor, nor spin.
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        })
 }
 
 /// The channel of the process that spawned this actor, served without a
 /// handshake (only the two processes hold it).
 pub(crate) struct OwnerChannel {
     pub(crate) connection: Connection,
+    /// Tells the owner the actor is ready: the first thing the thread
+    /// serving the channel does.
+    pub(crate) announce: Box<dyn FnOnce(&mut Connection) + Send>,
     /// Runs when the channel ends other than by a shutdown: the owner is
     /// gone, and an actor does not outlive it.
     pub(crate) gone: Box<dyn FnOnce() + Send>,

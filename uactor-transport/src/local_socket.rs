@@ -55,7 +55,7 @@ impl Backend for LocalSocket {
         Ok(Box::new(LocalListener {
             listener,
             path,
-            _dir: Some(dir),
+            dir: Some(dir),
         }))
     }
 
@@ -91,7 +91,7 @@ pub fn listen_at(path: &Path) -> Result<Box<dyn Listener>> {
     Ok(Box::new(LocalListener {
         listener: bind(path)?,
         path: path.to_owned(),
-        _dir: None,
+        dir: None,
     }))
 }
 
@@ -180,7 +180,7 @@ struct LocalListener {
     listener: interprocess::local_socket::Listener,
     path: PathBuf,
     /// The private directory it binds in, removed with it.
-    _dir: Option<PrivateDir>,
+    dir: Option<PrivateDir>,
 }
 
 impl Listener for LocalListener {
@@ -198,6 +198,12 @@ impl Listener for LocalListener {
             if admits(peer, rustix::process::geteuid().as_raw()) {
                 return Ok(framing::connection(LocalStream(stream)));
             }
+        }
+    }
+
+    fn tidy(&mut self) {
+        if let Some(dir) = &self.dir {
+            dir.sweep_others();
         }
     }
 
@@ -287,8 +293,6 @@ impl PrivateDir {
             .map(PathBuf::from)
             .filter(|dir| dir.is_dir())
             .unwrap_or_else(std::env::temp_dir);
-        static SWEPT: std::sync::Once = std::sync::Once::new();
-        SWEPT.call_once(|| sweep(&base));
         let mut random = [0u8; 8];
         getrandom::fill(&mut random)
             .map_err(|error| Error::spawn(format!("the OS gave no random bytes: {error}")))?;
@@ -316,6 +320,17 @@ impl PrivateDir {
     /// Where it is.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Removes the directories beside this one that processes now gone
+    /// left (see `sweep`), once per process: a listener's
+    /// [`tidy`](uactor_core::Listener::tidy), so it runs off the path that
+    /// readies an actor.
+    pub fn sweep_others(&self) {
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        if let Some(base) = self.path.parent() {
+            SWEPT.call_once(|| sweep(base));
+        }
     }
 
     /// Removes the directory and what is in it; for paths that must go

@@ -152,7 +152,7 @@ fn listen(path: PathBuf, dir: Option<PrivateDir>) -> Result<Box<dyn Listener>> {
     Ok(Box::new(ShmListener {
         listener,
         address,
-        _dir: dir,
+        dir,
     }))
 }
 
@@ -161,12 +161,18 @@ struct ShmListener {
     listener: UnixListener,
     address: Address,
     /// The private directory it binds in, removed with it.
-    _dir: Option<PrivateDir>,
+    dir: Option<PrivateDir>,
 }
 
 impl Listener for ShmListener {
     fn address(&self) -> Address {
         self.address.clone()
+    }
+
+    fn tidy(&mut self) {
+        if let Some(dir) = &self.dir {
+            dir.sweep_others();
+        }
     }
 
     fn accept(&mut self) -> Result<Connection> {

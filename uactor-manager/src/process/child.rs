@@ -129,10 +129,16 @@ fn run(mut bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) ->
         address,
         pid: std::process::id(),
     };
-    if bootstrap::send(&mut report, &ready).is_err() {
-        forget();
-        std::process::exit(BOOTSTRAP_FAILED);
-    }
+    // Tells the owner the actor is ready, or exits if the owner is gone.
+    let announce = {
+        let forget = Arc::clone(&forget);
+        move |report: &mut Connection| {
+            if bootstrap::send(report, &ready).is_err() {
+                forget();
+                std::process::exit(BOOTSTRAP_FAILED);
+            }
+        }
+    };
     let parent_gone = {
         let forget = Arc::clone(&forget);
         move || {
@@ -153,11 +159,16 @@ fn run(mut bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) ->
         if ready.is_err() {
             parent_gone();
         }
+        // The host says the actor is ready once it holds every descriptor
+        // it will hold, and reads the owner's first call on this thread
+        // while its other threads start.
         Some(host::OwnerChannel {
             connection,
+            announce: Box::new(announce),
             gone: Box::new(parent_gone),
         })
     } else {
+        announce(&mut report);
         watch_parent(channel, parent_gone);
         None
     };
