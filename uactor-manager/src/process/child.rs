@@ -160,8 +160,8 @@ fn run(mut bootstrap: Bootstrap, mut report: Connection, channel: UnixStream) ->
             parent_gone();
         }
         // The host says the actor is ready once it holds every descriptor
-        // it will hold, and reads the owner's first call on this thread
-        // while its other threads start.
+        // it will hold, from the thread that then serves the owner, while
+        // its other threads start.
         Some(host::OwnerChannel {
             connection,
             announce: Box::new(announce),
