@@ -157,92 +157,92 @@ impl Host {
     }
 
     /// [`run`](Self::run), serving also `owner`, the channel of the process
-    /// that spawned this actor. The owner is told the actor is ready as
-    /// soon as the host holds every descriptor it will hold, by the thread
-    /// that then serves it; the calling thread starts the accept loop and
-    /// the door meanwhile, and waits for the end. (Not the other way round:
-    /// with the owner served on a spawned actor's main thread, the bench's
-    /// 1 MiB echoes took two to three times as long; the cause, likely the
-    /// allocator's main arena, was not pinned down.)
+    /// that spawned this actor, on a thread of its own. That thread tells
+    /// the owner the actor is ready as soon as the host holds every
+    /// descriptor it will hold, while this one starts the accept loop and
+    /// the door. (Serving the owner on this thread instead, the main thread
+    /// of a spawned actor, made the bench's 1 MiB echoes two to three times
+    /// slower; the cause, likely the allocator's main arena, was not pinned
+    /// down.)
     pub(crate) fn serve(self, listener: Box<dyn Listener>, owner: Option<OwnerChannel>) {
         let Ok(door) = Door::new(self.state.settings.serving.max_connections) else {
             return;
         };
         let stop_listening = listener.closer();
-        let state = Arc::clone(&self.state);
-        let open_and_end = move || {
-            let stopped = Arc::new(AtomicBool::new(false));
-            let accepting = accept(listener, &door, &stopped);
-            let opening = accepting.as_ref().ok().and_then(|_| {
-                let admission = {
-                    let door = Arc::clone(&door);
-                    Admission::new(
-                        state.settings.serving.max_handshakes,
-                        state.settings.serving.max_connections,
-                        move || door.wake(),
-                    )
-                };
-                let (door, state, stopped) =
-                    (Arc::clone(&door), Arc::clone(&state), Arc::clone(&stopped));
-                thread::Builder::new()
-                    .name("uactor-door".into())
-                    .stack_size(SMALL_STACK)
-                    .spawn(move || door.run(&state, &admission, &stopped))
-                    .ok()
-            });
-            let mut finished = state
-                .finished
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            while !*finished && opening.is_some() {
-                finished = state
-                    .finished_signal
-                    .wait(finished)
-                    .unwrap_or_else(PoisonError::into_inner);
+        if let Some(owner) = owner {
+            let state = Arc::clone(&self.state);
+            let serving = thread::Builder::new()
+                .name("uactor-owner".into())
+                .spawn(move || {
+                    let OwnerChannel {
+                        mut connection,
+                        announce,
+                        gone,
+                    } = owner;
+                    announce(&mut connection);
+                    let codec = state.settings.serving.codec;
+                    if connection::serve_authenticated(&state, connection, codec)
+                        != connection::Ended::Shutdown
+                    {
+                        // The owner is gone, or the host closed its channel
+                        // after another client's shutdown: this process
+                        // ends either way.
+                        gone();
+                    }
+                });
+            if serving.is_err() {
+                return;
             }
-            drop(finished);
-            stopped.store(true, Ordering::Release);
-            door.wake();
-            if let Some(opening) = opening {
-                let _ = opening.join();
-            }
-            if let (Some(stop_listening), Ok(accepting)) = (stop_listening, accepting) {
-                stop_listening();
-                // The accept loop sees the stop at once; a backend without a
-                // closer keeps its socket until the process exits.
-                let _ = accepting.join();
-            }
-            // The owner's channel too, which wakes the thread reading it.
-            state.close_all();
-        };
-        let Some(owner) = owner else {
-            return open_and_end();
-        };
-        // The owner's thread says the actor is ready and serves it; this
-        // one starts the rest of the host meanwhile and waits for the end.
-        let state = Arc::clone(&self.state);
-        let OwnerChannel {
-            mut connection,
-            announce,
-            gone,
-        } = owner;
-        let serving = thread::Builder::new()
-            .name("uactor-owner".into())
-            .spawn(move || {
-                announce(&mut connection);
-                let codec = state.settings.serving.codec;
-                if connection::serve_authenticated(&state, connection, codec)
-                    != connection::Ended::Shutdown
-                {
-                    // The owner is gone, or the host closed its channel
-                    // after another client's shutdown: this process ends
-                    // either way.
-                    gone();
-                }
-            });
-        if serving.is_ok() {
-            open_and_end();
         }
+        let stopped = Arc::new(AtomicBool::new(false));
+        let Ok(accepting) = accept(listener, &door, &stopped) else {
+            return;
+        };
+        let admission = {
+            let door = Arc::clone(&door);
+            Admission::new(
+                self.state.settings.serving.max_handshakes,
+                self.state.settings.serving.max_connections,
+                move || door.wake(),
+            )
+        };
+        let opening = {
+            let (door, state, stopped) = (
+                Arc::clone(&door),
+                Arc::clone(&self.state),
+                Arc::clone(&stopped),
+            );
+            thread::Builder::new()
+                .name("uactor-door".into())
+                .stack_size(SMALL_STACK)
+                .spawn(move || door.run(&state, &admission, &stopped))
+        };
+        let mut finished = self
+            .state
+            .finished
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while !*finished && opening.is_ok() {
+            finished = self
+                .state
+                .finished_signal
+                .wait(finished)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(finished);
+        stopped.store(true, Ordering::Release);
+        door.wake();
+        if let Ok(opening) = opening {
+            let _ = opening.join();
+        }
+        if let Some(stop_listening) = stop_listening {
+            stop_listening();
+            // The accept loop sees the stop at once; a backend without a
+            // closer keeps its socket until the process exits.
+            let _ = accepting.join();
+        }
+        // The owner's channel too, which wakes the thread reading it.
+        self.state.close_all();
     }
 }
 
