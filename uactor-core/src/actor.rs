@@ -227,14 +227,14 @@ impl<A> fmt::Debug for MutexCell<A> {
 /// The cell of an actor with `async fn` methods: an async read-write lock,
 /// so `&self` methods share the actor while they wait. Kept behind a
 /// `dyn … + Send + Sync` for the reason [`MutexCell`] is.
-pub struct RwLockCell<A>(Box<dyn Shared<A> + Send + Sync>);
+pub struct RwLockCell<A>(Box<dyn SharedLock<A> + Send + Sync>);
 
 /// An async read-write lock around the actor.
-trait Shared<A> {
+trait SharedLock<A> {
     fn lock(&self) -> &async_lock::RwLock<A>;
 }
 
-impl<A> Shared<A> for async_lock::RwLock<A> {
+impl<A> SharedLock<A> for async_lock::RwLock<A> {
     #[inline]
     fn lock(&self) -> &async_lock::RwLock<A> {
         self
